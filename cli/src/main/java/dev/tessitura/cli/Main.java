@@ -1,0 +1,65 @@
+package dev.tessitura.cli;
+
+import dev.tessitura.engine.Backend;
+import dev.tessitura.engine.BackendOptions;
+import dev.tessitura.engine.Backends;
+import java.io.PrintStream;
+import java.util.Arrays;
+
+/** Entry point of {@code ./tessitura}: one sub-command per verb. */
+public final class Main {
+    private Main() {}
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /** Runs one command; returns the process exit code (0 ok, 1 failure, 2 usage). */
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length == 0 || args[0].equals("help") || args[0].equals("--help") || args[0].equals("-h")) {
+            usage(out);
+            return args.length == 0 ? 2 : 0;
+        }
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        try {
+            return switch (args[0]) {
+                case "info" -> info(out);
+                default -> {
+                    err.println("tessitura: unknown command '" + args[0] + "'");
+                    usage(err);
+                    yield 2;
+                }
+            };
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            err.println("tessitura " + args[0] + ": " + e.getMessage());
+            return 1;
+        }
+    }
+
+    static void usage(PrintStream out) {
+        out.println("""
+                usage: tessitura <command> [options]
+                  info                       backends found, the one selected, vector width, threads, and why any backend is unavailable
+                global JVM settings (through JAVA_OPTS or -D on the launcher):
+                  -Dtessitura.backend=auto|scalar|simd|cuda   -Dtessitura.threads=N   -Dtessitura.vector=0|128|256|512|scalar""");
+    }
+
+    static int info(PrintStream out) {
+        out.println("Tessitura " + version() + " on Java " + Runtime.version() + " (" + System.getProperty("java.vm.name") + ")");
+        out.println("cores: " + Runtime.getRuntime().availableProcessors());
+        out.println("backends:");
+        for (Backends.Probe p : Backends.probe()) {
+            out.printf("  %-7s %s%n", p.name(), p.available() ? "available" : "unavailable: " + p.unavailableReason().get());
+        }
+        String name = System.getProperty("tessitura.backend", "auto");
+        try (Backend b = Backends.create(name, BackendOptions.fromSystemProperties())) {
+            out.println("selected: " + b.description());
+        }
+        return 0;
+    }
+
+    private static String version() {
+        String v = Main.class.getPackage().getImplementationVersion();
+        return v == null ? "(development build)" : v;
+    }
+}

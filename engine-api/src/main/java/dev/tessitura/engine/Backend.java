@@ -1,0 +1,176 @@
+package dev.tessitura.engine;
+
+/**
+ * The ops that Tessitura's models need, and nothing else. Implemented by the scalar reference and the SIMD backend
+ * (module engine-cpu) and by the CUDA backend (engine-cuda); model code never names an implementation.
+ *
+ * <p>Conventions, the same for every op:
+ * <ul>
+ *   <li>Argument order: outputs first, then inputs, then scalars.</li>
+ *   <li>A tensor is read as a {@link Tensor#rows()} x {@link Tensor#cols()} matrix; shapes are checked and a
+ *       mismatch raises {@link IllegalArgumentException} naming the op and both shapes.</li>
+ *   <li>Elementwise ops may run in place (output the very same view as an input); any other overlap of an
+ *       output with an input is rejected. GEMM and the fused ops never allow an output to overlap an input.</li>
+ *   <li>A "bias" argument is either a vector of length {@code cols} (the same for every row) or a matrix of the
+ *       output's shape (one bias row per row, as the RNN-RBM's time-dependent biases bv(t), bh(t)).</li>
+ *   <li>Ops may run asynchronously (GPU); {@link #copyToHost}, {@link #sum} and {@link #sumOfSquares} wait.</li>
+ *   <li>Random ops consume their {@link Rng} as described in {@link Philox}: a draw of n elements takes
+ *       ceil(n/4) blocks, so every backend produces the same numbers and leaves the same position.</li>
+ * </ul>
+ */
+public interface Backend extends AutoCloseable {
+
+    /** Short name used to select it: "scalar", "simd", "cuda". */
+    String name();
+
+    /** One line for humans, e.g. "simd: Vector API, 512-bit, 2 threads". */
+    String description();
+
+    // ---------------------------------------------------------------- memory
+
+    /** A new zero-filled tensor. */
+    Tensor zeros(int... shape);
+
+    /** A new tensor holding a copy of {@code data} (its length must equal the shape's size). */
+    default Tensor of(float[] data, int... shape) {
+        Tensor t = zeros(shape);
+        if (data.length != t.size()) {
+            throw new IllegalArgumentException("of: " + data.length + " values for shape " + java.util.Arrays.toString(shape));
+        }
+        copyFromHost(t, data, 0);
+        return t;
+    }
+
+    /** dst = src[srcOffset .. srcOffset + dst.size()). */
+    void copyFromHost(Tensor dst, float[] src, int srcOffset);
+
+    /** dst[dstOffset .. dstOffset + src.size()) = src; waits for pending work on src. */
+    void copyToHost(float[] dst, int dstOffset, Tensor src);
+
+    /** A new Java array with the tensor's elements, row-major. */
+    default float[] toArray(Tensor src) {
+        float[] a = new float[Math.toIntExact(src.size())];
+        copyToHost(a, 0, src);
+        return a;
+    }
+
+    /** Waits until all queued work is done (a no-op on the CPU). */
+    void synchronize();
+
+    // ---------------------------------------------------------------- BLAS-like
+
+    /**
+     * C = alpha * op(A) * op(B) + beta * C, op(X) = X or X^T. With beta = 1 and transA this accumulates weight
+     * gradients (dW += x^T * dy). C (m, n), op(A) (m, k), op(B) (k, n); k = 0 scales C by beta.
+     */
+    void gemm(Tensor c, Tensor a, boolean transA, Tensor b, boolean transB, float alpha, float beta);
+
+    /** out[i, j] = x[i, j] + bias[j]: a bias vector broadcast over rows. */
+    void addRowVector(Tensor out, Tensor x, Tensor bias);
+
+    /** out[j] = alpha * sum_i x[i, j] + beta * out[j]: sums down each column, e.g. a bias gradient over a batch. */
+    void columnSums(Tensor out, Tensor x, float alpha, float beta);
+
+    /** out[i] = alpha * sum_j x[i, j] + beta * out[i]: sums along each row. */
+    void rowSums(Tensor out, Tensor x, float alpha, float beta);
+
+    /** y += alpha * x. */
+    void axpy(Tensor y, Tensor x, float alpha);
+
+    /** x *= alpha. */
+    void scale(Tensor x, float alpha);
+
+    /** x = value everywhere. */
+    void fill(Tensor x, float value);
+
+    /** dst = src (same size; shapes may differ). */
+    void copy(Tensor dst, Tensor src);
+
+    /** Sum of all elements, accumulated in float64 in a fixed order. */
+    double sum(Tensor x);
+
+    /** Sum of squares of all elements, in float64 (gradient norms; NaN or inf shows up here). */
+    double sumOfSquares(Tensor x);
+
+    // ---------------------------------------------------------------- elementwise
+
+    /** out = a + b. */
+    void add(Tensor out, Tensor a, Tensor b);
+
+    /** out = a - b. */
+    void sub(Tensor out, Tensor a, Tensor b);
+
+    /** out = a * b (elementwise). */
+    void mul(Tensor out, Tensor a, Tensor b);
+
+    /** out += a * b (elementwise). */
+    void addMul(Tensor out, Tensor a, Tensor b);
+
+    /** out = min(max(x, lo), hi). */
+    void clip(Tensor out, Tensor x, float lo, float hi);
+
+    /** out = 1 / (1 + exp(-x)). */
+    void sigmoid(Tensor out, Tensor x);
+
+    /** out = tanh(x). */
+    void tanh(Tensor out, Tensor x);
+
+    /** out = log(1 + exp(x)), without overflow for large x. */
+    void softplus(Tensor out, Tensor x);
+
+    /** out = log(sigmoid(x)) = -softplus(-x). */
+    void logSigmoid(Tensor out, Tensor x);
+
+    /** out = exp(x). */
+    void exp(Tensor out, Tensor x);
+
+    /** dx = dy * y * (1 - y), where y = sigmoid(x). */
+    void sigmoidBackward(Tensor dx, Tensor dy, Tensor y);
+
+    /** dx = dy * (1 - y^2), where y = tanh(x). */
+    void tanhBackward(Tensor dx, Tensor dy, Tensor y);
+
+    // ---------------------------------------------------------------- random
+
+    /** out = uniforms in [0, 1) from the next ceil(n/4) blocks of rng. */
+    void uniform(Tensor out, Rng rng);
+
+    /** out = 1 where u < p else 0, u the uniforms of the next ceil(n/4) blocks of rng; p in [0, 1]. */
+    void bernoulli(Tensor out, Tensor p, Rng rng);
+
+    // ---------------------------------------------------------------- fused RBM ops
+
+    /**
+     * One Gibbs half-step: prob = sigmoid(x * op(W) + bias), sample = bernoulli(prob) with one draw of
+     * sample.size() elements from rng. x (B, n_in); op(W) (n_in, n_out); bias (n_out) or (B, n_out);
+     * sample and prob (B, n_out). {@code prob} may be null when only the sample is wanted.
+     */
+    void gibbsHalfStep(Tensor sample, Tensor prob, Tensor x, Tensor w, boolean transW, Tensor bias, Rng rng);
+
+    /**
+     * k steps of block Gibbs sampling for B RBM conditionals at once: for s = 1..k,
+     * h ~ P(h | v) = bernoulli(sigmoid(v W + bh)) and then v ~ P(v | h) = bernoulli(sigmoid(h W^T + bv)).
+     * v (B, nv) holds the starting point and receives the k-th visible sample; W (nv, nh); bv (nv) or (B, nv);
+     * bh (nh) or (B, nh); vProb (B, nv) or null receives P(v | h) of the last step.
+     * Random draws: exactly those of the 2k half-steps in order (hidden draw of B*nh, then visible of B*nv).
+     */
+    void gibbsChain(Tensor v, Tensor vProb, Tensor w, Tensor bv, Tensor bh, int k, Rng rng);
+
+    /**
+     * RBM free energy of each row: f[b] = -v[b].bv[b] - sum_j softplus((v[b] W)_j + bh[b, j]).
+     * f (B); v (B, nv); W (nv, nh); bv (nv) or (B, nv); bh (nh) or (B, nh).
+     */
+    void freeEnergy(Tensor f, Tensor v, Tensor w, Tensor bv, Tensor bh);
+
+    /**
+     * Accumulates the gradient of alpha * sum_b F(v[b]) (so alpha = 1/T for the data term and -1/T for the
+     * negative sample of the RNN-RBM's cost): with s = sigmoid(v W + bh),
+     * dW += -alpha v^T s; dBv += -alpha v; dBh += -alpha s.
+     * dBv is (B, nv) per row or (nv) summed over rows, likewise dBh; any gradient may be null to skip it.
+     */
+    void freeEnergyGrad(Tensor dW, Tensor dBv, Tensor dBh, Tensor v, Tensor w, Tensor bh, float alpha);
+
+    /** Frees what the backend holds (threads, device memory). Tensors of a closed backend must not be used. */
+    @Override
+    void close();
+}

@@ -1,0 +1,102 @@
+package dev.tessitura.engine;
+
+import java.util.Arrays;
+
+/**
+ * Argument checks shared by every backend, so that all of them reject the same bad calls with the same words.
+ * Each returns normally or throws {@link IllegalArgumentException} naming the op and the offending shapes.
+ */
+public final class Checks {
+    private Checks() {}
+
+    /** The tensor belongs to this backend. */
+    public static void owned(Backend backend, String op, Tensor... ts) {
+        for (Tensor t : ts) {
+            if (t != null && t.backend() != backend) {
+                throw new IllegalArgumentException(op + ": " + t + " belongs to backend " + t.backend().name()
+                        + ", not " + backend.name());
+            }
+        }
+    }
+
+    /** Same number of elements (elementwise ops). */
+    public static void sameSize(String op, Tensor out, Tensor... ins) {
+        for (Tensor in : ins) {
+            if (in.size() != out.size()) {
+                throw new IllegalArgumentException(op + ": size mismatch, output " + shape(out) + " vs input " + shape(in));
+            }
+        }
+    }
+
+    /** An output of an elementwise op is either exactly an input (in place) or disjoint from it. */
+    public static void inPlaceOrDisjoint(String op, Tensor out, Tensor... ins) {
+        for (Tensor in : ins) {
+            if (out.overlaps(in) && !out.sameElements(in)) {
+                throw new IllegalArgumentException(op + ": output " + out + " partly overlaps input " + in);
+            }
+        }
+    }
+
+    /** An output of GEMM or a fused op must not share memory with any input. */
+    public static void disjoint(String op, Tensor out, Tensor... ins) {
+        if (out == null) return;
+        for (Tensor in : ins) {
+            if (in != null && out.overlaps(in)) {
+                throw new IllegalArgumentException(op + ": output " + out + " aliases input " + in + " (not allowed here)");
+            }
+        }
+    }
+
+    /** Elementwise op: ownership, equal sizes, in place or disjoint. */
+    public static void elementwise(Backend backend, String op, Tensor out, Tensor... ins) {
+        owned(backend, op, out);
+        owned(backend, op, ins);
+        sameSize(op, out, ins);
+        inPlaceOrDisjoint(op, out, ins);
+    }
+
+    /** C (m,n) = op(A) (m,k) * op(B) (k,n). Returns {m, n, k}. */
+    public static int[] gemm(Backend backend, Tensor c, Tensor a, boolean transA, Tensor b, boolean transB) {
+        owned(backend, "gemm", c, a, b);
+        int m = transA ? a.cols() : a.rows(), ka = transA ? a.rows() : a.cols();
+        int kb = transB ? b.cols() : b.rows(), n = transB ? b.rows() : b.cols();
+        if (ka != kb || c.rows() != m || c.cols() != n) {
+            throw new IllegalArgumentException("gemm: shapes do not match: C " + shape(c) + " = op(A) " + shape(a)
+                    + (transA ? "^T" : "") + " * op(B) " + shape(b) + (transB ? "^T" : ""));
+        }
+        disjoint("gemm", c, a, b);
+        return new int[] {m, n, ka};
+    }
+
+    /** A bias for an output of (rows, cols): a vector of cols, or a matrix of the same shape. Returns true if per-row. */
+    public static boolean bias(String op, Tensor bias, int rows, int cols) {
+        if (bias.size() == cols && (bias.rank() == 1 || bias.rows() == 1)) return false;
+        if (bias.rows() == rows && bias.cols() == cols) return true;
+        throw new IllegalArgumentException(op + ": bias " + shape(bias) + " is neither (" + cols + ") nor (" + rows + ", " + cols + ")");
+    }
+
+    /** A gradient buffer for a bias: (cols) summed over rows, or (rows, cols) per row. Returns true if per-row. */
+    public static boolean biasGrad(String op, Tensor grad, int rows, int cols) {
+        return bias(op, grad, rows, cols);
+    }
+
+    public static void shape(String op, String what, Tensor t, int rows, int cols) {
+        if (t.rows() != rows || t.cols() != cols) {
+            throw new IllegalArgumentException(op + ": " + what + " is " + shape(t) + ", expected (" + rows + ", " + cols + ")");
+        }
+    }
+
+    public static void length(String op, String what, Tensor t, long n) {
+        if (t.size() != n) {
+            throw new IllegalArgumentException(op + ": " + what + " has " + t.size() + " elements " + shape(t) + ", expected " + n);
+        }
+    }
+
+    public static void nonNegative(String op, String what, int k) {
+        if (k < 0) throw new IllegalArgumentException(op + ": " + what + " must be >= 0, got " + k);
+    }
+
+    private static String shape(Tensor t) {
+        return Arrays.toString(t.shape());
+    }
+}
