@@ -1,0 +1,411 @@
+package dev.tessitura.engine.cpu;
+
+import dev.tessitura.engine.Backend;
+import dev.tessitura.engine.Checks;
+import dev.tessitura.engine.Philox;
+import dev.tessitura.engine.Rng;
+import dev.tessitura.engine.Tensor;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * The scalar reference: the simplest correct loops, one thread, float32 storage. It is the oracle the SIMD and CUDA
+ * backends are tested against and the fallback when the Vector API module is absent, so clarity wins over speed
+ * here. Inner products accumulate in float32 in index order (as a naive BLAS would); sums accumulate in float64.
+ */
+public final class ScalarBackend implements Backend {
+
+    @Override
+    public String name() {
+        return "scalar";
+    }
+
+    @Override
+    public String description() {
+        return "scalar: plain Java loops (reference), 1 thread";
+    }
+
+    @Override
+    public void close() {
+        // nothing held
+    }
+
+    // ---------------------------------------------------------------- memory
+
+    @Override
+    public Tensor zeros(int... shape) {
+        long n = 1;
+        for (int d : shape) {
+            if (d < 0) throw new IllegalArgumentException("zeros: negative dimension in shape " + Arrays.toString(shape));
+            n *= d;
+        }
+        if (n > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("zeros: shape " + Arrays.toString(shape) + " has " + n
+                    + " elements, more than a Java array holds");
+        }
+        return new Tensor(this, new HeapStorage((int) n), 0, shape);
+    }
+
+    @Override
+    public void copyFromHost(Tensor dst, float[] src, int srcOffset) {
+        Checks.owned(this, "copyFromHost", dst);
+        int n = (int) dst.size();
+        Objects.checkFromIndexSize(srcOffset, n, src.length);
+        System.arraycopy(src, srcOffset, d(dst), o(dst), n);
+    }
+
+    @Override
+    public void copyToHost(float[] dst, int dstOffset, Tensor src) {
+        Checks.owned(this, "copyToHost", src);
+        int n = (int) src.size();
+        Objects.checkFromIndexSize(dstOffset, n, dst.length);
+        System.arraycopy(d(src), o(src), dst, dstOffset, n);
+    }
+
+    @Override
+    public void synchronize() {
+        // every op has finished when it returns
+    }
+
+    private static float[] d(Tensor t) {
+        return ((HeapStorage) t.storage()).data();
+    }
+
+    private static int o(Tensor t) {
+        return (int) t.offset();
+    }
+
+    // ---------------------------------------------------------------- BLAS-like
+
+    @Override
+    public void gemm(Tensor c, Tensor a, boolean transA, Tensor b, boolean transB, float alpha, float beta) {
+        int[] mnk = Checks.gemm(this, c, a, transA, b, transB);
+        gemm(d(c), o(c), d(a), o(a), a.cols(), transA, d(b), o(b), b.cols(), transB, mnk[0], mnk[1], mnk[2], alpha, beta);
+    }
+
+    /** C[i][j] = alpha * sum_p opA[i][p] opB[p][j] + beta * C[i][j]; ldX is the row length of X as stored. */
+    static void gemm(float[] c, int oc, float[] a, int oa, int lda, boolean transA, float[] b, int ob, int ldb,
+                     boolean transB, int m, int n, int k, float alpha, float beta) {
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                float acc = 0f;
+                for (int p = 0; p < k; p++) {
+                    float x = transA ? a[oa + p * lda + i] : a[oa + i * lda + p];
+                    float y = transB ? b[ob + j * ldb + p] : b[ob + p * ldb + j];
+                    acc += x * y;
+                }
+                int ci = oc + i * n + j;
+                // beta = 0 overwrites, so NaN or garbage in C does not leak through 0 * C
+                c[ci] = beta == 0f ? alpha * acc : alpha * acc + beta * c[ci];
+            }
+        }
+    }
+
+    @Override
+    public void addRowVector(Tensor out, Tensor x, Tensor bias) {
+        Checks.elementwise(this, "addRowVector", out, x);
+        Checks.owned(this, "addRowVector", bias);
+        Checks.length("addRowVector", "bias", bias, x.cols());
+        Checks.inPlaceOrDisjoint("addRowVector", out, bias);
+        float[] od = d(out), xd = d(x), bd = d(bias);
+        int rows = x.rows(), cols = x.cols();
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) od[o(out) + i * cols + j] = xd[o(x) + i * cols + j] + bd[o(bias) + j];
+        }
+    }
+
+    @Override
+    public void columnSums(Tensor out, Tensor x, float alpha, float beta) {
+        Checks.owned(this, "columnSums", out, x);
+        Checks.length("columnSums", "out", out, x.cols());
+        Checks.disjoint("columnSums", out, x);
+        float[] od = d(out), xd = d(x);
+        int rows = x.rows(), cols = x.cols();
+        for (int j = 0; j < cols; j++) {
+            double s = 0;
+            for (int i = 0; i < rows; i++) s += xd[o(x) + i * cols + j];
+            int oi = o(out) + j;
+            od[oi] = beta == 0f ? (float) (alpha * s) : (float) (alpha * s + beta * od[oi]);
+        }
+    }
+
+    @Override
+    public void rowSums(Tensor out, Tensor x, float alpha, float beta) {
+        Checks.owned(this, "rowSums", out, x);
+        Checks.length("rowSums", "out", out, x.rows());
+        Checks.disjoint("rowSums", out, x);
+        float[] od = d(out), xd = d(x);
+        int rows = x.rows(), cols = x.cols();
+        for (int i = 0; i < rows; i++) {
+            double s = 0;
+            for (int j = 0; j < cols; j++) s += xd[o(x) + i * cols + j];
+            int oi = o(out) + i;
+            od[oi] = beta == 0f ? (float) (alpha * s) : (float) (alpha * s + beta * od[oi]);
+        }
+    }
+
+    @Override
+    public void axpy(Tensor y, Tensor x, float alpha) {
+        Checks.elementwise(this, "axpy", y, x);
+        float[] yd = d(y), xd = d(x);
+        for (int i = 0; i < y.size(); i++) yd[o(y) + i] += alpha * xd[o(x) + i];
+    }
+
+    @Override
+    public void scale(Tensor x, float alpha) {
+        Checks.owned(this, "scale", x);
+        float[] xd = d(x);
+        for (int i = 0; i < x.size(); i++) xd[o(x) + i] *= alpha;
+    }
+
+    @Override
+    public void fill(Tensor x, float value) {
+        Checks.owned(this, "fill", x);
+        Arrays.fill(d(x), o(x), o(x) + (int) x.size(), value);
+    }
+
+    @Override
+    public void copy(Tensor dst, Tensor src) {
+        Checks.owned(this, "copy", dst, src);
+        Checks.sameSize("copy", dst, src);
+        // System.arraycopy is correct for overlapping ranges too
+        System.arraycopy(d(src), o(src), d(dst), o(dst), (int) src.size());
+    }
+
+    @Override
+    public double sum(Tensor x) {
+        Checks.owned(this, "sum", x);
+        double s = 0;
+        for (int i = 0; i < x.size(); i++) s += d(x)[o(x) + i];
+        return s;
+    }
+
+    @Override
+    public double sumOfSquares(Tensor x) {
+        Checks.owned(this, "sumOfSquares", x);
+        double s = 0;
+        for (int i = 0; i < x.size(); i++) {
+            double v = d(x)[o(x) + i];
+            s += v * v;
+        }
+        return s;
+    }
+
+    // ---------------------------------------------------------------- elementwise
+
+    @Override
+    public void add(Tensor out, Tensor a, Tensor b) {
+        Checks.elementwise(this, "add", out, a, b);
+        for (int i = 0; i < out.size(); i++) d(out)[o(out) + i] = d(a)[o(a) + i] + d(b)[o(b) + i];
+    }
+
+    @Override
+    public void sub(Tensor out, Tensor a, Tensor b) {
+        Checks.elementwise(this, "sub", out, a, b);
+        for (int i = 0; i < out.size(); i++) d(out)[o(out) + i] = d(a)[o(a) + i] - d(b)[o(b) + i];
+    }
+
+    @Override
+    public void mul(Tensor out, Tensor a, Tensor b) {
+        Checks.elementwise(this, "mul", out, a, b);
+        for (int i = 0; i < out.size(); i++) d(out)[o(out) + i] = d(a)[o(a) + i] * d(b)[o(b) + i];
+    }
+
+    @Override
+    public void addMul(Tensor out, Tensor a, Tensor b) {
+        Checks.elementwise(this, "addMul", out, a, b);
+        for (int i = 0; i < out.size(); i++) d(out)[o(out) + i] += d(a)[o(a) + i] * d(b)[o(b) + i];
+    }
+
+    @Override
+    public void clip(Tensor out, Tensor x, float lo, float hi) {
+        Checks.elementwise(this, "clip", out, x);
+        if (!(lo <= hi)) throw new IllegalArgumentException("clip: lo " + lo + " > hi " + hi);
+        for (int i = 0; i < out.size(); i++) d(out)[o(out) + i] = Math.min(Math.max(d(x)[o(x) + i], lo), hi);
+    }
+
+    @Override
+    public void sigmoid(Tensor out, Tensor x) {
+        Checks.elementwise(this, "sigmoid", out, x);
+        for (int i = 0; i < out.size(); i++) d(out)[o(out) + i] = sigmoid(d(x)[o(x) + i]);
+    }
+
+    @Override
+    public void tanh(Tensor out, Tensor x) {
+        Checks.elementwise(this, "tanh", out, x);
+        for (int i = 0; i < out.size(); i++) d(out)[o(out) + i] = (float) Math.tanh(d(x)[o(x) + i]);
+    }
+
+    @Override
+    public void softplus(Tensor out, Tensor x) {
+        Checks.elementwise(this, "softplus", out, x);
+        for (int i = 0; i < out.size(); i++) d(out)[o(out) + i] = softplus(d(x)[o(x) + i]);
+    }
+
+    @Override
+    public void logSigmoid(Tensor out, Tensor x) {
+        Checks.elementwise(this, "logSigmoid", out, x);
+        for (int i = 0; i < out.size(); i++) d(out)[o(out) + i] = -softplus(-d(x)[o(x) + i]);
+    }
+
+    @Override
+    public void exp(Tensor out, Tensor x) {
+        Checks.elementwise(this, "exp", out, x);
+        for (int i = 0; i < out.size(); i++) d(out)[o(out) + i] = (float) Math.exp(d(x)[o(x) + i]);
+    }
+
+    @Override
+    public void sigmoidBackward(Tensor dx, Tensor dy, Tensor y) {
+        Checks.elementwise(this, "sigmoidBackward", dx, dy, y);
+        for (int i = 0; i < dx.size(); i++) {
+            float yi = d(y)[o(y) + i];
+            d(dx)[o(dx) + i] = d(dy)[o(dy) + i] * yi * (1f - yi);
+        }
+    }
+
+    @Override
+    public void tanhBackward(Tensor dx, Tensor dy, Tensor y) {
+        Checks.elementwise(this, "tanhBackward", dx, dy, y);
+        for (int i = 0; i < dx.size(); i++) {
+            float yi = d(y)[o(y) + i];
+            d(dx)[o(dx) + i] = d(dy)[o(dy) + i] * (1f - yi * yi);
+        }
+    }
+
+    /** 1 / (1 + e^-x), evaluated in double so it is correctly rounded for every float x. */
+    static float sigmoid(float x) {
+        return (float) (1.0 / (1.0 + Math.exp(-(double) x)));
+    }
+
+    /** log(1 + e^x) = max(x, 0) + log1p(e^-|x|): never overflows. */
+    static float softplus(float x) {
+        double v = x;
+        return (float) (Math.max(v, 0.0) + Math.log1p(Math.exp(-Math.abs(v))));
+    }
+
+    // ---------------------------------------------------------------- random
+
+    @Override
+    public void uniform(Tensor out, Rng rng) {
+        Checks.owned(this, "uniform", out);
+        int n = (int) out.size();
+        Philox.uniforms(rng.seed(), rng.stream(), rng.take(n), d(out), o(out), n);
+    }
+
+    @Override
+    public void bernoulli(Tensor out, Tensor p, Rng rng) {
+        Checks.elementwise(this, "bernoulli", out, p);
+        int n = (int) out.size();
+        float[] u = new float[n];
+        Philox.uniforms(rng.seed(), rng.stream(), rng.take(n), u, 0, n);
+        for (int i = 0; i < n; i++) d(out)[o(out) + i] = u[i] < d(p)[o(p) + i] ? 1f : 0f;
+    }
+
+    // ---------------------------------------------------------------- fused RBM ops
+
+    @Override
+    public void gibbsHalfStep(Tensor sample, Tensor prob, Tensor x, Tensor w, boolean transW, Tensor bias, Rng rng) {
+        int rows = x.rows(), nIn = x.cols(), nOut = transW ? w.rows() : w.cols();
+        checkHalfStep(sample, prob, x, w, transW, bias, rows, nIn, nOut);
+        Tensor p = prob != null ? prob : zeros(rows, nOut);
+        // prob = sigmoid(x op(W) + bias), the conditional of one RBM layer given the other
+        gemm(d(p), o(p), d(x), o(x), nIn, false, d(w), o(w), w.cols(), transW, rows, nOut, nIn, 1f, 0f);
+        addBias(p, bias, rows, nOut);
+        sigmoid(p, p);
+        bernoulli(sample, p, rng);
+    }
+
+    private void checkHalfStep(Tensor sample, Tensor prob, Tensor x, Tensor w, boolean transW, Tensor bias,
+                               int rows, int nIn, int nOut) {
+        String op = "gibbsHalfStep";
+        Checks.owned(this, op, sample, prob, x, w, bias);
+        int wIn = transW ? w.cols() : w.rows();
+        if (wIn != nIn) {
+            throw new IllegalArgumentException(op + ": x has " + nIn + " columns but op(W) has " + wIn + " rows");
+        }
+        Checks.shape(op, "sample", sample, rows, nOut);
+        if (prob != null) Checks.shape(op, "prob", prob, rows, nOut);
+        Checks.bias(op, bias, rows, nOut);
+        Checks.disjoint(op, sample, x, w, bias, prob);
+        Checks.disjoint(op, prob, x, w, bias);
+    }
+
+    /** t += bias, a vector broadcast over rows or one bias row per row. */
+    private void addBias(Tensor t, Tensor bias, int rows, int cols) {
+        boolean perRow = Checks.bias("bias", bias, rows, cols);
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                d(t)[o(t) + i * cols + j] += d(bias)[o(bias) + (perRow ? i * cols : 0) + j];
+            }
+        }
+    }
+
+    @Override
+    public void gibbsChain(Tensor v, Tensor vProb, Tensor w, Tensor bv, Tensor bh, int k, Rng rng) {
+        String op = "gibbsChain";
+        Checks.owned(this, op, v, vProb, w, bv, bh);
+        Checks.nonNegative(op, "k", k);
+        int rows = v.rows(), nv = w.rows(), nh = w.cols();
+        Checks.shape(op, "v", v, rows, nv);
+        if (vProb != null) Checks.shape(op, "vProb", vProb, rows, nv);
+        Checks.bias(op, bv, rows, nv);
+        Checks.bias(op, bh, rows, nh);
+        Checks.disjoint(op, v, w, bv, bh, vProb);
+        Checks.disjoint(op, vProb, w, bv, bh);
+        Tensor h = zeros(rows, nh), hProb = zeros(rows, nh);
+        Tensor vp = vProb != null ? vProb : zeros(rows, nv);
+        for (int s = 0; s < k; s++) {
+            gibbsHalfStep(h, hProb, v, w, false, bh, rng);   // h ~ sigmoid(v W + bh)
+            gibbsHalfStep(v, vp, h, w, true, bv, rng);       // v ~ sigmoid(h W^T + bv)
+        }
+    }
+
+    @Override
+    public void freeEnergy(Tensor f, Tensor v, Tensor w, Tensor bv, Tensor bh) {
+        String op = "freeEnergy";
+        Checks.owned(this, op, f, v, w, bv, bh);
+        int rows = v.rows(), nv = w.rows(), nh = w.cols();
+        Checks.shape(op, "v", v, rows, nv);
+        Checks.length(op, "f", f, rows);
+        boolean bvRow = Checks.bias(op, bv, rows, nv), bhRow = Checks.bias(op, bh, rows, nh);
+        Checks.disjoint(op, f, v, w, bv, bh);
+        Tensor x = zeros(rows, nh);
+        gemm(x, v, false, w, false, 1f, 0f);
+        for (int b = 0; b < rows; b++) {
+            // F(v) = -v.bv - sum_j softplus((v W)_j + bh_j), accumulated in double
+            double e = 0;
+            for (int i = 0; i < nv; i++) e -= (double) d(v)[o(v) + b * nv + i] * d(bv)[o(bv) + (bvRow ? b * nv : 0) + i];
+            for (int j = 0; j < nh; j++) {
+                e -= softplus(d(x)[o(x) + b * nh + j] + d(bh)[o(bh) + (bhRow ? b * nh : 0) + j]);
+            }
+            d(f)[o(f) + b] = (float) e;
+        }
+    }
+
+    @Override
+    public void freeEnergyGrad(Tensor dW, Tensor dBv, Tensor dBh, Tensor v, Tensor w, Tensor bh, float alpha) {
+        String op = "freeEnergyGrad";
+        Checks.owned(this, op, dW, dBv, dBh, v, w, bh);
+        int rows = v.rows(), nv = w.rows(), nh = w.cols();
+        Checks.shape(op, "v", v, rows, nv);
+        Checks.bias(op, bh, rows, nh);
+        if (dW != null) Checks.shape(op, "dW", dW, nv, nh);
+        boolean dBvRow = dBv != null && Checks.biasGrad(op, dBv, rows, nv);
+        boolean dBhRow = dBh != null && Checks.biasGrad(op, dBh, rows, nh);
+        for (Tensor g : new Tensor[] {dW, dBv, dBh}) Checks.disjoint(op, g, v, w, bh);
+        // s = sigmoid(v W + bh) = E[h | v]; dF/dW = -v^T s, dF/dbv = -v, dF/dbh = -s
+        Tensor s = zeros(rows, nh);
+        gemm(s, v, false, w, false, 1f, 0f);
+        addBias(s, bh, rows, nh);
+        sigmoid(s, s);
+        if (dW != null) gemm(dW, v, true, s, false, -alpha, 1f);
+        if (dBv != null) accumulate(dBv, dBvRow, v, -alpha);
+        if (dBh != null) accumulate(dBh, dBhRow, s, -alpha);
+    }
+
+    /** g += alpha * x per row, or g += alpha * (column sums of x). */
+    private void accumulate(Tensor g, boolean perRow, Tensor x, float alpha) {
+        if (perRow) axpy(g, x, alpha);
+        else columnSums(g, x, alpha, 1f);
+    }
+}

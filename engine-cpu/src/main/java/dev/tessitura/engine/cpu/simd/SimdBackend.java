@@ -1,0 +1,686 @@
+package dev.tessitura.engine.cpu.simd;
+
+import dev.tessitura.engine.Backend;
+import dev.tessitura.engine.BackendOptions;
+import dev.tessitura.engine.Checks;
+import dev.tessitura.engine.Rng;
+import dev.tessitura.engine.Tensor;
+import dev.tessitura.engine.cpu.HeapStorage;
+import java.util.Arrays;
+import java.util.Objects;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The Vector API backend: the same tensors as the scalar reference (a {@link HeapStorage} float[] per allocation,
+ * row-major) with vectorised, multi-threaded kernels. Created reflectively by
+ * {@link dev.tessitura.engine.cpu.SimdProvider} so that no Vector API type is linked when the module is absent.
+ *
+ * <p>Determinism: work is split among threads only over independent outputs (rows of a GEMM, elements, fixed
+ * chunks of a sum whose partial sums are then added in chunk order), so results are bit-identical for any thread
+ * count. They may differ in the last bits between vector widths (the lane count sets the order of a row sum).
+ *
+ * <p>Each op of one instance must be called from one thread at a time (like a CUDA stream).
+ */
+public final class SimdBackend implements Backend {
+
+    /** Below this many flops (2 m n k) a GEMM runs on the calling thread alone (measured: bench/RESULTS.md). */
+    static final long GEMM_PARALLEL_FLOPS = 1_000_000;
+    /** Elementwise transcendental ops and Philox draws go parallel from this many elements. */
+    static final int HEAVY_PARALLEL_ELEMENTS = 1 << 15;
+    /** Plain elementwise ops and sums (memory bound) go parallel from this many elements. */
+    static final int LIGHT_PARALLEL_ELEMENTS = 1 << 18;
+    /** Sums add float64 partial sums of fixed chunks of this many elements, in chunk order. */
+    static final int SUM_CHUNK = 1 << 12;
+
+    private final Lanes lanes;
+    private final SimdGemm gemm;
+    private final SimdPhilox philox;
+    private final WorkerPool pool;
+
+    public SimdBackend(BackendOptions options) {
+        this.lanes = Lanes.of(options.vectorBits());
+        this.gemm = new SimdGemm(lanes);
+        this.philox = new SimdPhilox(lanes);
+        this.pool = new WorkerPool(options.resolvedThreads());
+    }
+
+    @Override
+    public String name() {
+        return "simd";
+    }
+
+    @Override
+    public String description() {
+        return "simd: Vector API, " + lanes.bits() + "-bit (preferred " + Lanes.preferredBits() + "), "
+                + pool.threads() + (pool.threads() == 1 ? " thread" : " threads");
+    }
+
+    /** Vector width in bits. */
+    public int vectorBits() {
+        return lanes.bits();
+    }
+
+    /** Worker threads, the calling one included. */
+    public int threads() {
+        return pool.threads();
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+
+    // ---------------------------------------------------------------- memory
+
+    @Override
+    public Tensor zeros(int... shape) {
+        long n = 1;
+        for (int d : shape) {
+            if (d < 0) throw new IllegalArgumentException("zeros: negative dimension in shape " + Arrays.toString(shape));
+            n *= d;
+        }
+        if (n > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("zeros: shape " + Arrays.toString(shape) + " has " + n
+                    + " elements, more than a Java array holds");
+        }
+        return new Tensor(this, new HeapStorage((int) n), 0, shape);
+    }
+
+    @Override
+    public void copyFromHost(Tensor dst, float[] src, int srcOffset) {
+        Checks.owned(this, "copyFromHost", dst);
+        int n = (int) dst.size();
+        Objects.checkFromIndexSize(srcOffset, n, src.length);
+        System.arraycopy(src, srcOffset, data(dst), off(dst), n);
+    }
+
+    @Override
+    public void copyToHost(float[] dst, int dstOffset, Tensor src) {
+        Checks.owned(this, "copyToHost", src);
+        int n = (int) src.size();
+        Objects.checkFromIndexSize(dstOffset, n, dst.length);
+        System.arraycopy(data(src), off(src), dst, dstOffset, n);
+    }
+
+    @Override
+    public void synchronize() {
+        // every op has finished when it returns
+    }
+
+    private static float[] data(Tensor t) {
+        return ((HeapStorage) t.storage()).data();
+    }
+
+    private static int off(Tensor t) {
+        return (int) t.offset();
+    }
+
+    // ---------------------------------------------------------------- BLAS-like
+
+    @Override
+    public void gemm(Tensor c, Tensor a, boolean transA, Tensor b, boolean transB, float alpha, float beta) {
+        int[] mnk = Checks.gemm(this, c, a, transA, b, transB);
+        int m = mnk[0], n = mnk[1], k = mnk[2];
+        gemm.gemm(data(c), off(c), n, data(a), off(a), a.cols(), transA, data(b), off(b), b.cols(), transB,
+                m, n, k, alpha, beta, pool, parallelGemm(m, n, k), null);
+    }
+
+    private static boolean parallelGemm(int m, int n, int k) {
+        return 2L * m * n * k >= GEMM_PARALLEL_FLOPS;
+    }
+
+    @Override
+    public void addRowVector(Tensor out, Tensor x, Tensor bias) {
+        Checks.elementwise(this, "addRowVector", out, x);
+        Checks.owned(this, "addRowVector", bias);
+        Checks.length("addRowVector", "bias", bias, x.cols());
+        Checks.inPlaceOrDisjoint("addRowVector", out, bias);
+        float[] o = data(out), xd = data(x), bd = data(bias);
+        int oOff = off(out), xOff = off(x), bOff = off(bias), rows = x.rows(), cols = x.cols();
+        VectorSpecies<Float> s = lanes.floats();
+        for (int i = 0; i < rows; i++) {
+            int oi = oOff + i * cols, xi = xOff + i * cols;
+            int j = 0;
+            for (int bound = s.loopBound(cols); j < bound; j += s.length()) {
+                FloatVector.fromArray(s, xd, xi + j).add(FloatVector.fromArray(s, bd, bOff + j)).intoArray(o, oi + j);
+            }
+            for (; j < cols; j++) o[oi + j] = xd[xi + j] + bd[bOff + j];
+        }
+    }
+
+    @Override
+    public void columnSums(Tensor out, Tensor x, float alpha, float beta) {
+        Checks.owned(this, "columnSums", out, x);
+        Checks.length("columnSums", "out", out, x.cols());
+        Checks.disjoint("columnSums", out, x);
+        float[] o = data(out), xd = data(x);
+        int oOff = off(out), xOff = off(x), rows = x.rows(), cols = x.cols();
+        VectorSpecies<Float> s = lanes.floats();
+        // rows added in order into float lanes, one column per lane: the same order as the scalar loop
+        int j = 0;
+        for (int bound = s.loopBound(cols); j < bound; j += s.length()) {
+            FloatVector acc = FloatVector.zero(s);
+            for (int i = 0; i < rows; i++) acc = acc.add(FloatVector.fromArray(s, xd, xOff + i * cols + j));
+            FloatVector r = acc.mul(alpha);
+            if (beta != 0f) r = FloatVector.fromArray(s, o, oOff + j).mul(beta).add(r);
+            r.intoArray(o, oOff + j);
+        }
+        for (; j < cols; j++) {
+            float acc = 0f;
+            for (int i = 0; i < rows; i++) acc += xd[xOff + i * cols + j];
+            o[oOff + j] = beta != 0f ? beta * o[oOff + j] + alpha * acc : alpha * acc;
+        }
+    }
+
+    @Override
+    public void rowSums(Tensor out, Tensor x, float alpha, float beta) {
+        Checks.owned(this, "rowSums", out, x);
+        Checks.length("rowSums", "out", out, x.rows());
+        Checks.disjoint("rowSums", out, x);
+        float[] o = data(out), xd = data(x);
+        int oOff = off(out), xOff = off(x), rows = x.rows(), cols = x.cols();
+        for (int i = 0; i < rows; i++) {
+            float acc = rowSum(xd, xOff + i * cols, cols);
+            o[oOff + i] = beta != 0f ? beta * o[oOff + i] + alpha * acc : alpha * acc;
+        }
+    }
+
+    /** Sum of x[from .. from+n) in float lanes, then across lanes, then the tail. */
+    private float rowSum(float[] x, int from, int n) {
+        VectorSpecies<Float> s = lanes.floats();
+        FloatVector acc = FloatVector.zero(s);
+        int j = 0;
+        for (int bound = s.loopBound(n); j < bound; j += s.length()) acc = acc.add(FloatVector.fromArray(s, x, from + j));
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; j < n; j++) sum += x[from + j];
+        return sum;
+    }
+
+    @Override
+    public void axpy(Tensor y, Tensor x, float alpha) {
+        Checks.elementwise(this, "axpy", y, x);
+        float[] yd = data(y), xd = data(x);
+        int yOff = off(y), xOff = off(x);
+        split((int) y.size(), LIGHT_PARALLEL_ELEMENTS, (from, to) -> {
+            VectorSpecies<Float> s = lanes.floats();
+            int i = from;
+            for (int bound = from + s.loopBound(to - from); i < bound; i += s.length()) {
+                FloatVector.fromArray(s, xd, xOff + i).fma(FloatVector.broadcast(s, alpha), FloatVector.fromArray(s, yd, yOff + i)).intoArray(yd, yOff + i);
+            }
+            for (; i < to; i++) yd[yOff + i] = Math.fma(xd[xOff + i], alpha, yd[yOff + i]);
+        });
+    }
+
+    @Override
+    public void scale(Tensor x, float alpha) {
+        Checks.owned(this, "scale", x);
+        float[] xd = data(x);
+        int xOff = off(x);
+        split((int) x.size(), LIGHT_PARALLEL_ELEMENTS, (from, to) -> {
+            VectorSpecies<Float> s = lanes.floats();
+            int i = from;
+            for (int bound = from + s.loopBound(to - from); i < bound; i += s.length()) {
+                FloatVector.fromArray(s, xd, xOff + i).mul(alpha).intoArray(xd, xOff + i);
+            }
+            for (; i < to; i++) xd[xOff + i] *= alpha;
+        });
+    }
+
+    @Override
+    public void fill(Tensor x, float value) {
+        Checks.owned(this, "fill", x);
+        Arrays.fill(data(x), off(x), off(x) + (int) x.size(), value);
+    }
+
+    @Override
+    public void copy(Tensor dst, Tensor src) {
+        Checks.elementwise(this, "copy", dst, src);
+        System.arraycopy(data(src), off(src), data(dst), off(dst), (int) dst.size());
+    }
+
+    @Override
+    public double sum(Tensor x) {
+        Checks.owned(this, "sum", x);
+        return chunkedSum(data(x), off(x), (int) x.size(), false);
+    }
+
+    @Override
+    public double sumOfSquares(Tensor x) {
+        Checks.owned(this, "sumOfSquares", x);
+        return chunkedSum(data(x), off(x), (int) x.size(), true);
+    }
+
+    /** Partial sums of fixed chunks (in parallel when large), added in chunk order: independent of threads. */
+    private double chunkedSum(float[] x, int xOff, int n, boolean squares) {
+        int chunks = (n + SUM_CHUNK - 1) / SUM_CHUNK;
+        double[] partial = new double[chunks];
+        pool.forRange(chunks, n >= LIGHT_PARALLEL_ELEMENTS, (from, to) -> {
+            for (int c = from; c < to; c++) {
+                int lo = c * SUM_CHUNK;
+                partial[c] = chunkSum(x, xOff + lo, Math.min(SUM_CHUNK, n - lo), squares);
+            }
+        });
+        double total = 0;
+        for (double p : partial) total += p;
+        return total;
+    }
+
+    /** float64 sum (of squares) of x[from .. from+n): half-width float vectors widened to doubles, two accumulators. */
+    private double chunkSum(float[] x, int from, int n, boolean squares) {
+        VectorSpecies<Float> hs = lanes.halfFloats();
+        VectorSpecies<Double> ds = lanes.doubles();
+        int len = hs.length();
+        DoubleVector acc0 = DoubleVector.zero(ds), acc1 = acc0;
+        int i = 0;
+        for (int bound = n - 2 * len; i <= bound; i += 2 * len) {
+            DoubleVector d0 = (DoubleVector) FloatVector.fromArray(hs, x, from + i).convertShape(VectorOperators.F2D, ds, 0);
+            DoubleVector d1 = (DoubleVector) FloatVector.fromArray(hs, x, from + i + len).convertShape(VectorOperators.F2D, ds, 0);
+            acc0 = squares ? d0.fma(d0, acc0) : acc0.add(d0);
+            acc1 = squares ? d1.fma(d1, acc1) : acc1.add(d1);
+        }
+        double sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            double v = x[from + i];
+            sum = squares ? Math.fma(v, v, sum) : sum + v;
+        }
+        return sum;
+    }
+
+    // ---------------------------------------------------------------- elementwise
+
+    /** Runs {@code body} over [0, n), in parallel chunks from {@code minParallel} elements on. */
+    private void split(int n, int minParallel, WorkerPool.RangeTask body) {
+        if (n < minParallel || pool.threads() == 1) {
+            if (n > 0) body.run(0, n);
+            return;
+        }
+        int chunk = 1 << 12;   // a multiple of every lane count, so chunk tails are only at the very end
+        int chunks = (n + chunk - 1) / chunk;
+        pool.forRange(chunks, true, (from, to) -> body.run(from * chunk, Math.min(n, to * chunk)));
+    }
+
+    /** The binary ops, one switch outside the loops so each loop is straight-line. */
+    private enum Binary { ADD, SUB, MUL, ADD_MUL }
+
+    private void binary(String op, Binary kind, Tensor out, Tensor a, Tensor b) {
+        Checks.elementwise(this, op, out, a, b);
+        float[] o = data(out), ad = data(a), bd = data(b);
+        int oOff = off(out), aOff = off(a), bOff = off(b);
+        split((int) out.size(), LIGHT_PARALLEL_ELEMENTS, (from, to) -> {
+            VectorSpecies<Float> s = lanes.floats();
+            int bound = from + s.loopBound(to - from), i = from;
+            switch (kind) {
+                case ADD -> {
+                    for (; i < bound; i += s.length()) FloatVector.fromArray(s, ad, aOff + i).add(FloatVector.fromArray(s, bd, bOff + i)).intoArray(o, oOff + i);
+                    for (; i < to; i++) o[oOff + i] = ad[aOff + i] + bd[bOff + i];
+                }
+                case SUB -> {
+                    for (; i < bound; i += s.length()) FloatVector.fromArray(s, ad, aOff + i).sub(FloatVector.fromArray(s, bd, bOff + i)).intoArray(o, oOff + i);
+                    for (; i < to; i++) o[oOff + i] = ad[aOff + i] - bd[bOff + i];
+                }
+                case MUL -> {
+                    for (; i < bound; i += s.length()) FloatVector.fromArray(s, ad, aOff + i).mul(FloatVector.fromArray(s, bd, bOff + i)).intoArray(o, oOff + i);
+                    for (; i < to; i++) o[oOff + i] = ad[aOff + i] * bd[bOff + i];
+                }
+                case ADD_MUL -> {
+                    for (; i < bound; i += s.length()) {
+                        FloatVector.fromArray(s, ad, aOff + i).fma(FloatVector.fromArray(s, bd, bOff + i), FloatVector.fromArray(s, o, oOff + i)).intoArray(o, oOff + i);
+                    }
+                    for (; i < to; i++) o[oOff + i] = Math.fma(ad[aOff + i], bd[bOff + i], o[oOff + i]);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void add(Tensor out, Tensor a, Tensor b) {
+        binary("add", Binary.ADD, out, a, b);
+    }
+
+    @Override
+    public void sub(Tensor out, Tensor a, Tensor b) {
+        binary("sub", Binary.SUB, out, a, b);
+    }
+
+    @Override
+    public void mul(Tensor out, Tensor a, Tensor b) {
+        binary("mul", Binary.MUL, out, a, b);
+    }
+
+    @Override
+    public void addMul(Tensor out, Tensor a, Tensor b) {
+        binary("addMul", Binary.ADD_MUL, out, a, b);
+    }
+
+    @Override
+    public void clip(Tensor out, Tensor x, float lo, float hi) {
+        Checks.elementwise(this, "clip", out, x);
+        float[] o = data(out), xd = data(x);
+        int oOff = off(out), xOff = off(x);
+        split((int) out.size(), LIGHT_PARALLEL_ELEMENTS, (from, to) -> {
+            VectorSpecies<Float> s = lanes.floats();
+            int i = from;
+            for (int bound = from + s.loopBound(to - from); i < bound; i += s.length()) {
+                FloatVector.fromArray(s, xd, xOff + i).max(lo).min(hi).intoArray(o, oOff + i);
+            }
+            for (; i < to; i++) o[oOff + i] = Math.min(Math.max(xd[xOff + i], lo), hi);
+        });
+    }
+
+    /** The transcendental ops; like {@link Binary}, one switch outside the loops. */
+    private enum Unary { SIGMOID, TANH, SOFTPLUS, LOG_SIGMOID, EXP }
+
+    private void unary(String op, Unary kind, Tensor out, Tensor x) {
+        Checks.elementwise(this, op, out, x);
+        float[] o = data(out), xd = data(x);
+        int oOff = off(out), xOff = off(x);
+        split((int) out.size(), HEAVY_PARALLEL_ELEMENTS, (from, to) -> {
+            VectorSpecies<Float> s = lanes.floats();
+            int bound = from + s.loopBound(to - from), i = from;
+            switch (kind) {
+                case SIGMOID -> {
+                    for (; i < bound; i += s.length()) SimdMath.sigmoid(FloatVector.fromArray(s, xd, xOff + i)).intoArray(o, oOff + i);
+                    for (; i < to; i++) o[oOff + i] = SimdMath.sigmoid(xd[xOff + i]);
+                }
+                case TANH -> {
+                    for (; i < bound; i += s.length()) SimdMath.tanh(FloatVector.fromArray(s, xd, xOff + i)).intoArray(o, oOff + i);
+                    for (; i < to; i++) o[oOff + i] = SimdMath.tanh(xd[xOff + i]);
+                }
+                case SOFTPLUS -> {
+                    for (; i < bound; i += s.length()) SimdMath.softplus(FloatVector.fromArray(s, xd, xOff + i)).intoArray(o, oOff + i);
+                    for (; i < to; i++) o[oOff + i] = SimdMath.softplus(xd[xOff + i]);
+                }
+                case LOG_SIGMOID -> {
+                    for (; i < bound; i += s.length()) SimdMath.logSigmoid(FloatVector.fromArray(s, xd, xOff + i)).intoArray(o, oOff + i);
+                    for (; i < to; i++) o[oOff + i] = SimdMath.logSigmoid(xd[xOff + i]);
+                }
+                case EXP -> {
+                    for (; i < bound; i += s.length()) SimdMath.exp(FloatVector.fromArray(s, xd, xOff + i)).intoArray(o, oOff + i);
+                    for (; i < to; i++) o[oOff + i] = SimdMath.exp(xd[xOff + i]);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void sigmoid(Tensor out, Tensor x) {
+        unary("sigmoid", Unary.SIGMOID, out, x);
+    }
+
+    @Override
+    public void tanh(Tensor out, Tensor x) {
+        unary("tanh", Unary.TANH, out, x);
+    }
+
+    @Override
+    public void softplus(Tensor out, Tensor x) {
+        unary("softplus", Unary.SOFTPLUS, out, x);
+    }
+
+    @Override
+    public void logSigmoid(Tensor out, Tensor x) {
+        unary("logSigmoid", Unary.LOG_SIGMOID, out, x);
+    }
+
+    @Override
+    public void exp(Tensor out, Tensor x) {
+        unary("exp", Unary.EXP, out, x);
+    }
+
+    @Override
+    public void sigmoidBackward(Tensor dx, Tensor dy, Tensor y) {
+        Checks.elementwise(this, "sigmoidBackward", dx, dy, y);
+        float[] o = data(dx), dyd = data(dy), yd = data(y);
+        int oOff = off(dx), dyOff = off(dy), yOff = off(y);
+        split((int) dx.size(), LIGHT_PARALLEL_ELEMENTS, (from, to) -> {
+            VectorSpecies<Float> s = lanes.floats();
+            int i = from;
+            for (int bound = from + s.loopBound(to - from); i < bound; i += s.length()) {
+                FloatVector yv = FloatVector.fromArray(s, yd, yOff + i);
+                FloatVector.fromArray(s, dyd, dyOff + i).mul(yv).mul(yv.broadcast(1f).sub(yv)).intoArray(o, oOff + i);
+            }
+            for (; i < to; i++) o[oOff + i] = dyd[dyOff + i] * yd[yOff + i] * (1f - yd[yOff + i]);
+        });
+    }
+
+    @Override
+    public void tanhBackward(Tensor dx, Tensor dy, Tensor y) {
+        Checks.elementwise(this, "tanhBackward", dx, dy, y);
+        float[] o = data(dx), dyd = data(dy), yd = data(y);
+        int oOff = off(dx), dyOff = off(dy), yOff = off(y);
+        split((int) dx.size(), LIGHT_PARALLEL_ELEMENTS, (from, to) -> {
+            VectorSpecies<Float> s = lanes.floats();
+            int i = from;
+            for (int bound = from + s.loopBound(to - from); i < bound; i += s.length()) {
+                FloatVector yv = FloatVector.fromArray(s, yd, yOff + i);
+                FloatVector.fromArray(s, dyd, dyOff + i).mul(yv.broadcast(1f).sub(yv.mul(yv))).intoArray(o, oOff + i);
+            }
+            for (; i < to; i++) o[oOff + i] = dyd[dyOff + i] * (1f - yd[yOff + i] * yd[yOff + i]);
+        });
+    }
+
+    // ---------------------------------------------------------------- random
+
+    @Override
+    public void uniform(Tensor out, Rng rng) {
+        Checks.owned(this, "uniform", out);
+        int n = (int) out.size();
+        long first = rng.take(n);
+        float[] o = data(out);
+        int oOff = off(out);
+        split(n, HEAVY_PARALLEL_ELEMENTS, (from, to) ->
+                philox.uniforms(rng.seed(), rng.stream(), first, from, o, oOff + from, to - from));
+    }
+
+    @Override
+    public void bernoulli(Tensor out, Tensor p, Rng rng) {
+        Checks.elementwise(this, "bernoulli", out, p);
+        int n = (int) out.size();
+        long first = rng.take(n);
+        float[] o = data(out), pd = data(p);
+        int oOff = off(out), pOff = off(p);
+        split(n, HEAVY_PARALLEL_ELEMENTS, (from, to) ->
+                philox.bernoulli(rng.seed(), rng.stream(), first, from, o, oOff + from, pd, pOff + from, to - from));
+    }
+
+    // ---------------------------------------------------------------- fused RBM ops
+
+    @Override
+    public void gibbsHalfStep(Tensor sample, Tensor prob, Tensor x, Tensor w, boolean transW, Tensor bias, Rng rng) {
+        String op = "gibbsHalfStep";
+        Checks.owned(this, op, sample, prob, x, w, bias);
+        int batch = x.rows(), nIn = x.cols();
+        int nOut = transW ? w.rows() : w.cols();
+        Checks.shape(op, "W" + (transW ? "^T" : ""), w, transW ? nOut : nIn, transW ? nIn : nOut);
+        Checks.shape(op, "sample", sample, batch, nOut);
+        if (prob != null) Checks.shape(op, "prob", prob, batch, nOut);
+        boolean perRow = Checks.bias(op, bias, batch, nOut);
+        Checks.disjoint(op, sample, x, w, bias, prob);
+        Checks.disjoint(op, prob, x, w, bias);
+        long first = rng.take((long) batch * nOut);
+        halfStep(data(sample), off(sample), prob == null ? null : data(prob), prob == null ? 0 : off(prob),
+                data(x), off(x), data(w), off(w), transW, data(bias), off(bias), perRow,
+                batch, nIn, nOut, rng.seed(), rng.stream(), first);
+    }
+
+    /**
+     * sample = bernoulli(sigmoid(x op(W) + bias)): each block of rows of the GEMM gets its bias, sigmoid and
+     * Bernoulli draw right after it is computed, while it is still in L1. The pre-activation is written into prob
+     * (or, without prob, into sample) and replaced there.
+     */
+    private void halfStep(float[] sample, int sOff, float[] prob, int pOff, float[] x, int xOff,
+                          float[] w, int wOff, boolean transW, float[] bias, int bOff, boolean perRow,
+                          int batch, int nIn, int nOut, long seed, long stream, long first) {
+        float[] target = prob != null ? prob : sample;
+        int tOff = prob != null ? pOff : sOff;
+        gemm.gemm(target, tOff, nOut, x, xOff, nIn, false, w, wOff, transW ? nIn : nOut, transW,
+                batch, nOut, nIn, 1f, 0f, pool, parallelGemm(batch, nOut, nIn), (i0, i1) -> {
+                    float[] u = new float[nOut];
+                    for (int i = i0; i < i1; i++) {
+                        philox.uniforms(seed, stream, first, (long) i * nOut, u, 0, nOut);
+                        sampleRow(sample, sOff + i * nOut, target, tOff + i * nOut, bias, bOff + (perRow ? i * nOut : 0),
+                                u, nOut);
+                    }
+                });
+    }
+
+    /** One row: p = sigmoid(z + bias) written over z, sample = u &lt; p ? 1 : 0. */
+    private void sampleRow(float[] sample, int sOff, float[] z, int zOff, float[] bias, int bOff, float[] u, int n) {
+        VectorSpecies<Float> s = lanes.floats();
+        int j = 0;
+        for (int bound = s.loopBound(n); j < bound; j += s.length()) {
+            FloatVector p = SimdMath.sigmoid(FloatVector.fromArray(s, z, zOff + j).add(FloatVector.fromArray(s, bias, bOff + j)));
+            p.intoArray(z, zOff + j);
+            FloatVector.zero(s).blend(1f, FloatVector.fromArray(s, u, j).lt(p)).intoArray(sample, sOff + j);
+        }
+        for (; j < n; j++) {
+            float p = SimdMath.sigmoid(z[zOff + j] + bias[bOff + j]);
+            z[zOff + j] = p;
+            sample[sOff + j] = u[j] < p ? 1f : 0f;
+        }
+    }
+
+    @Override
+    public void gibbsChain(Tensor v, Tensor vProb, Tensor w, Tensor bv, Tensor bh, int k, Rng rng) {
+        String op = "gibbsChain";
+        Checks.owned(this, op, v, vProb, w, bv, bh);
+        Checks.nonNegative(op, "k", k);
+        int batch = v.rows(), nv = v.cols(), nh = w.cols();
+        Checks.shape(op, "W", w, nv, nh);
+        if (vProb != null) Checks.shape(op, "vProb", vProb, batch, nv);
+        boolean bvPerRow = Checks.bias(op, bv, batch, nv), bhPerRow = Checks.bias(op, bh, batch, nh);
+        Checks.disjoint(op, v, w, bv, bh, vProb);
+        Checks.disjoint(op, vProb, w, bv, bh);
+        float[] h = new float[batch * nh];   // (B, nh) hidden sample
+        for (int step = 0; step < k; step++) {
+            long hFirst = rng.take((long) batch * nh);
+            halfStep(h, 0, null, 0, data(v), off(v), data(w), off(w), false, data(bh), off(bh), bhPerRow,
+                    batch, nv, nh, rng.seed(), rng.stream(), hFirst);
+            long vFirst = rng.take((long) batch * nv);
+            boolean last = step == k - 1 && vProb != null;
+            halfStep(data(v), off(v), last ? data(vProb) : null, last ? off(vProb) : 0, h, 0, data(w), off(w), true,
+                    data(bv), off(bv), bvPerRow, batch, nh, nv, rng.seed(), rng.stream(), vFirst);
+        }
+    }
+
+    @Override
+    public void freeEnergy(Tensor f, Tensor v, Tensor w, Tensor bv, Tensor bh) {
+        String op = "freeEnergy";
+        Checks.owned(this, op, f, v, w, bv, bh);
+        int batch = v.rows(), nv = v.cols(), nh = w.cols();
+        Checks.shape(op, "W", w, nv, nh);
+        Checks.length(op, "f", f, batch);
+        boolean bvPerRow = Checks.bias(op, bv, batch, nv), bhPerRow = Checks.bias(op, bh, batch, nh);
+        Checks.disjoint(op, f, v, w, bv, bh);
+        float[] fd = data(f), vd = data(v), bvd = data(bv), bhd = data(bh);
+        int fOff = off(f), vOff = off(v), bvOff = off(bv), bhOff = off(bh);
+        float[] pre = new float[batch * nh];   // (B, nh) = v W
+        gemm.gemm(pre, 0, nh, vd, vOff, nv, false, data(w), off(w), nh, false, batch, nh, nv, 1f, 0f,
+                pool, parallelGemm(batch, nh, nv), (i0, i1) -> {
+                    for (int i = i0; i < i1; i++) {
+                        float vbv = dot(vd, vOff + i * nv, bvd, bvOff + (bvPerRow ? i * nv : 0), nv);
+                        float soft = softplusRowSum(pre, i * nh, bhd, bhOff + (bhPerRow ? i * nh : 0), nh);
+                        fd[fOff + i] = -vbv - soft;
+                    }
+                });
+    }
+
+    /** sum_j softplus(z[j] + bias[j]). */
+    private float softplusRowSum(float[] z, int zOff, float[] bias, int bOff, int n) {
+        VectorSpecies<Float> s = lanes.floats();
+        FloatVector acc = FloatVector.zero(s);
+        int j = 0;
+        for (int bound = s.loopBound(n); j < bound; j += s.length()) {
+            acc = acc.add(SimdMath.softplus(FloatVector.fromArray(s, z, zOff + j).add(FloatVector.fromArray(s, bias, bOff + j))));
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; j < n; j++) sum += SimdMath.softplus(z[zOff + j] + bias[bOff + j]);
+        return sum;
+    }
+
+    /** sum_j a[j] b[j] with one FMA chain per lane. */
+    private float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        VectorSpecies<Float> s = lanes.floats();
+        FloatVector acc = FloatVector.zero(s);
+        int j = 0;
+        for (int bound = s.loopBound(n); j < bound; j += s.length()) {
+            acc = FloatVector.fromArray(s, a, aOff + j).fma(FloatVector.fromArray(s, b, bOff + j), acc);
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; j < n; j++) sum = Math.fma(a[aOff + j], b[bOff + j], sum);
+        return sum;
+    }
+
+    @Override
+    public void freeEnergyGrad(Tensor dW, Tensor dBv, Tensor dBh, Tensor v, Tensor w, Tensor bh, float alpha) {
+        String op = "freeEnergyGrad";
+        Checks.owned(this, op, dW, dBv, dBh, v, w, bh);
+        int batch = v.rows(), nv = v.cols(), nh = w.cols();
+        Checks.shape(op, "W", w, nv, nh);
+        if (dW != null) Checks.shape(op, "dW", dW, nv, nh);
+        boolean bhPerRow = Checks.bias(op, bh, batch, nh);
+        boolean dBvPerRow = dBv != null && Checks.biasGrad(op, dBv, batch, nv);
+        boolean dBhPerRow = dBh != null && Checks.biasGrad(op, dBh, batch, nh);
+        Checks.disjoint(op, dW, v, w, bh, dBv, dBh);
+        Checks.disjoint(op, dBv, v, w, bh, dBh);
+        Checks.disjoint(op, dBh, v, w, bh);
+        if (dW == null && dBh == null) {
+            if (dBv != null) accumulateBiasGrad(dBv, dBvPerRow, data(v), off(v), batch, nv, -alpha);
+            return;
+        }
+        // s = sigmoid(v W + bh): (B, nh)
+        float[] sd = new float[batch * nh];
+        float[] bhd = data(bh);
+        int bhOff = off(bh);
+        gemm.gemm(sd, 0, nh, data(v), off(v), nv, false, data(w), off(w), nh, false, batch, nh, nv, 1f, 0f,
+                pool, parallelGemm(batch, nh, nv), (i0, i1) -> {
+                    for (int i = i0; i < i1; i++) sigmoidBiasRow(sd, i * nh, bhd, bhOff + (bhPerRow ? i * nh : 0), nh);
+                });
+        if (dW != null) {
+            // dW += -alpha v^T s: (nv, B) x (B, nh)
+            gemm.gemm(data(dW), off(dW), nh, data(v), off(v), nv, true, sd, 0, nh, false, nv, nh, batch, -alpha, 1f,
+                    pool, parallelGemm(nv, nh, batch), null);
+        }
+        if (dBv != null) accumulateBiasGrad(dBv, dBvPerRow, data(v), off(v), batch, nv, -alpha);
+        if (dBh != null) accumulateBiasGrad(dBh, dBhPerRow, sd, 0, batch, nh, -alpha);
+    }
+
+    /** z = sigmoid(z + bias) over one row. */
+    private void sigmoidBiasRow(float[] z, int zOff, float[] bias, int bOff, int n) {
+        VectorSpecies<Float> s = lanes.floats();
+        int j = 0;
+        for (int bound = s.loopBound(n); j < bound; j += s.length()) {
+            SimdMath.sigmoid(FloatVector.fromArray(s, z, zOff + j).add(FloatVector.fromArray(s, bias, bOff + j))).intoArray(z, zOff + j);
+        }
+        for (; j < n; j++) z[zOff + j] = SimdMath.sigmoid(z[zOff + j] + bias[bOff + j]);
+    }
+
+    /** grad += scale * x, per row (grad (rows, cols)) or summed over rows (grad (cols)). */
+    private void accumulateBiasGrad(Tensor grad, boolean perRow, float[] x, int xOff, int rows, int cols, float scale) {
+        float[] g = data(grad);
+        int gOff = off(grad);
+        VectorSpecies<Float> s = lanes.floats();
+        if (perRow) {
+            int n = rows * cols, i = 0;
+            for (int bound = s.loopBound(n); i < bound; i += s.length()) {
+                FloatVector.fromArray(s, x, xOff + i).fma(FloatVector.broadcast(s, scale), FloatVector.fromArray(s, g, gOff + i)).intoArray(g, gOff + i);
+            }
+            for (; i < n; i++) g[gOff + i] = Math.fma(x[xOff + i], scale, g[gOff + i]);
+            return;
+        }
+        int j = 0;
+        for (int bound = s.loopBound(cols); j < bound; j += s.length()) {
+            FloatVector acc = FloatVector.zero(s);
+            for (int i = 0; i < rows; i++) acc = acc.add(FloatVector.fromArray(s, x, xOff + i * cols + j));
+            acc.fma(FloatVector.broadcast(s, scale), FloatVector.fromArray(s, g, gOff + j)).intoArray(g, gOff + j);
+        }
+        for (; j < cols; j++) {
+            float acc = 0f;
+            for (int i = 0; i < rows; i++) acc += x[xOff + i * cols + j];
+            g[gOff + j] = Math.fma(acc, scale, g[gOff + j]);
+        }
+    }
+}

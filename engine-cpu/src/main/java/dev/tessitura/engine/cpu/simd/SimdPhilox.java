@@ -1,0 +1,125 @@
+package dev.tessitura.engine.cpu.simd;
+
+import dev.tessitura.engine.Philox;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Philox4x32-10 in vector lanes, bit for bit the same as {@link Philox}. Four consecutive int lanes hold the four
+ * words of one block, so lanes are already in element order (element e is word e &amp; 3 of block first + e/4) and
+ * a vector of words compares directly with a vector of probabilities.
+ *
+ * <p>One round on a block (c0, c1, c2, c3) with key (k0, k1):
+ * (hi(M1 c2) ^ c1 ^ k0, lo(M1 c2), hi(M0 c0) ^ c3 ^ k1, lo(M0 c0)). Seen as longs, a block is two lanes
+ * (c1:c0, c3:c2), so one unsigned 32x32->64 multiply of the low halves by (M0, M1) gives (hi0:lo0, hi1:lo1);
+ * reversing the four ints gives (hi1, lo1, hi0, lo0), and shifting the longs of the old block right by 32 gives
+ * (c1, 0, c3, 0): the new block is their XOR with (k0, 0, k1, 0).
+ */
+final class SimdPhilox {
+    private static final long LOW32 = 0xFFFFFFFFL;
+
+    private final Lanes lanes;
+
+    SimdPhilox(Lanes lanes) {
+        this.lanes = lanes;
+    }
+
+    /** out[off + i] = uniform of element e0 + i of a draw that starts at block {@code first}, for i < n. */
+    void uniforms(long seed, long stream, long first, long e0, float[] out, int off, int n) {
+        fill(seed, stream, first, e0, out, off, null, 0, n);
+    }
+
+    /** out[off + i] = 1 when the uniform of element e0 + i is &lt; p[pOff + i], else 0. */
+    void bernoulli(long seed, long stream, long first, long e0, float[] out, int off, float[] p, int pOff, int n) {
+        fill(seed, stream, first, e0, out, off, p, pOff, n);
+    }
+
+    /** Uniforms (p == null) or Bernoulli samples: scalar up to a block boundary, vectors, scalar tail. */
+    private void fill(long seed, long stream, long first, long e0, float[] out, int off, float[] p, int pOff, int n) {
+        VectorSpecies<Integer> is = lanes.ints();
+        int len = is.length();
+        int i = 0;
+        int head = (int) Math.min(n, (4 - (e0 & 3)) & 3);
+        i = scalar(seed, stream, first, e0, out, off, p, pOff, 0, head);
+        long block = first + ((e0 + i) >>> 2);       // the block of element e0 + i, now a multiple of 4
+        int bound = i + (n - i) / len * len;
+        if (i < bound) {
+            i = vectors(seed, stream, block, out, off, p, pOff, i, bound);
+        }
+        scalar(seed, stream, first, e0, out, off, p, pOff, i, n);
+    }
+
+    /** The reference path for elements [from, to) (any alignment); returns to. */
+    private static int scalar(long seed, long stream, long first, long e0, float[] out, int off,
+                              float[] p, int pOff, int from, int to) {
+        int[] w = new int[4];
+        long lastBlock = -1;
+        for (int i = from; i < to; i++) {
+            long e = e0 + i, blk = first + (e >>> 2);
+            if (blk != lastBlock) {
+                Philox.block(seed, stream, blk, w);
+                lastBlock = blk;
+            }
+            float u = Philox.toUniform(w[(int) (e & 3)]);
+            out[off + i] = p == null ? u : (u < p[pOff + i] ? 1f : 0f);
+        }
+        return to;
+    }
+
+    /** Elements [from, bound), element from being word 0 of {@code block}; bound - from a multiple of the lanes. */
+    private int vectors(long seed, long stream, long block, float[] out, int off, float[] p, int pOff, int from, int bound) {
+        VectorSpecies<Integer> is = lanes.ints();
+        VectorSpecies<Long> ls = lanes.longs();
+        VectorSpecies<Float> fs = lanes.floats();
+        int len = is.length(), blocksPerVector = len / 4;
+
+        // counters as longs: (block + j, stream) for the j-th block of the vector
+        long[] ctr = new long[len / 2], step = new long[len / 2], mul = new long[len / 2];
+        int[] key = new int[len], keyStep = new int[len], reverse = new int[len];
+        for (int j = 0; j < blocksPerVector; j++) {
+            ctr[2 * j] = block + j;
+            ctr[2 * j + 1] = stream;
+            step[2 * j] = blocksPerVector;
+            mul[2 * j] = Philox.M0 & LOW32;
+            mul[2 * j + 1] = Philox.M1 & LOW32;
+            key[4 * j] = (int) seed;
+            key[4 * j + 2] = (int) (seed >>> 32);
+            keyStep[4 * j] = Philox.W0;
+            keyStep[4 * j + 2] = Philox.W1;
+        }
+        for (int l = 0; l < len; l++) reverse[l] = (l & ~3) | (3 - (l & 3));
+        LongVector counter = LongVector.fromArray(ls, ctr, 0);
+        LongVector counterStep = LongVector.fromArray(ls, step, 0);
+        LongVector multiplier = LongVector.fromArray(ls, mul, 0);
+        IntVector key0 = IntVector.fromArray(is, key, 0);
+        IntVector keyInc = IntVector.fromArray(is, keyStep, 0);
+        VectorShuffle<Integer> rev = VectorShuffle.fromArray(is, reverse, 0);
+
+        for (int i = from; i < bound; i += len) {
+            IntVector x = counter.reinterpretAsInts();
+            IntVector k = key0;
+            for (int r = 0; r < Philox.ROUNDS; r++) {
+                LongVector xl = x.reinterpretAsLongs();
+                IntVector prod = xl.and(LOW32).mul(multiplier).reinterpretAsInts();     // (lo0, hi0, lo1, hi1)
+                IntVector carry = xl.lanewise(VectorOperators.LSHR, 32).reinterpretAsInts(); // (c1, 0, c3, 0)
+                x = prod.rearrange(rev).lanewise(VectorOperators.XOR, carry).lanewise(VectorOperators.XOR, k);
+                k = k.add(keyInc);
+            }
+            // top 24 bits times 2^-24: exact in float32
+            FloatVector u = ((FloatVector) x.lanewise(VectorOperators.LSHR, 8).convert(VectorOperators.I2F, 0))
+                    .mul(Philox.UNIFORM_SCALE);
+            if (p == null) {
+                u.intoArray(out, off + i);
+            } else {
+                FloatVector prob = FloatVector.fromArray(fs, p, pOff + i);
+                FloatVector.zero(fs).blend(1f, u.lt(prob)).intoArray(out, off + i);
+            }
+            counter = counter.add(counterStep);
+        }
+        return bound;
+    }
+}
