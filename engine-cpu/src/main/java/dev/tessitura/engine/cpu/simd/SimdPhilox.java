@@ -104,7 +104,8 @@ final class SimdPhilox {
             IntVector k = key0;
             for (int r = 0; r < Philox.ROUNDS; r++) {
                 LongVector xl = x.reinterpretAsLongs();
-                IntVector prod = xl.and(LOW32).mul(multiplier).reinterpretAsInts();     // (lo0, hi0, lo1, hi1)
+                // both factors masked to 32 bits: C2 then emits one vpmuludq instead of a full 64-bit multiply
+                IntVector prod = xl.and(LOW32).mul(multiplier.and(LOW32)).reinterpretAsInts(); // (lo0, hi0, lo1, hi1)
                 IntVector carry = xl.lanewise(VectorOperators.LSHR, 32).reinterpretAsInts(); // (c1, 0, c3, 0)
                 x = prod.rearrange(rev).lanewise(VectorOperators.XOR, carry).lanewise(VectorOperators.XOR, k);
                 k = k.add(keyInc);

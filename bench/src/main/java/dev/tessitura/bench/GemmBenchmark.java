@@ -1,0 +1,77 @@
+package dev.tessitura.bench;
+
+import dev.tessitura.engine.Backend;
+import dev.tessitura.engine.Tensor;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * C = op(A) op(B) at the RNN-RBM's shapes (nv = 88, nh = 150, nu = 100, a chunk of T = 100 frames) and 512^3.
+ * Shapes are "m x k x n" with a suffix for transposes: ":TN" is A^T B, the weight-gradient form (dW += v^T s).
+ * GFLOP/s = the "flops" rate / 1e9.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-XX:+UseParallelGC"})
+public class GemmBenchmark {
+    @Param({"scalar", "simd-1t", "simd-2t"})
+    public String impl;
+
+    /** v W (visible to hidden), h W^T (hidden to visible), u Wuu, dW = v^T s, and a big square one. */
+    @Param({"100x88x150", "100x150x88:NT", "100x100x100", "88x100x150:TN", "512x512x512"})
+    public String shape;
+
+    private Backend backend;
+    private Tensor a, b, c;
+    private boolean transA, transB;
+    private long flops;
+
+    @Setup
+    public void setup() {
+        String[] parts = shape.split(":");
+        String[] mkn = parts[0].split("x");
+        int m = Integer.parseInt(mkn[0]), k = Integer.parseInt(mkn[1]), n = Integer.parseInt(mkn[2]);
+        transA = parts.length > 1 && parts[1].charAt(0) == 'T';
+        transB = parts.length > 1 && parts[1].charAt(1) == 'T';
+        backend = Impl.create(impl);
+        float[] ha = Impl.random(m * k, 1), hb = Impl.random(k * n, 2);
+        a = transA ? backend.of(ha, k, m) : backend.of(ha, m, k);
+        b = transB ? backend.of(hb, n, k) : backend.of(hb, k, n);
+        c = backend.zeros(m, n);
+        flops = 2L * m * n * k;
+        if (!impl.equals("scalar")) {
+            try (Backend ref = Impl.create("scalar")) {
+                Tensor ra = ref.of(ha, a.shape()), rb = ref.of(hb, b.shape()), rc = ref.zeros(m, n);
+                ref.gemm(rc, ra, transA, rb, transB, 1f, 0f);
+                backend.gemm(c, a, transA, b, transB, 1f, 0f);
+                Impl.check("gemm " + shape, backend.toArray(c), ref.toArray(rc), 1e-5);
+            }
+        }
+    }
+
+    @TearDown
+    public void tearDown() {
+        backend.close();
+    }
+
+    @Benchmark
+    public Tensor gemm(Flops counters) {
+        backend.gemm(c, a, transA, b, transB, 1f, 0f);
+        counters.flops += flops;
+        return c;
+    }
+}
