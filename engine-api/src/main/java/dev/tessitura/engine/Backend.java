@@ -170,6 +170,25 @@ public interface Backend extends AutoCloseable {
      */
     void freeEnergyGrad(Tensor dW, Tensor dBv, Tensor dBh, Tensor v, Tensor w, Tensor bh, float alpha);
 
+    // ---------------------------------------------------------------- fused LSTM cell
+
+    /**
+     * One LSTM step for B rows. z (B, 4H) holds the gates' pre-activations in column blocks (i, f, g, o) and is
+     * overwritten with their activations i = sigmoid, f = sigmoid, g = tanh, o = sigmoid (the backward pass needs
+     * them); then c = f * cPrev + i * g and h = o * tanh(c). h, c (B, H); cPrev (B, H), or null for c_0 = 0.
+     * One op because the GPU runs it as one kernel; c may not alias cPrev (the backward pass needs both).
+     */
+    void lstmCell(Tensor h, Tensor c, Tensor z, Tensor cPrev);
+
+    /**
+     * Backward of {@link #lstmCell}. dh (B, H) is the gradient reaching h_t (from the layer above and from step t+1);
+     * dc (B, H) the gradient reaching c_t from step t+1, replaced by the one reaching c_{t-1}. Writes dz (B, 4H), the
+     * gradient of the gate pre-activations. z holds the activations lstmCell left; c, cPrev (or null) as there.
+     * With dC = dc + dh o (1 - tanh^2 c): dz_i = dC g i (1 - i), dz_f = dC cPrev f (1 - f), dz_g = dC i (1 - g^2),
+     * dz_o = dh tanh(c) o (1 - o), and dc becomes dC f.
+     */
+    void lstmCellBackward(Tensor dz, Tensor dc, Tensor dh, Tensor z, Tensor c, Tensor cPrev);
+
     /** Frees what the backend holds (threads, device memory). Tensors of a closed backend must not be used. */
     @Override
     void close();

@@ -80,6 +80,16 @@ public final class Checks {
         return bias(op, grad, rows, cols);
     }
 
+    /** lstmCell / lstmCellBackward: z-like tensors (B, 4H), the others (B, H) with H = z.cols() / 4. Returns {B, H}. */
+    public static int[] lstm(Backend backend, String op, Tensor z, Tensor... cellSized) {
+        owned(backend, op, z);
+        owned(backend, op, cellSized);
+        if (z.cols() % 4 != 0) throw new IllegalArgumentException(op + ": gate tensor " + shape(z) + " has a width not divisible by 4");
+        int rows = z.rows(), h = z.cols() / 4;
+        for (Tensor t : cellSized) if (t != null) shape(op, "cell tensor", t, rows, h);
+        return new int[] {rows, h};
+    }
+
     public static void shape(String op, String what, Tensor t, int rows, int cols) {
         if (t.rows() != rows || t.cols() != cols) {
             throw new IllegalArgumentException(op + ": " + what + " is " + shape(t) + ", expected (" + rows + ", " + cols + ")");

@@ -408,4 +408,58 @@ public final class ScalarBackend implements Backend {
         if (perRow) axpy(g, x, alpha);
         else columnSums(g, x, alpha, 1f);
     }
+
+    // ---------------------------------------------------------------- fused LSTM cell
+
+    @Override
+    public void lstmCell(Tensor h, Tensor c, Tensor z, Tensor cPrev) {
+        String op = "lstmCell";
+        int[] bh = Checks.lstm(this, op, z, h, c, cPrev);
+        Checks.disjoint(op, h, z, c, cPrev);
+        Checks.disjoint(op, c, z, cPrev);
+        int rows = bh[0], n = bh[1];
+        float[] zd = d(z);
+        for (int r = 0; r < rows; r++) {
+            int zr = o(z) + r * 4 * n, cr = r * n;
+            for (int j = 0; j < n; j++) {
+                float i = sigmoid(zd[zr + j]), f = sigmoid(zd[zr + n + j]);
+                float g = (float) Math.tanh(zd[zr + 2 * n + j]), og = sigmoid(zd[zr + 3 * n + j]);
+                zd[zr + j] = i;
+                zd[zr + n + j] = f;
+                zd[zr + 2 * n + j] = g;
+                zd[zr + 3 * n + j] = og;
+                float cp = cPrev == null ? 0f : d(cPrev)[o(cPrev) + cr + j];
+                float cj = f * cp + i * g;                        // c_t = f c_{t-1} + i g
+                d(c)[o(c) + cr + j] = cj;
+                d(h)[o(h) + cr + j] = og * (float) Math.tanh(cj);  // h_t = o tanh(c_t)
+            }
+        }
+    }
+
+    @Override
+    public void lstmCellBackward(Tensor dz, Tensor dc, Tensor dh, Tensor z, Tensor c, Tensor cPrev) {
+        String op = "lstmCellBackward";
+        int[] bh = Checks.lstm(this, op, z, dc, dh, c, cPrev);
+        Checks.owned(this, op, dz);
+        Checks.shape(op, "dz", dz, z.rows(), z.cols());
+        Checks.disjoint(op, dz, dc, dh, z, c, cPrev);
+        Checks.disjoint(op, dc, dh, z, c, cPrev);
+        int rows = bh[0], n = bh[1];
+        float[] zd = d(z), dzd = d(dz), dcd = d(dc);
+        for (int r = 0; r < rows; r++) {
+            int zr = o(z) + r * 4 * n, dzr = o(dz) + r * 4 * n, cr = r * n;
+            for (int j = 0; j < n; j++) {
+                float i = zd[zr + j], f = zd[zr + n + j], g = zd[zr + 2 * n + j], og = zd[zr + 3 * n + j];
+                float tc = (float) Math.tanh(d(c)[o(c) + cr + j]);
+                float cp = cPrev == null ? 0f : d(cPrev)[o(cPrev) + cr + j];
+                float dhj = d(dh)[o(dh) + cr + j];
+                float dC = dcd[o(dc) + cr + j] + dhj * og * (1f - tc * tc);
+                dzd[dzr + j] = dC * g * i * (1f - i);
+                dzd[dzr + n + j] = dC * cp * f * (1f - f);
+                dzd[dzr + 2 * n + j] = dC * i * (1f - g * g);
+                dzd[dzr + 3 * n + j] = dhj * tc * og * (1f - og);
+                dcd[o(dc) + cr + j] = dC * f;
+            }
+        }
+    }
 }

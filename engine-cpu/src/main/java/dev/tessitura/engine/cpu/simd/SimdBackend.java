@@ -683,4 +683,36 @@ public final class SimdBackend implements Backend {
             g[gOff + j] = Math.fma(acc, scale, g[gOff + j]);
         }
     }
+
+    // ---------------------------------------------------------------- fused LSTM cell
+
+    @Override
+    public void lstmCell(Tensor h, Tensor c, Tensor z, Tensor cPrev) {
+        String op = "lstmCell";
+        int[] bh = Checks.lstm(this, op, z, h, c, cPrev);
+        Checks.disjoint(op, h, z, c, cPrev);
+        Checks.disjoint(op, c, z, cPrev);
+        int n = bh[1];
+        float[] cp = cPrev == null ? null : data(cPrev);
+        int cpOff = cPrev == null ? 0 : off(cPrev);
+        // rows are independent; a row is 4n transcendentals, so split rows once there is enough work
+        pool.forRange(bh[0], (long) bh[0] * n >= HEAVY_PARALLEL_ELEMENTS / 4, (r0, r1) ->
+                SimdLstm.forward(lanes.floats(), data(h), off(h), data(c), off(c), data(z), off(z), cp, cpOff, n, r0, r1));
+    }
+
+    @Override
+    public void lstmCellBackward(Tensor dz, Tensor dc, Tensor dh, Tensor z, Tensor c, Tensor cPrev) {
+        String op = "lstmCellBackward";
+        int[] bh = Checks.lstm(this, op, z, dc, dh, c, cPrev);
+        Checks.shape(op, "dz", dz, z.rows(), z.cols());
+        Checks.owned(this, op, dz);
+        Checks.disjoint(op, dz, dc, dh, z, c, cPrev);
+        Checks.disjoint(op, dc, dh, z, c, cPrev);
+        int n = bh[1];
+        float[] cp = cPrev == null ? null : data(cPrev);
+        int cpOff = cPrev == null ? 0 : off(cPrev);
+        pool.forRange(bh[0], (long) bh[0] * n >= HEAVY_PARALLEL_ELEMENTS / 4, (r0, r1) ->
+                SimdLstm.backward(lanes.floats(), data(dz), off(dz), data(dc), off(dc), data(dh), off(dh),
+                        data(z), off(z), data(c), off(c), cp, cpOff, n, r0, r1));
+    }
 }

@@ -1,0 +1,240 @@
+package dev.tessitura.model.lstm;
+
+import dev.tessitura.engine.Backend;
+import dev.tessitura.engine.Philox;
+import dev.tessitura.engine.Rng;
+import dev.tessitura.engine.Tensor;
+
+/**
+ * A stack of LSTM layers over piano-roll frames predicting the next frame with independent sigmoid outputs
+ * (cross-entropy), on any backend. The same equations as {@link LstmReference}, which tests this class.
+ *
+ * <p>Data are time-major: a minibatch of B sequences of T steps is x (T, B, nIn), so that step t is the contiguous
+ * block of rows [t B, (t + 1) B). That lets the input projection of all steps be one GEMM, z = x Wx + b over T B rows;
+ * only h_{t-1} Wh is done step by step. The backward pass mirrors it: per step the fused cell backward and
+ * dh_{t-1} += dz_t Wh^T, then dWx, dWh and db for all steps in one GEMM each.
+ *
+ * <p>All parameters live in one tensor (views Wx[l] (in_l, 4H_l), Wh[l] (H_l, 4H_l), b[l] (4H_l), Wy (H_top, nOut),
+ * by (nOut)), the gradients in a second of the same layout, so an optimizer step or a checkpoint is one loop.
+ */
+public final class Lstm {
+    public final int nIn, nOut;
+    private final int[] hidden;
+    private final Backend be;
+    /** All parameters, and their gradients in the same layout. */
+    public final Tensor params, grads;
+    private final Tensor[] wx, wh, b, gWx, gWh, gB;
+    private final Tensor wy, by, gWy, gBy;
+
+    // workspace for one (T, B), reallocated when the shape changes
+    private int steps = -1, batch = -1;
+    private Tensor[] z, c, h;        // per layer: z (T B, 4H) gate activations; c, h (T B, H)
+    private Tensor logits, dLogits;  // (T B, nOut)
+    private Tensor dz;               // (T B, 4H_max) for the layer being differentiated
+    private Tensor dhA, dhB;         // (T B, H_max): gradient of the current layer's h, and of the layer below's
+    private Tensor dc;               // (B, H_max)
+    // carried state: h and c of the last step of the previous minibatch, per layer (B, H)
+    private Tensor[] h0, c0;
+    private boolean hasState, fromState;
+    private Tensor x;                // the last forward's input (T B, nIn)
+
+    public Lstm(Backend backend, int nIn, int[] hidden, int nOut) {
+        if (hidden.length == 0) throw new IllegalArgumentException("lstm: at least one layer");
+        this.be = backend;
+        this.nIn = nIn;
+        this.hidden = hidden.clone();
+        this.nOut = nOut;
+        int layers = hidden.length;
+        long total = 0;
+        for (int l = 0; l < layers; l++) {
+            int in = inputSize(l), g4 = 4 * hidden[l];
+            total += (long) in * g4 + (long) hidden[l] * g4 + g4;
+        }
+        total += (long) hidden[layers - 1] * nOut + nOut;
+        params = be.zeros(Math.toIntExact(total));
+        grads = be.zeros(Math.toIntExact(total));
+        wx = new Tensor[layers]; wh = new Tensor[layers]; b = new Tensor[layers];
+        gWx = new Tensor[layers]; gWh = new Tensor[layers]; gB = new Tensor[layers];
+        long at = 0;
+        for (int l = 0; l < layers; l++) {
+            int in = inputSize(l), hn = hidden[l], g4 = 4 * hn;
+            wx[l] = params.view(at, in, g4); gWx[l] = grads.view(at, in, g4); at += (long) in * g4;
+            wh[l] = params.view(at, hn, g4); gWh[l] = grads.view(at, hn, g4); at += (long) hn * g4;
+            b[l] = params.view(at, g4); gB[l] = grads.view(at, g4); at += g4;
+        }
+        int top = hidden[layers - 1];
+        wy = params.view(at, top, nOut); gWy = grads.view(at, top, nOut); at += (long) top * nOut;
+        by = params.view(at, nOut); gBy = grads.view(at, nOut);
+    }
+
+    public int layers() { return hidden.length; }
+    public int hidden(int l) { return hidden[l]; }
+    private int inputSize(int l) { return l == 0 ? nIn : hidden[l - 1]; }
+
+    /** Views of the parameters by name, for tests and checkpoints: "Wx0", "Wh0", "b0", ..., "Wy", "by". */
+    public Tensor param(String name) {
+        return named(name, wx, wh, b, wy, by);
+    }
+
+    public Tensor grad(String name) {
+        return named(name, gWx, gWh, gB, gWy, gBy);
+    }
+
+    private Tensor named(String name, Tensor[] x, Tensor[] hh, Tensor[] bb, Tensor y, Tensor yb) {
+        if (name.equals("Wy")) return y;
+        if (name.equals("by")) return yb;
+        int l = Integer.parseInt(name.replaceAll("\\D", ""));
+        if (name.startsWith("Wx")) return x[l];
+        if (name.startsWith("Wh")) return hh[l];
+        if (name.startsWith("b")) return bb[l];
+        throw new IllegalArgumentException("lstm: no parameter " + name);
+    }
+
+    /** Every weight ~ N(0, std^2) from Philox stream (seed, 0) by Box-Muller; biases 0 (Ip's RNN4Music: std 0.1). */
+    public void initNormal(double std, long seed) {
+        int n = Math.toIntExact(params.size());
+        float[] u = new float[n + (n & 1)], p = new float[n];
+        Philox.uniforms(seed, 0, 0, u, 0, u.length);
+        for (int i = 0; i + 1 < u.length; i += 2) {
+            double r = std * Math.sqrt(-2 * Math.log(1 - u[i])), a = 2 * Math.PI * u[i + 1];
+            p[i] = (float) (r * Math.cos(a));
+            if (i + 1 < n) p[i + 1] = (float) (r * Math.sin(a));
+        }
+        be.copyFromHost(params, p, 0);
+        for (int l = 0; l < layers(); l++) be.fill(b[l], 0f);
+        be.fill(by, 0f);
+    }
+
+    private void workspace(int t, int bs) {
+        if (t == steps && bs == batch) return;
+        steps = t;
+        batch = bs;
+        int rows = t * bs, hMax = 0;
+        z = new Tensor[layers()]; c = new Tensor[layers()]; h = new Tensor[layers()];
+        h0 = new Tensor[layers()]; c0 = new Tensor[layers()];
+        for (int l = 0; l < layers(); l++) {
+            int hn = hidden[l];
+            hMax = Math.max(hMax, hn);
+            z[l] = be.zeros(rows, 4 * hn);
+            c[l] = be.zeros(rows, hn);
+            h[l] = be.zeros(rows, hn);
+            h0[l] = be.zeros(bs, hn);
+            c0[l] = be.zeros(bs, hn);
+        }
+        hasState = false;
+        logits = be.zeros(rows, nOut);
+        dLogits = be.zeros(rows, nOut);
+        dz = be.zeros(rows * 4 * hMax);
+        dhA = be.zeros(rows * hMax);
+        dhB = be.zeros(rows * hMax);
+        dc = be.zeros(bs * hMax);
+    }
+
+    /** Forgets the carried state: the next minibatch starts from h_0 = c_0 = 0. */
+    public void resetState() {
+        hasState = false;
+    }
+
+    /**
+     * Forward pass over x (T, B, nIn); returns the logits (T B, nOut), valid until the next call. With
+     * {@code carry}, the minibatch continues the sequences of the previous one of the same shape: its last h and c
+     * are this one's h_0 and c_0, and no gradient flows back into it (truncated BPTT).
+     */
+    public Tensor forward(Tensor x, int t, int bs, boolean carry) {
+        if (x.size() != (long) t * bs * nIn) {
+            throw new IllegalArgumentException("lstm: x " + x + " is not (" + t + ", " + bs + ", " + nIn + ")");
+        }
+        workspace(t, bs);
+        this.x = x.reshape(t * bs, nIn);
+        fromState = carry && hasState;
+        if (fromState) {
+            for (int l = 0; l < layers(); l++) {                     // the previous minibatch's last step
+                be.copy(h0[l], rows(h[l], t - 1, bs));
+                be.copy(c0[l], rows(c[l], t - 1, bs));
+            }
+        }
+        Tensor in = this.x;
+        for (int l = 0; l < layers(); l++) {
+            be.gemm(z[l], in, false, wx[l], false, 1f, 0f);           // z = x Wx + b, every step at once
+            be.addRowVector(z[l], z[l], b[l]);
+            for (int s = 0; s < t; s++) {
+                Tensor zs = rows(z[l], s, bs);
+                Tensor hPrev = s > 0 ? rows(h[l], s - 1, bs) : fromState ? h0[l] : null;
+                Tensor cPrev = s > 0 ? rows(c[l], s - 1, bs) : fromState ? c0[l] : null;
+                if (hPrev != null) be.gemm(zs, hPrev, false, wh[l], false, 1f, 1f);   // z_t += h_{t-1} Wh
+                be.lstmCell(rows(h[l], s, bs), rows(c[l], s, bs), zs, cPrev);
+            }
+            in = h[l];
+        }
+        be.gemm(logits, in, false, wy, false, 1f, 0f);                // y^ = h_top Wy + by
+        be.addRowVector(logits, logits, by);
+        hasState = true;
+        return logits;
+    }
+
+    /**
+     * The mean cross-entropy of the last forward's logits against targets y (T B, nOut):
+     * sum [softplus(y^) - y y^] over the rows where mask is 1 (mask (T B, nOut) of 0/1, or null for all), divided by
+     * the number of counted rows {@code frames}.
+     */
+    public double loss(Tensor y, Tensor mask, int frames) {
+        be.softplus(dLogits, logits);
+        be.mul(dz.view(0, logits.rows(), nOut), y, logits);
+        be.sub(dLogits, dLogits, dz.view(0, logits.rows(), nOut));
+        if (mask != null) be.mul(dLogits, dLogits, mask);
+        return be.sum(dLogits) / frames;
+    }
+
+    /**
+     * Backward pass of the last forward for the loss above: ACCUMULATES the gradient of every parameter into
+     * {@link #grads} (zero it first with {@link #zeroGrads}).
+     */
+    public void backward(Tensor y, Tensor mask, int frames) {
+        int t = steps, bs = batch, rows = t * bs;
+        // d loss / d y^ = (sigmoid(y^) - y) mask / frames
+        be.sigmoid(dLogits, logits);
+        be.sub(dLogits, dLogits, y);
+        if (mask != null) be.mul(dLogits, dLogits, mask);
+        be.scale(dLogits, 1f / frames);
+        int top = hidden[layers() - 1];
+        be.gemm(gWy, h[layers() - 1], true, dLogits, false, 1f, 1f);  // dWy += h^T dy^
+        be.columnSums(gBy, dLogits, 1f, 1f);                           // dby += sum over rows
+        Tensor dhBuf = dhA, belowBuf = dhB;                            // the two alternate as we go down
+        Tensor dh = dhBuf.view(0, rows, top);
+        be.gemm(dh, dLogits, false, wy, true, 1f, 0f);                 // dh_top = dy^ Wy^T
+        for (int l = layers() - 1; l >= 0; l--) {
+            int hn = hidden[l], g4 = 4 * hn;
+            Tensor dzl = dz.view(0, rows, g4), dcl = dc.view(0, bs, hn);
+            be.fill(dcl, 0f);
+            for (int s = t - 1; s >= 0; s--) {
+                Tensor dzs = rows(dzl, s, bs);
+                Tensor cPrev = s > 0 ? rows(c[l], s - 1, bs) : fromState ? c0[l] : null;
+                be.lstmCellBackward(dzs, dcl, rows(dh, s, bs), rows(z[l], s, bs), rows(c[l], s, bs), cPrev);
+                if (s > 0) be.gemm(rows(dh, s - 1, bs), dzs, false, wh[l], true, 1f, 1f);   // dh_{t-1} += dz_t Wh^T
+            }
+            // dWh += sum_t h_{t-1}^T dz_t: steps 1..T-1 in one GEMM, step 0 from the carried state
+            if (t > 1) be.gemm(gWh[l], h[l].slice(0, (t - 1) * bs), true, dzl.slice(bs, rows), false, 1f, 1f);
+            if (fromState) be.gemm(gWh[l], h0[l], true, rows(dzl, 0, bs), false, 1f, 1f);
+            Tensor in = l == 0 ? x : h[l - 1];
+            be.gemm(gWx[l], in, true, dzl, false, 1f, 1f);              // dWx += x^T dz
+            be.columnSums(gB[l], dzl, 1f, 1f);                           // db += sum over rows
+            if (l > 0) {
+                Tensor below = belowBuf.view(0, rows, hidden[l - 1]);
+                be.gemm(below, dzl, false, wx[l], true, 1f, 0f);         // dh of the layer below = dz Wx^T
+                Tensor swap = dhBuf;
+                dhBuf = belowBuf;
+                belowBuf = swap;
+                dh = below;
+            }
+        }
+    }
+
+    public void zeroGrads() {
+        be.fill(grads, 0f);
+    }
+
+    /** Rows of step s: the (B, n) block [s B, (s + 1) B) of a (T B, n) tensor. */
+    private static Tensor rows(Tensor t, int s, int bs) {
+        return t.slice(s * bs, (s + 1) * bs);
+    }
+}

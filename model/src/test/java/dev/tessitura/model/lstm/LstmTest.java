@@ -1,0 +1,140 @@
+package dev.tessitura.model.lstm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tessitura.engine.Backend;
+import dev.tessitura.engine.BackendOptions;
+import dev.tessitura.engine.Backends;
+import dev.tessitura.engine.Tensor;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The engine LSTM against the float64 reference, on every CPU backend. */
+class LstmTest {
+    static Stream<String> backends() {
+        return Stream.of("scalar", "simd-1", "simd-2");
+    }
+
+    static Backend create(String name) {
+        return name.equals("scalar") ? Backends.create("scalar", BackendOptions.defaults())
+                : Backends.create("simd", new BackendOptions(Integer.parseInt(name.substring(5)), 0));
+    }
+
+    static final int N_IN = 13, BATCH = 3, STEPS = 6;
+    static final int[] HIDDEN = {7, 17};
+
+    /** A reference with random parameters and the engine model holding the same values. */
+    static LstmReference reference(SplittableRandom rnd) {
+        LstmReference ref = new LstmReference(N_IN, HIDDEN, N_IN);
+        for (int l = 0; l < HIDDEN.length; l++) {
+            fill(ref.wx[l], rnd, 0.5);
+            fill(ref.wh[l], rnd, 0.5);
+            fill(ref.b[l], rnd, 0.5);
+        }
+        fill(ref.wy, rnd, 0.5);
+        fill(ref.by, rnd, 0.5);
+        return ref;
+    }
+
+    static void fill(double[] a, SplittableRandom rnd, double scale) {
+        for (int i = 0; i < a.length; i++) a[i] = rnd.nextDouble(-scale, scale);
+    }
+
+    static Lstm engine(Backend be, LstmReference ref) {
+        Lstm m = new Lstm(be, N_IN, HIDDEN, N_IN);
+        for (int l = 0; l < HIDDEN.length; l++) {
+            be.copyFromHost(m.param("Wx" + l), floats(ref.wx[l]), 0);
+            be.copyFromHost(m.param("Wh" + l), floats(ref.wh[l]), 0);
+            be.copyFromHost(m.param("b" + l), floats(ref.b[l]), 0);
+        }
+        be.copyFromHost(m.param("Wy"), floats(ref.wy), 0);
+        be.copyFromHost(m.param("by"), floats(ref.by), 0);
+        return m;
+    }
+
+    static float[] floats(double[] a) {
+        float[] f = new float[a.length];
+        for (int i = 0; i < a.length; i++) f[i] = (float) a[i];
+        return f;
+    }
+
+    /** (B, T, n) batch-major, as the reference takes it, to (T, B, n) time-major, as the engine does. */
+    static float[] timeMajor(double[] a, int batch, int steps, int n) {
+        float[] f = new float[a.length];
+        for (int bi = 0; bi < batch; bi++)
+            for (int t = 0; t < steps; t++)
+                for (int j = 0; j < n; j++) f[(t * batch + bi) * n + j] = (float) a[(bi * steps + t) * n + j];
+        return f;
+    }
+
+    static double relErr(float[] got, float[] want) {
+        double num = 0, den = 0;
+        for (int i = 0; i < want.length; i++) {
+            num += (got[i] - (double) want[i]) * (got[i] - (double) want[i]);
+            den += (double) want[i] * want[i];
+        }
+        return Math.sqrt(num / den);
+    }
+
+    static double[] binary(SplittableRandom rnd, int n) {
+        double[] a = new double[n];
+        for (int i = 0; i < n; i++) a[i] = rnd.nextInt(4) == 0 ? 1 : 0;
+        return a;
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void lossAndGradientsMatchTheFloat64Reference(String backend) {
+        SplittableRandom rnd = new SplittableRandom(5);
+        LstmReference ref = reference(rnd);
+        double[] x = binary(rnd, BATCH * STEPS * N_IN), y = binary(rnd, BATCH * STEPS * N_IN);
+        LstmReference.Result want = ref.lossAndGrads(x, y, BATCH, STEPS);
+        try (Backend be = create(backend)) {
+            Lstm m = engine(be, ref);
+            Tensor xt = be.of(timeMajor(x, BATCH, STEPS, N_IN), STEPS * BATCH, N_IN);
+            Tensor yt = be.of(timeMajor(y, BATCH, STEPS, N_IN), STEPS * BATCH, N_IN);
+            Tensor logits = m.forward(xt, STEPS, BATCH, false);
+            double[] wantLogits = ref.logits(x, BATCH, STEPS);
+            // float32 through 2 layers and a few dozen steps: relative error ~1e-6, bound 1e-5
+            assertTrue(relErr(be.toArray(logits), timeMajor(wantLogits, BATCH, STEPS, N_IN)) < 1e-5);
+            double loss = m.loss(yt, null, BATCH * STEPS);
+            assertEquals(want.loss(), loss, 1e-5 * want.loss());
+            m.zeroGrads();
+            m.backward(yt, null, BATCH * STEPS);
+            LstmReference.Grads g = want.grads();
+            // gradients go through more float32 products (BPTT over 6 steps): 1e-4 relative, as the fixtures' README says
+            for (int l = 0; l < HIDDEN.length; l++) {
+                assertTrue(relErr(be.toArray(m.grad("Wx" + l)), floats(g.wx[l])) < 1e-4, "Wx" + l);
+                assertTrue(relErr(be.toArray(m.grad("Wh" + l)), floats(g.wh[l])) < 1e-4, "Wh" + l);
+                assertTrue(relErr(be.toArray(m.grad("b" + l)), floats(g.b[l])) < 1e-4, "b" + l);
+            }
+            assertTrue(relErr(be.toArray(m.grad("Wy")), floats(g.wy)) < 1e-4, "Wy");
+            assertTrue(relErr(be.toArray(m.grad("by")), floats(g.by)) < 1e-4, "by");
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void carriedStateContinuesTheSequence(String backend) {
+        // two minibatches of 3 steps with the state carried = one of 6 steps, in the forward pass
+        SplittableRandom rnd = new SplittableRandom(6);
+        LstmReference ref = reference(rnd);
+        double[] x = binary(rnd, BATCH * STEPS * N_IN);
+        float[] want = timeMajor(ref.logits(x, BATCH, STEPS), BATCH, STEPS, N_IN);
+        float[] xt = timeMajor(x, BATCH, STEPS, N_IN);
+        int half = STEPS / 2, rows = half * BATCH * N_IN;
+        try (Backend be = create(backend)) {
+            Lstm m = engine(be, ref);
+            float[] first = be.toArray(m.forward(be.of(java.util.Arrays.copyOfRange(xt, 0, rows), half * BATCH, N_IN), half, BATCH, true));
+            float[] second = be.toArray(m.forward(be.of(java.util.Arrays.copyOfRange(xt, rows, 2 * rows), half * BATCH, N_IN), half, BATCH, true));
+            assertTrue(relErr(first, java.util.Arrays.copyOfRange(want, 0, rows)) < 1e-5);
+            assertTrue(relErr(second, java.util.Arrays.copyOfRange(want, rows, 2 * rows)) < 1e-5);
+            m.resetState();
+            float[] again = be.toArray(m.forward(be.of(java.util.Arrays.copyOfRange(xt, rows, 2 * rows), half * BATCH, N_IN), half, BATCH, true));
+            assertTrue(relErr(again, java.util.Arrays.copyOfRange(want, rows, 2 * rows)) > 1e-3, "reset state must forget the first half");
+        }
+    }
+}
