@@ -697,7 +697,7 @@ public final class SimdBackend implements Backend {
         int cpOff = cPrev == null ? 0 : off(cPrev);
         // rows are independent; a row is 4n transcendentals, so split rows once there is enough work
         pool.forRange(bh[0], (long) bh[0] * n >= HEAVY_PARALLEL_ELEMENTS / 4, (r0, r1) ->
-                SimdLstm.forward(lanes.floats(), data(h), off(h), data(c), off(c), data(z), off(z), cp, cpOff, n, r0, r1));
+                SimdLstm.forward(lanes, data(h), off(h), data(c), off(c), data(z), off(z), cp, cpOff, n, r0, r1));
     }
 
     @Override
@@ -712,7 +712,7 @@ public final class SimdBackend implements Backend {
         float[] cp = cPrev == null ? null : data(cPrev);
         int cpOff = cPrev == null ? 0 : off(cPrev);
         pool.forRange(bh[0], (long) bh[0] * n >= HEAVY_PARALLEL_ELEMENTS / 4, (r0, r1) ->
-                SimdLstm.backward(lanes.floats(), data(dz), off(dz), data(dc), off(dc), data(dh), off(dh),
+                SimdLstm.backward(lanes, data(dz), off(dz), data(dc), off(dc), data(dh), off(dh),
                         data(z), off(z), data(c), off(c), cp, cpOff, n, r0, r1));
     }
 }

@@ -6,7 +6,8 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * C = alpha * op(A) * op(B) + beta * C on row-major float arrays, with a register-blocked micro-kernel.
  *
- * <p>op(B) (k, n) is packed once into panels of NR = 2 vectors of columns, zero-padded, so the kernel needs no
+ * <p>op(B) (k, n) is seen as panels of NR = 2 vectors of columns (read in place, or packed zero-padded when
+ * transposed or partial), so the kernel needs no
  * masks; each block of MR rows of op(A) is packed into (k, MR) so the kernel's loads are unit-stride whatever the
  * transposition. The kernel keeps an MR x NR tile of C in MR * 2 = 10 vector registers and runs the whole k loop
  * (K is never split), so every C element is one FMA chain over p = 0..k-1 in order: the result does not depend on
@@ -53,39 +54,45 @@ final class SimdGemm {
             if (rowsDone != null) rowsDone.rows(0, m);
             return;
         }
-        float[] bp = new float[packedBSize(k, n)];
-        packB(bp, b, bOff, ldb, transB, k, n);
+        // op(B) = B: full panels are read in place (rows of B are contiguous), only a last partial panel is packed,
+        // zero-padded, so the kernel needs no masks. op(B) = B^T: every panel is packed (a transposition).
+        // Packing a weight matrix on every call costs as much as the GEMM itself at the LSTM's per-step shapes.
+        boolean inPlace = !transB;
+        int nr = nr(), tailFrom = n / nr * nr;
+        float[] bp;
+        if (inPlace) {
+            bp = new float[tailFrom < n ? k * nr : 0];
+            if (tailFrom < n) packB(bp, b, bOff + tailFrom, ldb, false, k, n - tailFrom);
+        } else {
+            bp = new float[packedBSize(k, n)];
+            packB(bp, b, bOff, ldb, true, k, n);
+        }
         int blocks = (m + MR - 1) / MR;
         pool.forRange(blocks, parallel, (from, to) -> {
             float[] ap = new float[k * MR];
-            float[] tile = new float[MR * nr()];
+            float[] tile = new float[MR * nr];
             for (int blk = from; blk < to; blk++) {
                 int i0 = blk * MR, rows = Math.min(MR, m - i0);
                 packA(ap, a, aOff, lda, transA, i0, rows, k);
-                rowBlock(c, cOff + i0 * ldc, ldc, ap, bp, tile, rows, n, k, alpha, beta);
+                for (int j0 = 0; j0 < n; j0 += nr) {
+                    if (!inPlace) kernel(tile, ap, bp, j0 / nr * k * nr, nr, k);
+                    else if (j0 < tailFrom) kernel(tile, ap, b, bOff + j0, ldb, k);
+                    else kernel(tile, ap, bp, 0, nr, k);
+                    storeTile(c, cOff + i0 * ldc + j0, ldc, tile, rows, Math.min(nr, n - j0), alpha, beta);
+                }
                 if (rowsDone != null) rowsDone.rows(i0, i0 + rows);
             }
         });
     }
 
-    /** One block of up to MR rows of C against every packed panel of op(B). */
-    private void rowBlock(float[] c, int cOff, int ldc, float[] ap, float[] bp, float[] tile,
-                          int rows, int n, int k, float alpha, float beta) {
-        int nr = nr();
-        for (int j0 = 0, panel = 0; j0 < n; j0 += nr, panel += k * nr) {
-            kernel(tile, ap, bp, panel, k);
-            storeTile(c, cOff + j0, ldc, tile, rows, Math.min(nr, n - j0), alpha, beta);
-        }
-    }
-
-    /** tile (MR, NR) = ap (k, MR)^T * bp[bOff ..] (k, NR): the register-blocked inner loop. */
-    void kernel(float[] tile, float[] ap, float[] bp, int bOff, int k) {
+    /** tile (MR, NR) = ap (k, MR)^T * (k, NR) starting at bp[bOff], rows ldbp apart: the register-blocked inner loop. */
+    void kernel(float[] tile, float[] ap, float[] bp, int bOff, int ldbp, int k) {
         VectorSpecies<Float> s = lanes.floats();
         int len = s.length(), nr = 2 * len;
         FloatVector c00 = FloatVector.zero(s), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
                 c30 = c00, c31 = c00, c40 = c00, c41 = c00;
         for (int p = 0; p < k; p++) {
-            int ai = p * MR, bi = bOff + p * nr;
+            int ai = p * MR, bi = bOff + p * ldbp;
             FloatVector b0 = FloatVector.fromArray(s, bp, bi), b1 = FloatVector.fromArray(s, bp, bi + len);
             FloatVector a = FloatVector.broadcast(s, ap[ai]);
             c00 = a.fma(b0, c00); c01 = a.fma(b1, c01);

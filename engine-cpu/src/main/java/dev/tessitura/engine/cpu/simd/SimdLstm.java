@@ -13,8 +13,9 @@ final class SimdLstm {
     private SimdLstm() {}
 
     /** Rows [r0, r1): z (rows, 4n) replaced by activations, c and h (rows, n); cp null for c_0 = 0. */
-    static void forward(VectorSpecies<Float> s, float[] h, int hOff, float[] c, int cOff, float[] z, int zOff,
+    static void forward(Lanes lanes, float[] h, int hOff, float[] c, int cOff, float[] z, int zOff,
                         float[] cp, int cpOff, int n, int r0, int r1) {
+        VectorSpecies<Float> s = lanes.floats();   // a constant once inlined: see Lanes
         for (int r = r0; r < r1; r++) {
             int zr = zOff + r * 4 * n, hr = hOff + r * n, cr = cOff + r * n, pr = cpOff + r * n;
             int j = 0;
@@ -48,8 +49,9 @@ final class SimdLstm {
     }
 
     /** Rows [r0, r1) of the backward pass: dz (rows, 4n) written, dc (rows, n) replaced by the gradient of c_{t-1}. */
-    static void backward(VectorSpecies<Float> s, float[] dz, int dzOff, float[] dc, int dcOff, float[] dh, int dhOff,
+    static void backward(Lanes lanes, float[] dz, int dzOff, float[] dc, int dcOff, float[] dh, int dhOff,
                          float[] z, int zOff, float[] c, int cOff, float[] cp, int cpOff, int n, int r0, int r1) {
+        VectorSpecies<Float> s = lanes.floats();
         for (int r = r0; r < r1; r++) {
             int zr = zOff + r * 4 * n, dzr = dzOff + r * 4 * n;
             int dcr = dcOff + r * n, dhr = dhOff + r * n, cr = cOff + r * n, pr = cpOff + r * n;
