@@ -189,6 +189,18 @@ public interface Backend extends AutoCloseable {
      */
     void lstmCellBackward(Tensor dz, Tensor dc, Tensor dh, Tensor z, Tensor c, Tensor cPrev);
 
+    // ---------------------------------------------------------------- optimizers
+
+    /**
+     * One Adam step (Kingma and Ba, 2015) on a parameter block p with gradient g and moments m, v (all the same size):
+     * m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; p -= lr (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps),
+     * t = step >= 1.
+     */
+    void adam(Tensor p, Tensor g, Tensor m, Tensor v, float lr, float beta1, float beta2, float eps, int step);
+
+    /** One RMSprop step (Tieleman and Hinton, 2012): r = decay r + (1 - decay) g^2; p -= lr g / (sqrt(r) + eps). */
+    void rmsprop(Tensor p, Tensor g, Tensor r, float lr, float decay, float eps);
+
     /** Frees what the backend holds (threads, device memory). Tensors of a closed backend must not be used. */
     @Override
     void close();

@@ -90,6 +90,17 @@ public final class Checks {
         return new int[] {rows, h};
     }
 
+    /** An optimizer step: p, g and the state tensors the same size, none overlapping another. */
+    public static void optimizer(Backend backend, String op, Tensor p, Tensor g, Tensor... state) {
+        owned(backend, op, p, g);
+        owned(backend, op, state);
+        sameSize(op, p, g);
+        sameSize(op, p, state);
+        disjoint(op, p, g);
+        for (Tensor s : state) disjoint(op, s, p, g);
+        for (int i = 0; i < state.length; i++) for (int j = i + 1; j < state.length; j++) disjoint(op, state[i], state[j]);
+    }
+
     public static void shape(String op, String what, Tensor t, int rows, int cols) {
         if (t.rows() != rows || t.cols() != cols) {
             throw new IllegalArgumentException(op + ": " + what + " is " + shape(t) + ", expected (" + rows + ", " + cols + ")");

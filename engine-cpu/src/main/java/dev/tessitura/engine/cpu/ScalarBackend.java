@@ -462,4 +462,33 @@ public final class ScalarBackend implements Backend {
             }
         }
     }
+
+    // ---------------------------------------------------------------- optimizers
+
+    @Override
+    public void adam(Tensor p, Tensor g, Tensor m, Tensor v, float lr, float beta1, float beta2, float eps, int step) {
+        Checks.optimizer(this, "adam", p, g, m, v);
+        if (step < 1) throw new IllegalArgumentException("adam: step must be >= 1, got " + step);
+        // bias corrections 1 - b^t, computed once in double
+        float c1 = (float) (1 - Math.pow(beta1, step)), c2 = (float) (1 - Math.pow(beta2, step));
+        for (int i = 0; i < p.size(); i++) {
+            float gi = d(g)[o(g) + i];
+            float mi = beta1 * d(m)[o(m) + i] + (1f - beta1) * gi;
+            float vi = beta2 * d(v)[o(v) + i] + (1f - beta2) * gi * gi;
+            d(m)[o(m) + i] = mi;
+            d(v)[o(v) + i] = vi;
+            d(p)[o(p) + i] -= lr * (mi / c1) / ((float) Math.sqrt(vi / c2) + eps);
+        }
+    }
+
+    @Override
+    public void rmsprop(Tensor p, Tensor g, Tensor r, float lr, float decay, float eps) {
+        Checks.optimizer(this, "rmsprop", p, g, r);
+        for (int i = 0; i < p.size(); i++) {
+            float gi = d(g)[o(g) + i];
+            float ri = decay * d(r)[o(r) + i] + (1f - decay) * gi * gi;
+            d(r)[o(r) + i] = ri;
+            d(p)[o(p) + i] -= lr * gi / ((float) Math.sqrt(ri) + eps);
+        }
+    }
 }
