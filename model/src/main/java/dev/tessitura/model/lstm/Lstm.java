@@ -68,6 +68,12 @@ public final class Lstm {
     }
 
     public int layers() { return hidden.length; }
+
+    /** Offset and length, in {@link #params}, of layer l's block (Wx, Wh, b); l = layers() is the read-out (Wy, by). */
+    public long[] block(int l) {
+        Tensor first = l < layers() ? wx[l] : wy, last = l < layers() ? b[l] : by;
+        return new long[] {first.offset() - params.offset(), last.offset() + last.size() - first.offset()};
+    }
     public int hidden(int l) { return hidden[l]; }
     private int inputSize(int l) { return l == 0 ? nIn : hidden[l - 1]; }
 

@@ -1,0 +1,169 @@
+package dev.tessitura.model.lstm;
+
+import dev.tessitura.engine.Backend;
+import dev.tessitura.engine.Philox;
+import dev.tessitura.engine.Tensor;
+import dev.tessitura.midi.PianoRoll;
+import dev.tessitura.model.DivergedException;
+import dev.tessitura.model.Optimizer;
+import java.util.List;
+import java.util.function.IntConsumer;
+
+/**
+ * Trains, evaluates and samples the polyphonic LSTM ({@link Lstm}) on piano rolls: minibatches of B sequences x L
+ * steps ({@link Minibatches}), cross-entropy against the next frame, element-wise gradient clipping, and one of the
+ * {@link Optimizer}s with a learning rate per layer.
+ */
+public final class LstmTrainer {
+    /**
+     * Hyper-parameters. Defaults follow Ip's RNN4Music: 3 x 120 units, clipping at 30, N(0, 0.1) weights.
+     * @param lr one learning rate for every layer, or one per layer plus one for the read-out (layers + 1 values)
+     */
+    public record Config(int[] hidden, Minibatches.Mode mode, int batch, int steps, Optimizer.Kind optimizer,
+                         float[] lr, float momentum, float clip, double initStd, long seed) {
+        public static Config defaults() {
+            return new Config(new int[] {120, 120, 120}, Minibatches.Mode.CHUNKS, 32, 100, Optimizer.Kind.SGD,
+                    new float[] {0.1f}, 0.9f, 30f, 0.1, 1);
+        }
+
+        public Config {
+            if (lr.length != 1 && lr.length != hidden.length + 1) {
+                throw new IllegalArgumentException("lstm: give one learning rate or " + (hidden.length + 1)
+                        + " (one per layer and one for the read-out), not " + lr.length);
+            }
+            if (batch < 1 || steps < 1) throw new IllegalArgumentException("lstm: batch and steps must be >= 1");
+        }
+
+        float lr(int block) {
+            return lr.length == 1 ? lr[0] : lr[block];
+        }
+    }
+
+    /** The result of an evaluation over all predicted frames of a split (one flat list of time steps). */
+    public record Evaluation(long frames, double nll, double nllStdErr, double accThreshold, double accExpected) {
+        /** Log-likelihood per time step (the paper's table reports this, negative). */
+        public double logLikelihood() { return -nll; }
+    }
+
+    private final Backend be;
+    private final Config config;
+    public final Lstm model;
+    public final Optimizer optimizer;
+    private final int nNotes;
+
+    public LstmTrainer(Backend backend, Config config, int nNotes) {
+        this.be = backend;
+        this.config = config;
+        this.nNotes = nNotes;
+        this.model = new Lstm(backend, nNotes, config.hidden(), nNotes);
+        model.initNormal(config.initStd(), config.seed());
+        this.optimizer = new Optimizer(backend, config.optimizer(), model.params, config.momentum());
+    }
+
+    public Config config() { return config; }
+
+    /**
+     * One epoch over {@code rolls}; returns the mean cross-entropy per frame. {@code progress} receives the frames
+     * of each minibatch as it is done. Stops with {@link DivergedException} (before the update) if the cost or a
+     * gradient is not finite.
+     */
+    public double trainEpoch(List<PianoRoll> rolls, int epoch, IntConsumer progress) {
+        double total = 0;
+        long frames = 0;
+        for (Minibatches.Batch mb : Minibatches.epoch(rolls, config.mode(), config.batch(), config.steps(), true, config.seed(), epoch)) {
+            double loss = step(mb);
+            total += loss * mb.frames();
+            frames += mb.frames();
+            if (progress != null) progress.accept(mb.frames());
+        }
+        return total / Math.max(frames, 1);
+    }
+
+    /** One update on one minibatch; returns its mean cost per frame. */
+    double step(Minibatches.Batch mb) {
+        Tensor x = be.of(mb.x(), config.steps() * config.batch(), nNotes);
+        Tensor y = be.of(mb.y(), config.steps() * config.batch(), nNotes);
+        Tensor mask = mb.mask() == null ? null : be.of(mb.mask(), config.steps() * config.batch(), nNotes);
+        model.forward(x, config.steps(), config.batch(), mb.carry());
+        double loss = model.loss(y, mask, mb.frames());
+        model.zeroGrads();
+        model.backward(y, mask, mb.frames());
+        double norm2 = be.sumOfSquares(model.grads);
+        if (!Double.isFinite(loss) || !Double.isFinite(norm2)) {
+            throw new DivergedException("lstm: the cost or the gradient is not finite (cost " + loss
+                    + ", squared gradient norm " + norm2 + "); try a smaller learning rate");
+        }
+        be.clip(model.grads, model.grads, -config.clip(), config.clip());
+        optimizer.begin();
+        for (int l = 0; l <= model.layers(); l++) {
+            long[] blk = model.block(l);
+            optimizer.apply(model.params, model.grads, blk[0], (int) blk[1], config.lr(l));
+        }
+        return loss;
+    }
+
+    /**
+     * Negative log-likelihood and frame-level accuracy of predicting every frame t >= 1 of every roll from the true
+     * frames before it. The NLL of a frame is exact for independent sigmoid outputs: sum_j softplus(z_j) - y_j z_j.
+     * ACC (Bay et al. 2009) = sum TP / sum (TP + FP + FN) over all frames, for the prediction p_j > 0.5 and in
+     * expectation under the model (expected counts sum p y, sum p (1 - y), sum (1 - p) y).
+     */
+    public Evaluation evaluate(List<PianoRoll> rolls) {
+        long frames = 0;
+        double sum = 0, sumSq = 0, tp = 0, fp = 0, fn = 0, etp = 0, efp = 0, efn = 0;
+        int rows = config.steps() * config.batch();
+        float[] logits = new float[rows * nNotes];
+        for (Minibatches.Batch mb : Minibatches.epoch(rolls, Minibatches.Mode.CHUNKS, config.batch(), config.steps(), false, 0, 0)) {
+            Tensor out = model.forward(be.of(mb.x(), rows, nNotes), config.steps(), config.batch(), mb.carry());
+            be.copyToHost(logits, 0, out);
+            for (int r = 0; r < rows; r++) {
+                int o = r * nNotes;
+                if (mb.mask()[o] == 0f) continue;
+                double nll = 0;
+                for (int j = 0; j < nNotes; j++) {
+                    double z = logits[o + j], y = mb.y()[o + j], p = 1 / (1 + Math.exp(-z));
+                    nll += Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z))) - y * z;
+                    boolean on = p > 0.5;
+                    if (on && y == 1) tp++;
+                    else if (on) fp++;
+                    else if (y == 1) fn++;
+                    etp += p * y;
+                    efp += p * (1 - y);
+                    efn += (1 - p) * y;
+                }
+                sum += nll;
+                sumSq += nll * nll;
+                frames++;
+            }
+        }
+        double mean = sum / frames, var = Math.max(sumSq / frames - mean * mean, 0);
+        return new Evaluation(frames, mean, Math.sqrt(var / frames), tp / (tp + fp + fn), etp / (etp + efp + efn));
+    }
+
+    /**
+     * Generates {@code steps} frames after priming with {@code primer} (at least one frame): each step's output
+     * probabilities below {@code threshold} are set to zero (RNN4Music: 0.1), then notes are drawn from Philox stream
+     * (seed, 2) and fed back as the next input. Returns the primer followed by the generated frames.
+     */
+    public PianoRoll generate(PianoRoll primer, int steps, float threshold, long seed) {
+        if (primer.frames() < 1) throw new IllegalArgumentException("lstm: the primer needs at least one frame");
+        float[] roll = primer.toFloats();
+        int total = primer.frames() + steps;
+        float[] out = java.util.Arrays.copyOf(roll, total * nNotes);
+        model.resetState();
+        float[] logits = new float[nNotes], u = new float[nNotes];
+        Tensor x = be.zeros(1, nNotes);
+        for (int t = 0; t < total - 1; t++) {
+            be.copyFromHost(x, out, t * nNotes);
+            be.copyToHost(logits, 0, model.forward(x, 1, 1, true));
+            if (t + 1 < primer.frames()) continue;                         // still reading the primer
+            Philox.uniforms(seed, 2, (long) t * ((nNotes + 3) / 4), u, 0, nNotes);
+            for (int j = 0; j < nNotes; j++) {
+                float p = (float) (1 / (1 + Math.exp(-logits[j])));
+                if (p < threshold) p = 0f;
+                out[(t + 1) * nNotes + j] = u[j] < p ? 1f : 0f;
+            }
+        }
+        return PianoRoll.fromFloats(out, total, primer.lowestNote(), nNotes);
+    }
+}

@@ -1,0 +1,104 @@
+package dev.tessitura.model.lstm;
+
+import dev.tessitura.engine.Philox;
+import dev.tessitura.midi.PianoRoll;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Cuts piano rolls into minibatches of B sequences x L steps for next-frame prediction: the input at step t is
+ * frame t and the target frame t + 1, so a tune of N frames gives N - 1 training pairs. Two ways, both in the issue:
+ * <ul>
+ *   <li>{@link Mode#TILE}, the RNN4Music seed's way: one window of L steps per tune, from its start; a shorter tune
+ *       is repeated (tiled) to fill the window, a longer one truncated. Every row counts; no state is carried.</li>
+ *   <li>{@link Mode#CHUNKS}, the exact way: B tunes side by side, cut into consecutive chunks of L steps; the LSTM
+ *       state is carried from one chunk to the next of the same group, and the steps after a tune's end are masked
+ *       out, so every pair of every tune is seen exactly once and nothing else is.</li>
+ * </ul>
+ * Data are laid out time-major, (L, B, n), as {@link Lstm#forward} takes them.
+ */
+public final class Minibatches {
+    public enum Mode { TILE, CHUNKS }
+
+    /**
+     * One minibatch: x, y (L B, n) and mask (L B, n) of 0/1 (null when every row counts); frames = the number of
+     * counted rows; carry = continue the state of the previous minibatch.
+     */
+    public record Batch(float[] x, float[] y, float[] mask, int frames, boolean carry) {}
+
+    private Minibatches() {}
+
+    /**
+     * The minibatches of one epoch over {@code rolls} in the order given by a seeded shuffle (Philox stream
+     * (seed, 1), epoch as the block offset, so every epoch has its own order and a resumed run the same one).
+     * {@code shuffle = false} keeps the order (evaluation).
+     */
+    public static List<Batch> epoch(List<PianoRoll> rolls, Mode mode, int batch, int steps, boolean shuffle,
+                                    long seed, int epoch) {
+        List<PianoRoll> usable = new ArrayList<>();
+        for (PianoRoll r : rolls) if (r.frames() >= 2) usable.add(r);
+        if (shuffle) shuffle(usable, seed, epoch);
+        List<Batch> out = new ArrayList<>();
+        for (int g = 0; g < usable.size(); g += batch) {
+            List<PianoRoll> group = usable.subList(g, Math.min(usable.size(), g + batch));
+            if (mode == Mode.TILE) out.add(tiled(group, batch, steps));
+            else chunks(group, batch, steps, out);
+        }
+        return out;
+    }
+
+    /** Fisher-Yates with Philox uniforms: the same order on every machine for (seed, epoch). */
+    static void shuffle(List<PianoRoll> list, long seed, int epoch) {
+        int n = list.size();
+        float[] u = new float[Math.max(n, 1)];
+        Philox.uniforms(seed, 1, (long) epoch << 20, u, 0, n);
+        for (int i = n - 1; i > 0; i--) {
+            int j = Math.min(i, (int) (u[i] * (i + 1)));
+            PianoRoll t = list.get(i);
+            list.set(i, list.get(j));
+            list.set(j, t);
+        }
+    }
+
+    private static Batch tiled(List<PianoRoll> group, int batch, int steps) {
+        int n = group.get(0).noteCount();
+        float[] x = new float[steps * batch * n], y = new float[x.length];
+        float[] mask = group.size() < batch ? new float[x.length] : null;   // a last, partial group: mask empty lanes
+        for (int b = 0; b < group.size(); b++) {
+            float[] roll = group.get(b).toFloats();
+            int frames = group.get(b).frames(), pairs = frames - 1;
+            for (int t = 0; t < steps; t++) {
+                int s = t % pairs;                       // tiled: after the last pair, start again
+                int row = (t * batch + b) * n;
+                System.arraycopy(roll, s * n, x, row, n);
+                System.arraycopy(roll, (s + 1) * n, y, row, n);
+                if (mask != null) java.util.Arrays.fill(mask, row, row + n, 1f);
+            }
+        }
+        return new Batch(x, y, mask, group.size() * steps, false);
+    }
+
+    private static void chunks(List<PianoRoll> group, int batch, int steps, List<Batch> out) {
+        int n = group.get(0).noteCount(), longest = 0;
+        float[][] rolls = new float[group.size()][];
+        for (int b = 0; b < group.size(); b++) {
+            rolls[b] = group.get(b).toFloats();
+            longest = Math.max(longest, group.get(b).frames() - 1);
+        }
+        for (int t0 = 0; t0 < longest; t0 += steps) {
+            float[] x = new float[steps * batch * n], y = new float[x.length], mask = new float[x.length];
+            int frames = 0;
+            for (int b = 0; b < group.size(); b++) {
+                int pairs = group.get(b).frames() - 1;
+                for (int t = 0; t < steps && t0 + t < pairs; t++) {
+                    int s = t0 + t, row = (t * batch + b) * n;
+                    System.arraycopy(rolls[b], s * n, x, row, n);
+                    System.arraycopy(rolls[b], (s + 1) * n, y, row, n);
+                    java.util.Arrays.fill(mask, row, row + n, 1f);
+                    frames++;
+                }
+            }
+            out.add(new Batch(x, y, mask, frames, t0 > 0));
+        }
+    }
+}
