@@ -194,7 +194,7 @@ public final class SimdBackend implements Backend {
         FloatVector acc = FloatVector.zero(s);
         int j = 0;
         for (int bound = s.loopBound(n); j < bound; j += s.length()) acc = acc.add(FloatVector.fromArray(s, x, from + j));
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = SimdMath.sumLanes(acc);
         for (; j < n; j++) sum += x[from + j];
         return sum;
     }
@@ -281,7 +281,7 @@ public final class SimdBackend implements Backend {
             acc0 = squares ? d0.fma(d0, acc0) : acc0.add(d0);
             acc1 = squares ? d1.fma(d1, acc1) : acc1.add(d1);
         }
-        double sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        double sum = SimdMath.sumLanes(acc0.add(acc1));
         for (; i < n; i++) {
             double v = x[from + i];
             sum = squares ? Math.fma(v, v, sum) : sum + v;
@@ -596,7 +596,7 @@ public final class SimdBackend implements Backend {
         for (int bound = s.loopBound(n); j < bound; j += s.length()) {
             acc = acc.add(SimdMath.softplus(FloatVector.fromArray(s, z, zOff + j).add(FloatVector.fromArray(s, bias, bOff + j))));
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = SimdMath.sumLanes(acc);
         for (; j < n; j++) sum += SimdMath.softplus(z[zOff + j] + bias[bOff + j]);
         return sum;
     }
@@ -609,7 +609,7 @@ public final class SimdBackend implements Backend {
         for (int bound = s.loopBound(n); j < bound; j += s.length()) {
             acc = FloatVector.fromArray(s, a, aOff + j).fma(FloatVector.fromArray(s, b, bOff + j), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = SimdMath.sumLanes(acc);
         for (; j < n; j++) sum = Math.fma(a[aOff + j], b[bOff + j], sum);
         return sum;
     }

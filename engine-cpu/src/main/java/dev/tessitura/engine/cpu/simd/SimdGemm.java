@@ -1,6 +1,7 @@
 package dev.tessitura.engine.cpu.simd;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -16,6 +17,15 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class SimdGemm {
     static final int MR = 5;
+    /** Up to this k op(B) = B is read in place rather than packed (a panel of k rows stays in L1/L2). */
+    static final int IN_PLACE_MAX_K = 512;
+    /**
+     * From this k, A B^T runs as blocks of dot products: each ends in a reduction of its lanes, which pays off only
+     * over a long k (measured: k = 480 30 GFLOP/s against 5 packed; k = 150 15 against 35 packed).
+     */
+    static final int DOT_MIN_K = 256;
+    /** Rows of A and of B per dot-product block: 3 x 3 accumulators + 3 loads of B fit the 16 AVX2 registers. */
+    static final int DR = 3;
 
     /** Called after rows [i0, i1) of C are final, on the thread that computed them (for fused epilogues). */
     @FunctionalInterface
@@ -54,10 +64,16 @@ final class SimdGemm {
             if (rowsDone != null) rowsDone.rows(0, m);
             return;
         }
-        // op(B) = B: full panels are read in place (rows of B are contiguous), only a last partial panel is packed,
-        // zero-padded, so the kernel needs no masks. op(B) = B^T: every panel is packed (a transposition).
-        // Packing a weight matrix on every call costs as much as the GEMM itself at the LSTM's per-step shapes.
-        boolean inPlace = !transB;
+        if (transB && !transA && k >= DOT_MIN_K) {
+            // A B^T: rows of A and of B are both contiguous along k, so dot products need no packing at all
+            gemmDot(c, cOff, ldc, a, aOff, lda, b, bOff, ldb, m, n, k, alpha, beta, pool, parallel, rowsDone);
+            return;
+        }
+        // op(B) = B and k small: full panels are read in place (rows of B are contiguous) and only a last partial
+        // panel is packed, zero-padded, so the kernel needs no masks. Packing a weight matrix on every call cost as
+        // much as the product itself at the LSTM's per-step shapes. With a long k the in-place panel no longer
+        // stays in cache between row blocks (and strides over many pages), so it is packed.
+        boolean inPlace = !transB && k <= IN_PLACE_MAX_K;
         int nr = nr(), tailFrom = n / nr * nr;
         float[] bp;
         if (inPlace) {
@@ -132,6 +148,86 @@ final class SimdGemm {
                 for (; j < cols; j++) c[ci + j] = Math.fma(tile[ti + j], alpha, beta * c[ci + j]);
             }
         }
+    }
+
+    /**
+     * C = alpha A B^T + beta C with A (m, k) and B (n, k) both row-major: C[i, j] = dot(A_i, B_j). Blocks of
+     * DR x DR dot products share their loads; each dot product accumulates lanes over k and is reduced once at the
+     * end, then the scalar tail of k is added, so the result depends on the vector width but not on threads.
+     */
+    private void gemmDot(float[] c, int cOff, int ldc, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                         int m, int n, int k, float alpha, float beta, WorkerPool pool, boolean parallel, RowsDone rowsDone) {
+        int blocks = (m + DR - 1) / DR;
+        pool.forRange(blocks, parallel, (from, to) -> {
+            float[] dots = new float[DR * DR], scratch = new float[DR * DR * lanes.floats().length()];
+            for (int blk = from; blk < to; blk++) {
+                int i0 = blk * DR, rows = Math.min(DR, m - i0);
+                for (int j0 = 0; j0 < n; j0 += DR) {
+                    int cols = Math.min(DR, n - j0);
+                    if (rows == DR && cols == DR) {
+                        dot3x3(dots, scratch, a, aOff + i0 * lda, lda, b, bOff + j0 * ldb, ldb, k);
+                    } else {
+                        for (int r = 0; r < rows; r++) {
+                            for (int q = 0; q < cols; q++) dots[r * DR + q] = dot(a, aOff + (i0 + r) * lda, b, bOff + (j0 + q) * ldb, k);
+                        }
+                    }
+                    for (int r = 0; r < rows; r++) {
+                        for (int q = 0; q < cols; q++) {
+                            int ci = cOff + (i0 + r) * ldc + j0 + q;
+                            c[ci] = beta == 0f ? alpha * dots[r * DR + q] : Math.fma(dots[r * DR + q], alpha, beta * c[ci]);
+                        }
+                    }
+                }
+                if (rowsDone != null) rowsDone.rows(i0, i0 + rows);
+            }
+        });
+    }
+
+    /** dots[r * 3 + q] = A_r . B_q for the 3 rows of A at a[ao + r * lda] and of B at b[bo + q * ldb]. */
+    private void dot3x3(float[] dots, float[] scratch, float[] a, int ao, int lda, float[] b, int bo, int ldb, int k) {
+        VectorSpecies<Float> s = lanes.floats();
+        FloatVector s00 = FloatVector.zero(s), s01 = s00, s02 = s00, s10 = s00, s11 = s00, s12 = s00,
+                s20 = s00, s21 = s00, s22 = s00;
+        int p = 0;
+        for (int bound = s.loopBound(k); p < bound; p += s.length()) {
+            FloatVector b0 = FloatVector.fromArray(s, b, bo + p), b1 = FloatVector.fromArray(s, b, bo + ldb + p),
+                    b2 = FloatVector.fromArray(s, b, bo + 2 * ldb + p);
+            FloatVector x = FloatVector.fromArray(s, a, ao + p);
+            s00 = x.fma(b0, s00); s01 = x.fma(b1, s01); s02 = x.fma(b2, s02);
+            x = FloatVector.fromArray(s, a, ao + lda + p);
+            s10 = x.fma(b0, s10); s11 = x.fma(b1, s11); s12 = x.fma(b2, s12);
+            x = FloatVector.fromArray(s, a, ao + 2 * lda + p);
+            s20 = x.fma(b0, s20); s21 = x.fma(b1, s21); s22 = x.fma(b2, s22);
+        }
+        // spill the nine accumulators to a scratch row and add each one's lanes in lane order (see SimdMath.sumLanes;
+        // an array of vectors would box them)
+        int len = s.length();
+        float[] t = scratch;
+        s00.intoArray(t, 0); s01.intoArray(t, len); s02.intoArray(t, 2 * len);
+        s10.intoArray(t, 3 * len); s11.intoArray(t, 4 * len); s12.intoArray(t, 5 * len);
+        s20.intoArray(t, 6 * len); s21.intoArray(t, 7 * len); s22.intoArray(t, 8 * len);
+        for (int r = 0; r < DR; r++) {
+            for (int q = 0; q < DR; q++) {
+                int o = (r * DR + q) * len;
+                float sum = 0f;
+                for (int l = 0; l < len; l++) sum += t[o + l];
+                for (int x = p; x < k; x++) sum = Math.fma(a[ao + r * lda + x], b[bo + q * ldb + x], sum);
+                dots[r * DR + q] = sum;
+            }
+        }
+    }
+
+    /** One dot product the same way as {@link #dot3x3} does each of its nine: lanes, one reduction, the tail. */
+    private float dot(float[] a, int ao, float[] b, int bo, int k) {
+        VectorSpecies<Float> s = lanes.floats();
+        FloatVector acc = FloatVector.zero(s);
+        int p = 0;
+        for (int bound = s.loopBound(k); p < bound; p += s.length()) {
+            acc = FloatVector.fromArray(s, a, ao + p).fma(FloatVector.fromArray(s, b, bo + p), acc);
+        }
+        float sum = SimdMath.sumLanes(acc);
+        for (; p < k; p++) sum = Math.fma(a[ao + p], b[bo + p], sum);
+        return sum;
     }
 
     /** C = beta * C (k = 0). */

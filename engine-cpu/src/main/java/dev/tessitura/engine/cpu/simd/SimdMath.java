@@ -203,4 +203,27 @@ final class SimdMath {
         lg = Math.fma(e, LN2_HI, lg);
         return lg * (y / um1);
     }
+
+    // ---------------------------------------------------------------- reductions
+
+    /**
+     * The sum of the lanes in lane order. {@code reduceLanes(ADD)} leaves the order of float additions unspecified,
+     * and the interpreter and C2 do differ: results would then depend on whether the code was compiled yet, and the
+     * same seed would not give the same model twice.
+     */
+    static float sumLanes(FloatVector v) {
+        float[] lanes = new float[v.length()];
+        v.intoArray(lanes, 0);
+        float sum = 0f;
+        for (float x : lanes) sum += x;
+        return sum;
+    }
+
+    static double sumLanes(jdk.incubator.vector.DoubleVector v) {
+        double[] lanes = new double[v.length()];
+        v.intoArray(lanes, 0);
+        double sum = 0;
+        for (double x : lanes) sum += x;
+        return sum;
+    }
 }
