@@ -24,6 +24,8 @@ public final class Main {
         try {
             return switch (args[0]) {
                 case "info" -> info(out);
+                case "dataset" -> DatasetCommand.run(rest, out, err);
+                case "render" -> RenderCommand.run(rest, out, err);
                 default -> {
                     err.println("tessitura: unknown command '" + args[0] + "'");
                     usage(err);
@@ -40,6 +42,10 @@ public final class Main {
         out.println("""
                 usage: tessitura <command> [options]
                   info                       backends found, the one selected, vector width, threads, and why any backend is unavailable
+                  dataset stats <path>       per-split statistics of a data set (.pickle/.pkl, .mat or a folder of MIDI files)
+                  dataset convert <in> <out> convert between a MIDI folder, pickle and .mat ('tessitura dataset help' for options)
+                  render <input> [--png F] [--wav F] [--sequence split:i] [--frame-seconds S]
+                                             picture and/or sound of a MIDI file or a data set sequence
                 global JVM settings (through JAVA_OPTS or -D on the launcher):
                   -Dtessitura.backend=auto|scalar|simd|cuda   -Dtessitura.threads=N   -Dtessitura.vector=0|128|256|512|scalar""");
     }
