@@ -201,6 +201,19 @@ public interface Backend extends AutoCloseable {
     /** One RMSprop step (Tieleman and Hinton, 2012): r = decay r + (1 - decay) g^2; p -= lr g / (sqrt(r) + eps). */
     void rmsprop(Tensor p, Tensor g, Tensor r, float lr, float decay, float eps);
 
+    // ---------------------------------------------------------------- softmax outputs
+
+    /**
+     * Row-wise softmax cross-entropy for categorical outputs (the monophonic melody model's events): with
+     * q = softmax(logits row), returns sum over rows of -sum_j targets_j log q_j (float64, waits) and, when dLogits is
+     * not null, writes its gradient q - targets. Targets are one-hot or probabilities; a row of all-zero targets is
+     * padding and contributes neither loss nor gradient. logits, targets, dLogits (B, n).
+     */
+    double softmaxCrossEntropy(Tensor dLogits, Tensor logits, Tensor targets);
+
+    /** out = softmax(x) row by row (max-subtracted, so large logits do not overflow). */
+    void softmax(Tensor out, Tensor x);
+
     /** Frees what the backend holds (threads, device memory). Tensors of a closed backend must not be used. */
     @Override
     void close();

@@ -491,4 +491,63 @@ public final class ScalarBackend implements Backend {
             d(p)[o(p) + i] -= lr * gi / ((float) Math.sqrt(ri) + eps);
         }
     }
+
+    // ---------------------------------------------------------------- softmax outputs
+
+    @Override
+    public double softmaxCrossEntropy(Tensor dLogits, Tensor logits, Tensor targets) {
+        String op = "softmaxCrossEntropy";
+        Checks.owned(this, op, dLogits, logits, targets);
+        Checks.shape(op, "targets", targets, logits.rows(), logits.cols());
+        if (dLogits != null) {
+            Checks.shape(op, "dLogits", dLogits, logits.rows(), logits.cols());
+            Checks.inPlaceOrDisjoint(op, dLogits, logits);
+            Checks.disjoint(op, dLogits, targets);
+        }
+        double loss = 0;
+        for (int r = 0; r < logits.rows(); r++) {
+            loss += softmaxRow(dLogits == null ? null : d(dLogits), dLogits == null ? 0 : o(dLogits) + r * logits.cols(),
+                    d(logits), o(logits) + r * logits.cols(), d(targets), o(targets) + r * logits.cols(), logits.cols());
+        }
+        return loss;
+    }
+
+    /**
+     * One row of {@link #softmaxCrossEntropy}, shared with the SIMD backend (a row is short: the melody model has 38
+     * events): log q_j = x_j - m - log sum_k exp(x_k - m), m = max x, in float64.
+     */
+    public static double softmaxRow(float[] g, int gOff, float[] x, int xOff, float[] t, int tOff, int n) {
+        double tsum = 0;
+        for (int j = 0; j < n; j++) tsum += t[tOff + j];
+        if (tsum == 0) {                               // padding row
+            if (g != null) Arrays.fill(g, gOff, gOff + n, 0f);
+            return 0;
+        }
+        double m = Double.NEGATIVE_INFINITY, z = 0, loss = 0;
+        for (int j = 0; j < n; j++) m = Math.max(m, x[xOff + j]);
+        for (int j = 0; j < n; j++) z += Math.exp(x[xOff + j] - m);
+        double lse = m + Math.log(z);
+        for (int j = 0; j < n; j++) {
+            double tj = t[tOff + j], lq = x[xOff + j] - lse;
+            if (tj != 0) loss -= tj * lq;
+            if (g != null) g[gOff + j] = (float) (Math.exp(lq) - tj);
+        }
+        return loss;
+    }
+
+    @Override
+    public void softmax(Tensor out, Tensor x) {
+        Checks.elementwise(this, "softmax", out, x);
+        Checks.shape("softmax", "out", out, x.rows(), x.cols());
+        for (int r = 0; r < x.rows(); r++) softmaxRow(d(out), o(out) + r * x.cols(), d(x), o(x) + r * x.cols(), x.cols());
+    }
+
+    /** q = softmax(x) of one row, in float64; shared with the SIMD backend. */
+    public static void softmaxRow(float[] q, int qOff, float[] x, int xOff, int n) {
+        double m = Double.NEGATIVE_INFINITY, z = 0;
+        for (int j = 0; j < n; j++) m = Math.max(m, x[xOff + j]);
+        for (int j = 0; j < n; j++) z += Math.exp(x[xOff + j] - m);
+        double lse = m + Math.log(z);
+        for (int j = 0; j < n; j++) q[qOff + j] = (float) Math.exp(x[xOff + j] - lse);
+    }
 }

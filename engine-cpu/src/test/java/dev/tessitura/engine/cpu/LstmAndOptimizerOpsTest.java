@@ -14,7 +14,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** The fused LSTM cell and the optimizer steps, on every CPU backend, against float64 references. */
+/** The fused LSTM cell, the optimizer steps and the softmax outputs, on every CPU backend, against float64 references. */
 class LstmAndOptimizerOpsTest {
     static Stream<String> backends() {
         return Stream.of("scalar", "simd-1", "simd-2");
@@ -130,6 +130,39 @@ class LstmAndOptimizerOpsTest {
                 assertArrayEquals(ref.toArray(q2), pr, "rmsprop bits n=" + n);
                 assertThrows(IllegalArgumentException.class, () -> be.adam(pt, gt, mt, mt, 0.01f, 0.9f, 0.999f, 1e-8f, 1));
                 assertThrows(IllegalArgumentException.class, () -> be.adam(pt, gt, mt, vt, 0.01f, 0.9f, 0.999f, 1e-8f, 0));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void softmaxCrossEntropyWithPaddingRows(String backend) {
+        SplittableRandom r = new SplittableRandom(8);
+        for (int[] shape : new int[][] {{1, 1}, {3, 38}, {5, 9}, {64, 38}, {2, 300}}) {
+            int rows = shape[0], n = shape[1];
+            float[] x = random(r, rows * n, 30), t = new float[rows * n];
+            x[0] = 1e4f;                                            // a huge logit must not overflow
+            for (int b = 0; b < rows; b++) if (b % 3 != 2) t[b * n + r.nextInt(n)] = 1f;   // every third row is padding
+            try (Backend be = create(backend)) {
+                Tensor g = be.zeros(rows, n), q = be.zeros(rows, n), xt = be.of(x, rows, n);
+                double loss = be.softmaxCrossEntropy(g, xt, be.of(t, rows, n));
+                be.softmax(q, xt);
+                float[] gs = be.toArray(g), qs = be.toArray(q);
+                double want = 0;
+                for (int b = 0; b < rows; b++) {
+                    double m = Double.NEGATIVE_INFINITY, z = 0;
+                    for (int j = 0; j < n; j++) m = Math.max(m, x[b * n + j]);
+                    for (int j = 0; j < n; j++) z += Math.exp(x[b * n + j] - m);
+                    boolean padding = b % 3 == 2;
+                    for (int j = 0; j < n; j++) {
+                        double qj = Math.exp(x[b * n + j] - m) / z;
+                        close(qj, qs[b * n + j], "softmax");
+                        close(padding ? 0 : qj - t[b * n + j], gs[b * n + j], "gradient");
+                        if (!padding && t[b * n + j] == 1f) want -= x[b * n + j] - m - Math.log(z);   // log q_j without underflow
+                    }
+                }
+                assertEquals(want, loss, 1e-9 * Math.max(1, Math.abs(want)));
+                assertEquals(loss, be.softmaxCrossEntropy(null, xt, be.of(t, rows, n)));
             }
         }
     }

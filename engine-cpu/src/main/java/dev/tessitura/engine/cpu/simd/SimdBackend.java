@@ -6,6 +6,7 @@ import dev.tessitura.engine.Checks;
 import dev.tessitura.engine.Rng;
 import dev.tessitura.engine.Tensor;
 import dev.tessitura.engine.cpu.HeapStorage;
+import dev.tessitura.engine.cpu.ScalarBackend;
 import java.util.Arrays;
 import java.util.Objects;
 import jdk.incubator.vector.DoubleVector;
@@ -770,6 +771,44 @@ public final class SimdBackend implements Backend {
                 rd[rOff + i] = ri;
                 pd[pOff + i] -= gi * lr / ((float) Math.sqrt(ri) + eps);
             }
+        });
+    }
+
+    // ---------------------------------------------------------------- softmax outputs
+
+    @Override
+    public double softmaxCrossEntropy(Tensor dLogits, Tensor logits, Tensor targets) {
+        String op = "softmaxCrossEntropy";
+        Checks.owned(this, op, dLogits, logits, targets);
+        Checks.shape(op, "targets", targets, logits.rows(), logits.cols());
+        if (dLogits != null) {
+            Checks.shape(op, "dLogits", dLogits, logits.rows(), logits.cols());
+            Checks.inPlaceOrDisjoint(op, dLogits, logits);
+            Checks.disjoint(op, dLogits, targets);
+        }
+        int rows = logits.rows(), n = logits.cols();
+        // rows are short (38 melody events): the scalar row kernel, rows split among threads, losses summed in row order
+        double[] perRow = new double[rows];
+        float[] g = dLogits == null ? null : data(dLogits);
+        int gOff = dLogits == null ? 0 : off(dLogits);
+        pool.forRange(rows, (long) rows * n >= HEAVY_PARALLEL_ELEMENTS, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                perRow[r] = ScalarBackend.softmaxRow(g, gOff + r * n, data(logits), off(logits) + r * n,
+                        data(targets), off(targets) + r * n, n);
+            }
+        });
+        double loss = 0;
+        for (double l : perRow) loss += l;
+        return loss;
+    }
+
+    @Override
+    public void softmax(Tensor out, Tensor x) {
+        Checks.elementwise(this, "softmax", out, x);
+        Checks.shape("softmax", "out", out, x.rows(), x.cols());
+        int n = x.cols();
+        pool.forRange(x.rows(), (long) x.size() >= HEAVY_PARALLEL_ELEMENTS, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) ScalarBackend.softmaxRow(data(out), off(out) + r * n, data(x), off(x) + r * n, n);
         });
     }
 }
