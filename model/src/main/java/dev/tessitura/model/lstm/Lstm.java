@@ -196,12 +196,25 @@ public final class Lstm {
      * {@link #grads} (zero it first with {@link #zeroGrads}).
      */
     public void backward(Tensor y, Tensor mask, int frames) {
-        int t = steps, bs = batch, rows = t * bs;
         // d loss / d y^ = (sigmoid(y^) - y) mask / frames
         be.sigmoid(dLogits, logits);
         be.sub(dLogits, dLogits, y);
         if (mask != null) be.mul(dLogits, dLogits, mask);
         be.scale(dLogits, 1f / frames);
+        backwardFromLogits(dLogits);
+    }
+
+    /**
+     * The buffer (T B, nOut) that a caller with another output layer (e.g. a softmax over melody events) fills with
+     * d loss / d logits before calling {@link #backwardFromLogits}.
+     */
+    public Tensor logitsGradient() {
+        return dLogits;
+    }
+
+    /** Backward pass of the last forward from d loss / d logits (T B, nOut); accumulates into {@link #grads}. */
+    public void backwardFromLogits(Tensor dLogits) {
+        int t = steps, bs = batch, rows = t * bs;
         int top = hidden[layers() - 1];
         be.gemm(gWy, h[layers() - 1], true, dLogits, false, 1f, 1f);  // dWy += h^T dy^
         be.columnSums(gBy, dLogits, 1f, 1f);                           // dby += sum over rows
