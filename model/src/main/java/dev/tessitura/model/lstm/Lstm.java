@@ -77,6 +77,14 @@ public final class Lstm {
     public int hidden(int l) { return hidden[l]; }
     private int inputSize(int l) { return l == 0 ? nIn : hidden[l - 1]; }
 
+    /** The parameter names, in storage order: Wx0, Wh0, b0, Wx1, ..., Wy, by. */
+    public java.util.List<String> paramNames() {
+        java.util.List<String> names = new java.util.ArrayList<>();
+        for (int l = 0; l < layers(); l++) names.addAll(java.util.List.of("Wx" + l, "Wh" + l, "b" + l));
+        names.addAll(java.util.List.of("Wy", "by"));
+        return names;
+    }
+
     /** Views of the parameters by name, for tests and checkpoints: "Wx0", "Wh0", "b0", ..., "Wy", "by". */
     public Tensor param(String name) {
         return named(name, wx, wh, b, wy, by);

@@ -6,7 +6,13 @@ import dev.tessitura.engine.Tensor;
 import dev.tessitura.midi.PianoRoll;
 import dev.tessitura.model.DivergedException;
 import dev.tessitura.model.Optimizer;
+import dev.tessitura.model.io.SafeTensors;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntConsumer;
 
 /**
@@ -62,21 +68,149 @@ public final class LstmTrainer {
 
     public Config config() { return config; }
 
-    /**
-     * One epoch over {@code rolls}; returns the mean cross-entropy per frame. {@code progress} receives the frames
-     * of each minibatch as it is done. Stops with {@link DivergedException} (before the update) if the cost or a
-     * gradient is not finite.
-     */
+    /** Where training stands: the next minibatch of an epoch and the cost summed over the epoch's earlier ones. */
+    public record Position(int epoch, int batch, double costSum, long frames) {
+        public static Position start(int epoch) {
+            return new Position(epoch, 0, 0, 0);
+        }
+    }
+
+    /** What {@link #trainEpoch} did: the epoch's mean cost per frame so far, and where it stopped. */
+    public record EpochResult(double meanCost, Position next, boolean completed) {}
+
+    /** One whole epoch; returns the mean cross-entropy per frame (see the other form). */
     public double trainEpoch(List<PianoRoll> rolls, int epoch, IntConsumer progress) {
-        double total = 0;
-        long frames = 0;
-        for (Minibatches.Batch mb : Minibatches.epoch(rolls, config.mode(), config.batch(), config.steps(), true, config.seed(), epoch)) {
+        return trainEpoch(rolls, Position.start(epoch), () -> false, progress).meanCost();
+    }
+
+    /**
+     * Trains from {@code from} to the end of its epoch over {@code rolls}, or until {@code stop} says so; it stops
+     * only before a minibatch that starts new sequences (no LSTM state is carried into it), so that a checkpoint of
+     * the returned position resumes exactly. {@code progress} receives the frames of each minibatch done. Stops with
+     * {@link DivergedException} (before the update) if the cost or a gradient is not finite.
+     */
+    public EpochResult trainEpoch(List<PianoRoll> rolls, Position from, BooleanSupplier stop, IntConsumer progress) {
+        List<Minibatches.Batch> batches = Minibatches.epoch(rolls, config.mode(), config.batch(), config.steps(), true,
+                config.seed(), from.epoch());
+        double total = from.costSum();
+        long frames = from.frames();
+        for (int i = from.batch(); i < batches.size(); i++) {
+            Minibatches.Batch mb = batches.get(i);
+            if (!mb.carry() && i > from.batch() && stop.getAsBoolean()) {
+                return new EpochResult(total / Math.max(frames, 1), new Position(from.epoch(), i, total, frames), false);
+            }
             double loss = step(mb);
             total += loss * mb.frames();
             frames += mb.frames();
             if (progress != null) progress.accept(mb.frames());
         }
-        return total / Math.max(frames, 1);
+        return new EpochResult(total / Math.max(frames, 1), Position.start(from.epoch() + 1), true);
+    }
+
+    /** Frames one epoch trains on (for progress bars). */
+    public long framesPerEpoch(List<PianoRoll> rolls) {
+        long n = 0;
+        for (PianoRoll r : rolls) {
+            if (r.frames() < 2) continue;
+            n += config.mode() == Minibatches.Mode.TILE ? config.steps() : r.frames() - 1;
+        }
+        return n;
+    }
+
+    // ---------------------------------------------------------------- checkpoints
+
+    /** The model kind written in checkpoints. */
+    public static final String KIND = "lstm";
+
+    /**
+     * Writes a checkpoint atomically: every parameter by name (Wx0, Wh0, b0, ..., Wy, by), the optimizer's state
+     * (opt.0, opt.1) and, in the header, the kind, the configuration, the position and {@code extra} (data, backend).
+     */
+    public void save(Path file, Position at, Map<String, String> extra) throws IOException {
+        Map<String, String> meta = new LinkedHashMap<>(extra);
+        meta.put("kind", KIND);
+        meta.put("notes", Integer.toString(nNotes));
+        meta.put("hidden", join(config.hidden()));
+        meta.put("mode", config.mode().name());
+        meta.put("batch", Integer.toString(config.batch()));
+        meta.put("steps", Integer.toString(config.steps()));
+        meta.put("optimizer", config.optimizer().name());
+        meta.put("lr", joinFloats(config.lr()));
+        meta.put("momentum", Float.toString(config.momentum()));
+        meta.put("clip", Float.toString(config.clip()));
+        meta.put("init_std", Double.toString(config.initStd()));
+        meta.put("seed", Long.toString(config.seed()));
+        meta.put("epoch", Integer.toString(at.epoch()));
+        meta.put("batch_index", Integer.toString(at.batch()));
+        meta.put("cost_sum", Double.toString(at.costSum()));
+        meta.put("cost_frames", Long.toString(at.frames()));
+        meta.put("optimizer_steps", Integer.toString(optimizer.steps()));
+        Map<String, SafeTensors.F32> tensors = new LinkedHashMap<>();
+        for (String name : model.paramNames()) {
+            Tensor p = model.param(name);
+            tensors.put(name, new SafeTensors.F32(p.shape(), be.toArray(p)));
+        }
+        Tensor[] state = optimizer.state();
+        for (int i = 0; i < state.length; i++) tensors.put("opt." + i, new SafeTensors.F32(state[i].shape(), be.toArray(state[i])));
+        SafeTensors.write(file, meta, tensors);
+    }
+
+    /** A trainer with the configuration, parameters and optimizer state of a checkpoint written by {@link #save}. */
+    public static LstmTrainer load(Backend backend, SafeTensors.Contents c) {
+        Map<String, String> m = c.metadata();
+        if (!KIND.equals(m.get("kind"))) throw new IllegalArgumentException("not an LSTM checkpoint (kind " + m.get("kind") + ")");
+        Config cfg = new Config(ints(m.get("hidden")), Minibatches.Mode.valueOf(m.get("mode")), Integer.parseInt(m.get("batch")),
+                Integer.parseInt(m.get("steps")), Optimizer.Kind.valueOf(m.get("optimizer")), floats(m.get("lr")),
+                Float.parseFloat(m.get("momentum")), Float.parseFloat(m.get("clip")), Double.parseDouble(m.get("init_std")),
+                Long.parseLong(m.get("seed")));
+        LstmTrainer t = new LstmTrainer(backend, cfg, Integer.parseInt(m.get("notes")));
+        for (String name : t.model.paramNames()) t.copyIn(t.model.param(name), c, name);
+        Tensor[] state = t.optimizer.state();
+        for (int i = 0; i < state.length; i++) t.copyIn(state[i], c, "opt." + i);
+        t.optimizer.restoreSteps(Integer.parseInt(m.get("optimizer_steps")));
+        return t;
+    }
+
+    /** The position a checkpoint was written at. */
+    public static Position position(SafeTensors.Contents c) {
+        Map<String, String> m = c.metadata();
+        return new Position(Integer.parseInt(m.get("epoch")), Integer.parseInt(m.get("batch_index")),
+                Double.parseDouble(m.get("cost_sum")), Long.parseLong(m.get("cost_frames")));
+    }
+
+    private void copyIn(Tensor dst, SafeTensors.Contents c, String name) {
+        SafeTensors.F32 t = c.tensors().get(name);
+        if (t == null) throw new IllegalArgumentException("checkpoint has no tensor " + name);
+        if (t.data().length != dst.size()) {
+            throw new IllegalArgumentException("checkpoint tensor " + name + " has " + t.data().length + " values, the model needs " + dst.size());
+        }
+        be.copyFromHost(dst, t.data(), 0);
+    }
+
+    private static String join(int[] a) {
+        StringBuilder sb = new StringBuilder();
+        for (int x : a) sb.append(sb.isEmpty() ? "" : ",").append(x);
+        return sb.toString();
+    }
+
+    private static String joinFloats(float[] a) {
+        StringBuilder sb = new StringBuilder();
+        for (float x : a) sb.append(sb.isEmpty() ? "" : ",").append(x);
+        return sb.toString();
+    }
+
+    private static int[] ints(String s) {
+        String[] p = s.split(",");
+        int[] a = new int[p.length];
+        for (int i = 0; i < p.length; i++) a[i] = Integer.parseInt(p[i].trim());
+        return a;
+    }
+
+    private static float[] floats(String s) {
+        String[] p = s.split(",");
+        float[] a = new float[p.length];
+        for (int i = 0; i < p.length; i++) a[i] = Float.parseFloat(p[i].trim());
+        return a;
     }
 
     /** One update on one minibatch; returns its mean cost per frame. */

@@ -155,4 +155,43 @@ class LstmTrainerTest {
             assertTrue(e.getMessage().contains("not finite"), e.getMessage());
         }
     }
+
+    @org.junit.jupiter.api.io.TempDir
+    java.nio.file.Path tmp;
+
+    @Test
+    void stoppingSavingAndResumingGivesTheUninterruptedResultBitForBit() throws Exception {
+        LstmTrainer.Config cfg = new LstmTrainer.Config(new int[] {9}, Minibatches.Mode.CHUNKS, 2, 5,
+                Optimizer.Kind.ADAM, new float[] {0.01f}, 0.9f, 30f, 0.1, 3);
+        float[] uninterrupted;
+        try (Backend be = scalar()) {
+            LstmTrainer tr = new LstmTrainer(be, cfg, NOTES);
+            for (int e = 0; e < 3; e++) tr.trainEpoch(tunes(), e, null);
+            uninterrupted = be.toArray(tr.model.params);
+        }
+        java.nio.file.Path ckpt = tmp.resolve("run/checkpoint.safetensors");
+        java.nio.file.Files.createDirectories(ckpt.getParent());
+        LstmTrainer.Position stoppedAt;
+        try (Backend be = scalar()) {
+            LstmTrainer tr = new LstmTrainer(be, cfg, NOTES);
+            tr.trainEpoch(tunes(), 0, null);
+            int[] calls = {0};
+            // ask to stop at once: the trainer finishes the group of tunes it is in, then stops
+            LstmTrainer.EpochResult r = tr.trainEpoch(tunes(), LstmTrainer.Position.start(1), () -> ++calls[0] > 0, null);
+            assertFalse(r.completed());
+            assertTrue(r.next().batch() > 0);
+            stoppedAt = r.next();
+            tr.save(ckpt, stoppedAt, java.util.Map.of("data", "tunes()"));
+        }
+        try (Backend be = scalar()) {
+            dev.tessitura.model.io.SafeTensors.Contents c = dev.tessitura.model.io.SafeTensors.read(ckpt);
+            LstmTrainer tr = LstmTrainer.load(be, c);
+            assertEquals(stoppedAt, LstmTrainer.position(c));
+            assertEquals("tunes()", c.metadata().get("data"));
+            LstmTrainer.EpochResult r = tr.trainEpoch(tunes(), LstmTrainer.position(c), () -> false, null);
+            assertTrue(r.completed());
+            tr.trainEpoch(tunes(), 2, null);
+            assertArrayEquals(uninterrupted, be.toArray(tr.model.params));
+        }
+    }
 }
