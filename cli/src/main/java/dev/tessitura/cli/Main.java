@@ -26,6 +26,9 @@ public final class Main {
                 case "info" -> info(out);
                 case "dataset" -> DatasetCommand.run(rest, out, err);
                 case "render" -> RenderCommand.run(rest, out, err);
+                case "train" -> TrainCommand.run(rest, out, err);
+                case "generate" -> ModelCommands.generate(rest, out, err);
+                case "evaluate" -> ModelCommands.evaluate(rest, out, err);
                 default -> {
                     err.println("tessitura: unknown command '" + args[0] + "'");
                     usage(err);
@@ -46,6 +49,9 @@ public final class Main {
                   dataset convert <in> <out> convert between a MIDI folder, pickle and .mat ('tessitura dataset help' for options)
                   render <input> [--png F] [--wav F] [--sequence split:i] [--frame-seconds S]
                                              picture and/or sound of a MIDI file or a data set sequence
+                  train --model lstm --data D --out DIR [options]   train a model ('tessitura train --help')
+                  generate --checkpoint F --out song.mid [--steps N --prime tune.mid --seed S]   new music (+ .png, .wav)
+                  evaluate --checkpoint F --data D [--split test]   log-likelihood per time step and frame accuracy
                 global JVM settings (through JAVA_OPTS or -D on the launcher):
                   -Dtessitura.backend=auto|scalar|simd|cuda   -Dtessitura.threads=N   -Dtessitura.vector=0|128|256|512|scalar""");
     }

@@ -30,6 +30,7 @@ public final class Lstm {
     private int steps = -1, batch = -1;
     private Tensor[] z, c, h;        // per layer: z (T B, 4H) gate activations; c, h (T B, H)
     private Tensor logits, dLogits;  // (T B, nOut)
+    private Tensor yLogits;          // (T B, nOut) scratch of the loss: y * logits
     private Tensor dz;               // (T B, 4H_max) for the layer being differentiated
     private Tensor dhA, dhB;         // (T B, H_max): gradient of the current layer's h, and of the layer below's
     private Tensor dc;               // (B, H_max)
@@ -138,6 +139,7 @@ public final class Lstm {
         hasState = false;
         logits = be.zeros(rows, nOut);
         dLogits = be.zeros(rows, nOut);
+        yLogits = be.zeros(rows, nOut);
         dz = be.zeros(rows * 4 * hMax);
         dhA = be.zeros(rows * hMax);
         dhB = be.zeros(rows * hMax);
@@ -193,8 +195,8 @@ public final class Lstm {
      */
     public double loss(Tensor y, Tensor mask, int frames) {
         be.softplus(dLogits, logits);
-        be.mul(dz.view(0, logits.rows(), nOut), y, logits);
-        be.sub(dLogits, dLogits, dz.view(0, logits.rows(), nOut));
+        be.mul(yLogits, y, logits);
+        be.sub(dLogits, dLogits, yLogits);
         if (mask != null) be.mul(dLogits, dLogits, mask);
         return be.sum(dLogits) / frames;
     }

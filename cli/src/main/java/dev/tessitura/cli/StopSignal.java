@@ -1,0 +1,48 @@
+package dev.tessitura.cli;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Ctrl-C during training: a shutdown hook raises {@link #requested()} and waits (up to a minute) until the training
+ * loop has saved its checkpoint and called {@link #saved()}. The hook waits on a latch, never on the main thread,
+ * because the main thread may itself be blocked in System.exit once shutdown has begun.
+ */
+final class StopSignal implements AutoCloseable {
+    private volatile boolean requested;
+    private final CountDownLatch saved = new CountDownLatch(1);
+    private final Thread hook;
+
+    StopSignal() {
+        hook = new Thread(() -> {
+            requested = true;
+            System.err.println("\ninterrupted: saving a checkpoint before exiting...");
+            try {
+                saved.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "tessitura-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+    }
+
+    /** True once the user asked to stop. */
+    boolean requested() {
+        return requested;
+    }
+
+    /** Lets a waiting shutdown hook finish: the checkpoint is on disk (or there was nothing to save). */
+    void saved() {
+        saved.countDown();
+    }
+
+    @Override
+    public void close() {
+        saved.countDown();
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // shutdown already under way: the hook is running and the latch has just been released
+        }
+    }
+}

@@ -1,0 +1,100 @@
+package dev.tessitura.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tessitura.midi.Dataset;
+import dev.tessitura.midi.DatasetWriters;
+import dev.tessitura.midi.MidiFolder;
+import dev.tessitura.midi.PianoRoll;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** train, generate and evaluate end to end on a tiny data set, through Main as a user runs them. */
+class TrainCommandTest {
+    @TempDir Path dir;
+
+    Path dataset() throws Exception {
+        Random r = new Random(3);
+        List<PianoRoll> train = new ArrayList<>(), valid = new ArrayList<>(), test = new ArrayList<>();
+        for (int i = 0; i < 6; i++) train.add(DatasetCommandTest.roll(r, 20 + 7 * i));
+        for (int i = 0; i < 2; i++) valid.add(DatasetCommandTest.roll(r, 15));
+        for (int i = 0; i < 2; i++) test.add(DatasetCommandTest.roll(r, 25));
+        Path p = dir.resolve("tiny.pickle");
+        DatasetWriters.write(new Dataset("tiny", train, valid, test), p);
+        return p;
+    }
+
+    static MainTest.Result main(String... args) {
+        return MainTest.run(args);
+    }
+
+    @Test
+    void trainResumeGenerateAndEvaluate() throws Exception {
+        Path data = dataset(), run = dir.resolve("run");
+        String[] common = {"--model", "lstm", "--data", data.toString(), "--out", run.toString(), "--layers", "8,6",
+                "--batch", "3", "--steps", "10", "--optimizer", "adam", "--lr", "0.01", "--backend", "scalar"};
+        MainTest.Result r = main(concat(new String[] {"train", "--epochs", "2"}, common));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("epoch 2: train cost"), r.out());
+        for (String f : List.of("checkpoint.safetensors", "best.safetensors", "metrics.csv", "curve.png")) {
+            assertTrue(Files.exists(run.resolve(f)), f);
+        }
+        assertEquals(3, Files.readAllLines(run.resolve("metrics.csv")).size());
+        assertTrue(ImageIO.read(run.resolve("curve.png").toFile()).getWidth() > 100);
+
+        // the run directory is not overwritten by accident
+        r = main(concat(new String[] {"train", "--epochs", "2"}, common));
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("--resume"), r.err());
+
+        r = main(concat(new String[] {"train", "--epochs", "3", "--resume"}, common));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("resuming") && r.out().contains("epoch 3:"), r.out());
+        assertEquals(4, Files.readAllLines(run.resolve("metrics.csv")).size());
+
+        Path song = dir.resolve("out/song.mid");
+        r = main("generate", "--checkpoint", run.resolve("checkpoint.safetensors").toString(), "--out", song.toString(),
+                "--steps", "12", "--seed", "4", "--backend", "scalar");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(Files.exists(dir.resolve("out/song.png")) && Files.exists(dir.resolve("out/song.wav")));
+        PianoRoll roll = MidiFolder.readRoll(song, new MidiFolder.Options(2, false, false, 0));
+        assertTrue(roll.frames() >= 12 && roll.frames() <= 13, "frames " + roll.frames());
+
+        r = main("evaluate", "--checkpoint", run.resolve("best.safetensors").toString(), "--data", data.toString(), "--backend", "scalar");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("48 predicted frames"), r.out());
+        assertTrue(r.out().matches("(?s).*log-likelihood per time step: -\\d+\\.\\d+ \\+- \\d.*"), r.out());
+        assertTrue(r.out().contains("frame-level accuracy"), r.out());
+    }
+
+    @Test
+    void clearErrors() throws Exception {
+        MainTest.Result r = main("train", "--model", "gru", "--data", "x", "--out", "y");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("unknown --model 'gru'"), r.err());
+        r = main("train", "--model", "lstm", "--data", dir.resolve("missing.pickle").toString(), "--out", dir.resolve("r").toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("no such file"), r.err());
+        r = main("generate", "--checkpoint", dir.resolve("none.safetensors").toString(), "--out", "a.mid");
+        assertEquals(1, r.code());
+        Path bad = dir.resolve("bad.safetensors");
+        Files.write(bad, new byte[] {1, 2, 3});
+        r = main("evaluate", "--checkpoint", bad.toString(), "--data", dataset().toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("bad.safetensors"), r.err());
+        assertEquals(0, main("train", "--help").code());
+    }
+
+    static String[] concat(String[] a, String[] b) {
+        String[] c = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
+    }
+}
