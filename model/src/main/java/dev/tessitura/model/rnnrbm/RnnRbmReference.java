@@ -1,0 +1,153 @@
+package dev.tessitura.model.rnnrbm;
+
+/**
+ * The RNN-RBM's cost and gradients in plain float64 Java: the oracle for {@link RnnRbm}, itself checked against
+ * PyTorch (../shared/reference/rnnrbm_*.json) and finite differences. Row-vector form, as the tutorial:
+ * <pre>
+ *   u(0) = u0 (zero unless learned)
+ *   bv(t) = bv + u(t-1) Wuv,   bh(t) = bh + u(t-1) Wuh                               (1), (2)
+ *   u(t)  = tanh(bu + v(t) Wvu + u(t-1) Wuu)                                        (3)
+ *   F_t(x) = -x.bv(t) - sum_j softplus((x W)_j + bh(t)_j)
+ *   cost = sum_t [F_t(v(t)) - F_t(v~(t))] / T,  the negative samples v~ held constant
+ * </pre>
+ * Matrices are row-major: W (nv, nh), Wuh (nu, nh), Wuv (nu, nv), Wvu (nv, nu), Wuu (nu, nu).
+ */
+public final class RnnRbmReference {
+    public final int nv, nh, nu;
+    public final double[] w, bv, bh, wuh, wuv, wvu, wuu, bu, u0;
+
+    public RnnRbmReference(int nv, int nh, int nu) {
+        this.nv = nv;
+        this.nh = nh;
+        this.nu = nu;
+        w = new double[nv * nh];
+        bv = new double[nv];
+        bh = new double[nh];
+        wuh = new double[nu * nh];
+        wuv = new double[nu * nv];
+        wvu = new double[nv * nu];
+        wuu = new double[nu * nu];
+        bu = new double[nu];
+        u0 = new double[nu];
+    }
+
+    /** Everything the forward pass computes for a chunk of T frames. */
+    public record Forward(double[][] u, double[][] bvt, double[][] bht, double[] freeEnergy, double[] freeEnergyNeg, double cost) {}
+
+    /** Gradients of the cost, one array per parameter (u0 too, for the learned-u(0) option). */
+    public record Grads(double[] w, double[] bv, double[] bh, double[] wuh, double[] wuv, double[] wvu, double[] wuu,
+                        double[] bu, double[] u0) {}
+
+    /** v and vNeg are (T, nv) row-major. u[t] is u(t) for t = 0..T (u[0] = u0). */
+    public Forward forward(double[] v, double[] vNeg, int steps) {
+        double[][] u = new double[steps + 1][];
+        double[][] bvt = new double[steps][], bht = new double[steps][];
+        double[] f = new double[steps], fn = new double[steps];
+        u[0] = u0.clone();
+        double cost = 0;
+        for (int t = 0; t < steps; t++) {
+            bvt[t] = affine(bv, u[t], wuv, nu, nv);                       // (1)
+            bht[t] = affine(bh, u[t], wuh, nu, nh);                       // (2)
+            f[t] = freeEnergy(v, t, bvt[t], bht[t]);
+            fn[t] = freeEnergy(vNeg, t, bvt[t], bht[t]);
+            cost += (f[t] - fn[t]) / steps;
+            double[] a = affine(bu, u[t], wuu, nu, nu);                   // (3)
+            for (int i = 0; i < nv; i++) {
+                double x = v[t * nv + i];
+                if (x != 0) for (int k = 0; k < nu; k++) a[k] += x * wvu[i * nu + k];
+            }
+            u[t + 1] = new double[nu];
+            for (int k = 0; k < nu; k++) u[t + 1][k] = Math.tanh(a[k]);
+        }
+        return new Forward(u, bvt, bht, f, fn, cost);
+    }
+
+    /** The cost of a chunk with fixed negative samples. */
+    public double cost(double[] v, double[] vNeg, int steps) {
+        return forward(v, vNeg, steps).cost();
+    }
+
+    /** d cost / d every parameter, by hand: the RBM terms directly, the RNN through bv(t) and bh(t) by BPTT. */
+    public Grads grads(double[] v, double[] vNeg, int steps) {
+        Forward fw = forward(v, vNeg, steps);
+        Grads g = new Grads(new double[w.length], new double[nv], new double[nh], new double[wuh.length],
+                new double[wuv.length], new double[wvu.length], new double[wuu.length], new double[nu], new double[nu]);
+        double[][] du = new double[steps + 1][nu];       // d cost / d u(t) through the biases of step t+1
+        for (int t = 0; t < steps; t++) {
+            // dF/dbv(t) = -x, dF/dbh(t) = -sigmoid(x W + bh(t)), dF/dW = -x^T sigmoid(...); cost = (F(v) - F(v~)) / T
+            double[] dbvt = new double[nv], dbht = new double[nh];
+            for (int sign = 1, pass = 0; pass < 2; pass++, sign = -1) {
+                double[] x = pass == 0 ? v : vNeg;
+                double scale = sign / (double) steps;
+                double[] s = hidden(x, t, fw.bht()[t]);
+                for (int i = 0; i < nv; i++) {
+                    double xi = x[t * nv + i];
+                    dbvt[i] -= scale * xi;
+                    if (xi != 0) for (int j = 0; j < nh; j++) g.w()[i * nh + j] -= scale * xi * s[j];
+                }
+                for (int j = 0; j < nh; j++) dbht[j] -= scale * s[j];
+            }
+            for (int i = 0; i < nv; i++) g.bv()[i] += dbvt[i];
+            for (int j = 0; j < nh; j++) g.bh()[j] += dbht[j];
+            // (1), (2): bv(t) = bv + u(t-1) Wuv  =>  dWuv += u(t-1)^T dbv(t),  du(t-1) += dbv(t) Wuv^T
+            double[] up = fw.u()[t];
+            for (int k = 0; k < nu; k++) {
+                for (int i = 0; i < nv; i++) {
+                    g.wuv()[k * nv + i] += up[k] * dbvt[i];
+                    du[t][k] += dbvt[i] * wuv[k * nv + i];
+                }
+                for (int j = 0; j < nh; j++) {
+                    g.wuh()[k * nh + j] += up[k] * dbht[j];
+                    du[t][k] += dbht[j] * wuh[k * nh + j];
+                }
+            }
+        }
+        // (3) backwards in time: da(t) = du(t) (1 - u(t)^2); du(t-1) += da(t) Wuu^T
+        for (int t = steps; t >= 1; t--) {
+            double[] da = new double[nu];
+            for (int k = 0; k < nu; k++) da[k] = du[t][k] * (1 - fw.u()[t][k] * fw.u()[t][k]);
+            for (int k = 0; k < nu; k++) {
+                g.bu()[k] += da[k];
+                for (int i = 0; i < nv; i++) g.wvu()[i * nu + k] += v[(t - 1) * nv + i] * da[k];
+                for (int m = 0; m < nu; m++) {
+                    g.wuu()[m * nu + k] += fw.u()[t - 1][m] * da[k];
+                    du[t - 1][m] += da[k] * wuu[m * nu + k];
+                }
+            }
+        }
+        System.arraycopy(du[0], 0, g.u0(), 0, nu);
+        return g;
+    }
+
+    /** b + x M for a row vector x (n) and M (n, m). */
+    private static double[] affine(double[] b, double[] x, double[] m, int n, int cols) {
+        double[] y = b.clone();
+        for (int k = 0; k < n; k++) {
+            if (x[k] != 0) for (int j = 0; j < cols; j++) y[j] += x[k] * m[k * cols + j];
+        }
+        return y;
+    }
+
+    /** sigmoid(x(t) W + bh) = E[h | x(t)]. */
+    private double[] hidden(double[] x, int t, double[] bht) {
+        double[] s = new double[nh];
+        for (int j = 0; j < nh; j++) {
+            double a = bht[j];
+            for (int i = 0; i < nv; i++) a += x[t * nv + i] * w[i * nh + j];
+            s[j] = 1 / (1 + Math.exp(-a));
+        }
+        return s;
+    }
+
+    /** F(x(t)) = -x.bv(t) - sum_j softplus((x W)_j + bh(t)_j). */
+    private double freeEnergy(double[] x, int t, double[] bvt, double[] bht) {
+        double e = 0;
+        for (int i = 0; i < nv; i++) e -= x[t * nv + i] * bvt[i];
+        for (int j = 0; j < nh; j++) {
+            double a = bht[j];
+            for (int i = 0; i < nv; i++) a += x[t * nv + i] * w[i * nh + j];
+            e -= Math.max(a, 0) + Math.log1p(Math.exp(-Math.abs(a)));
+        }
+        return e;
+    }
+}

@@ -1,0 +1,90 @@
+package dev.tessitura.model.rnnrbm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tessitura.model.Fixture;
+import java.util.SplittableRandom;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+class RnnRbmReferenceTest {
+    static final String[] PARAMS = {"W", "bv", "bh", "Wuh", "Wuv", "Wvu", "Wuu", "bu"};
+
+    static RnnRbmReference fromFixture(Fixture f) {
+        RnnRbmReference m = new RnnRbmReference(f.config("n_visible"), f.config("n_hidden"), f.config("n_hidden_recurrent"));
+        double[][] dst = params(m);
+        for (int i = 0; i < PARAMS.length; i++) System.arraycopy(f.tensor("params", PARAMS[i]), 0, dst[i], 0, dst[i].length);
+        return m;
+    }
+
+    static double[][] params(RnnRbmReference m) {
+        return new double[][] {m.w, m.bv, m.bh, m.wuh, m.wuv, m.wvu, m.wuu, m.bu};
+    }
+
+    static double[][] grads(RnnRbmReference.Grads g) {
+        return new double[][] {g.w(), g.bv(), g.bh(), g.wuh(), g.wuv(), g.wvu(), g.wuu(), g.bu()};
+    }
+
+    static double relErr(double[] got, double[] want) {
+        double num = 0, den = 0;
+        for (int i = 0; i < want.length; i++) {
+            num += (got[i] - want[i]) * (got[i] - want[i]);
+            den += want[i] * want[i];
+        }
+        return Math.sqrt(num / den);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/rnnrbm/rnnrbm_small.json", "/rnnrbm/rnnrbm_tutorial_size.json"})
+    void matchesPyTorchEverywhere(String resource) {
+        Fixture f = Fixture.load(resource);
+        RnnRbmReference m = fromFixture(f);
+        int steps = f.config("T");
+        double[] v = f.tensor("inputs", "v"), vNeg = f.tensor("inputs", "v_sample");
+        RnnRbmReference.Forward fw = m.forward(v, vNeg, steps);
+        double cost = f.scalar("outputs", "cost");
+        assertEquals(cost, fw.cost(), 1e-9 * Math.abs(cost));
+        assertTrue(relErr(fw.freeEnergy(), f.tensor("outputs", "free_energy_v")) < 1e-12);
+        assertTrue(relErr(fw.freeEnergyNeg(), f.tensor("outputs", "free_energy_v_sample")) < 1e-12);
+        double[] u = new double[steps * m.nu];
+        for (int t = 0; t < steps; t++) System.arraycopy(fw.u()[t + 1], 0, u, t * m.nu, m.nu);
+        assertTrue(relErr(u, f.tensor("outputs", "u")) < 1e-12);
+        double[][] g = grads(m.grads(v, vNeg, steps));
+        for (int i = 0; i < PARAMS.length; i++) {
+            double err = relErr(g[i], f.tensor("grads", PARAMS[i]));
+            assertTrue(err < 1e-9, PARAMS[i] + ": relative error " + err);
+        }
+    }
+
+    @Test
+    void gradientsOfAllParametersAndU0MatchFiniteDifferences() {
+        SplittableRandom r = new SplittableRandom(7);
+        RnnRbmReference m = new RnnRbmReference(5, 4, 3);
+        double[][] all = {m.w, m.bv, m.bh, m.wuh, m.wuv, m.wvu, m.wuu, m.bu, m.u0};
+        for (double[] p : all) for (int i = 0; i < p.length; i++) p[i] = r.nextDouble(-1, 1);
+        int steps = 6;
+        double[] v = new double[steps * 5], vNeg = new double[steps * 5];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = r.nextInt(2);
+            vNeg[i] = r.nextInt(2);
+        }
+        RnnRbmReference.Grads g = m.grads(v, vNeg, steps);
+        double[][] an = {g.w(), g.bv(), g.bh(), g.wuh(), g.wuv(), g.wvu(), g.wuu(), g.bu(), g.u0()};
+        double eps = 1e-6;
+        for (int k = 0; k < all.length; k++) {
+            for (int i = 0; i < all[k].length; i++) {
+                double saved = all[k][i];
+                all[k][i] = saved + eps;
+                double up = m.cost(v, vNeg, steps);
+                all[k][i] = saved - eps;
+                double down = m.cost(v, vNeg, steps);
+                all[k][i] = saved;
+                double fd = (up - down) / (2 * eps);
+                // central differences: truncation O(eps^2) ~ 1e-12, rounding ~ 1e-16 / eps = 1e-10
+                assertEquals(fd, an[k][i], 1e-8 + 1e-6 * Math.abs(fd), "parameter " + k + " index " + i);
+            }
+        }
+    }
+}
