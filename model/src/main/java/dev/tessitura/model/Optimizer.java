@@ -15,6 +15,11 @@ public final class Optimizer {
         SGD,
         /** v = mu v - lr g; p += v (classical momentum). */
         MOMENTUM,
+        /**
+         * Nesterov's accelerated gradient in the form of Bengio, Boulanger-Lewandowski and Pascanu (2013, eq. 7),
+         * used for the RNN-RBM there: v = mu v - lr g; p += mu v - lr g.
+         */
+        NESTEROV,
         /** See {@link Backend#rmsprop}: decay 0.9, eps 1e-6. */
         RMSPROP,
         /** See {@link Backend#adam}: beta1 0.9, beta2 0.999, eps 1e-8. */
@@ -24,7 +29,7 @@ public final class Optimizer {
             try {
                 return valueOf(s.toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("unknown optimizer '" + s + "' (sgd, momentum, rmsprop, adam)");
+                throw new IllegalArgumentException("unknown optimizer '" + s + "' (sgd, momentum, nesterov, rmsprop, adam)");
             }
         }
     }
@@ -73,6 +78,13 @@ public final class Optimizer {
                 be.scale(v, momentum);
                 be.axpy(v, g, -lr);
                 be.axpy(p, v, 1f);
+            }
+            case NESTEROV -> {
+                Tensor v = s1.view(from, n);
+                be.scale(v, momentum);
+                be.axpy(v, g, -lr);
+                be.axpy(p, v, momentum);
+                be.axpy(p, g, -lr);
             }
             case RMSPROP -> be.rmsprop(p, g, s1.view(from, n), lr, 0.9f, 1e-6f);
             case ADAM -> be.adam(p, g, s1.view(from, n), s2.view(from, n), lr, 0.9f, 0.999f, 1e-8f, step);

@@ -85,7 +85,7 @@ class LstmTrainerTest {
     @ParameterizedTest
     @EnumSource(Optimizer.Kind.class)
     void everyOptimizerLearnsTheArpeggio(Optimizer.Kind kind) {
-        float lr = switch (kind) { case SGD -> 1f; case MOMENTUM -> 0.3f; case RMSPROP, ADAM -> 0.02f; };
+        float lr = switch (kind) { case SGD -> 1f; case MOMENTUM, NESTEROV -> 0.3f; case RMSPROP, ADAM -> 0.02f; };
         try (Backend be = scalar()) {
             LstmTrainer tr = new LstmTrainer(be, config(kind, lr, Minibatches.Mode.CHUNKS), NOTES);
             double first = tr.trainEpoch(tunes(), 0, null), last = first;

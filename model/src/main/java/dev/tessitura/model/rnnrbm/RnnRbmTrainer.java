@@ -1,0 +1,377 @@
+package dev.tessitura.model.rnnrbm;
+
+import dev.tessitura.engine.Backend;
+import dev.tessitura.engine.Philox;
+import dev.tessitura.engine.Rng;
+import dev.tessitura.engine.Tensor;
+import dev.tessitura.midi.PianoRoll;
+import dev.tessitura.model.DivergedException;
+import dev.tessitura.model.Optimizer;
+import dev.tessitura.model.io.SafeTensors;
+import dev.tessitura.model.rbm.Ais;
+import dev.tessitura.model.rbm.Rbm;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.function.IntConsumer;
+
+/**
+ * Trains, samples and evaluates an {@link RnnRbm} as in the paper and the deeplearning.net tutorial: every sequence
+ * is cut into chunks of at most 100 frames, each chunk starts from u(0), gets one CD-k negative phase for all its
+ * frames and one update; sequences are shuffled every epoch. The tutorial's improvements are options: RBM
+ * pretraining, Nesterov momentum, gradient-norm clipping, separate learning rates for the RBM and RNN parts, a
+ * learning-rate decay per epoch, a learned u(0) (early stopping is the CLI's --patience).
+ *
+ * <p>Random numbers: initial weights from Philox stream (seed, 0), the epoch's order from stream (seed, 1), Gibbs
+ * sampling from the {@link Rng} (seed, 3), whose position a checkpoint stores: a resumed run draws what an
+ * uninterrupted one would.
+ */
+public final class RnnRbmTrainer {
+    /** Hyper-parameters; defaults are the tutorial's (150 hidden, 100 recurrent, CD-15, lr 0.001, chunks of 100). */
+    public record Config(int nh, int nu, int k, int chunk, Optimizer.Kind optimizer, float lrRbm, float lrRnn,
+                         float momentum, float clipNorm, float lrDecay, boolean learnU0, int pretrainEpochs, long seed) {
+        public static Config defaults() {
+            return new Config(150, 100, 15, 100, Optimizer.Kind.SGD, 0.001f, 0.001f, 0.9f, 0f, 1f, false, 0, 1);
+        }
+
+        public Config {
+            if (nh < 1 || nu < 1 || k < 1 || chunk < 1) throw new IllegalArgumentException("rnn-rbm: sizes, k and chunk must be >= 1");
+        }
+    }
+
+    /** Where training stands: the next chunk of an epoch and the cost summed over the epoch's earlier ones. */
+    public record Position(int epoch, int chunk, double costSum, long frames) {
+        public static Position start(int epoch) { return new Position(epoch, 0, 0, 0); }
+    }
+
+    public record EpochResult(double meanCost, Position next, boolean completed) {}
+
+    /**
+     * The paper's measures over all frames of a split as one flat list: log-likelihood per time step (with AIS for
+     * every conditional RBM's log Z) and frame-level accuracy from the note marginals (expected, thresholded at 0.5)
+     * and from one sample.
+     */
+    public record Evaluation(long frames, double logLikelihood, double stdErr, double aisStdErr,
+                             double accExpected, double accThreshold, double accSampled) {}
+
+    private final Backend be;
+    private final Config config;
+    public final RnnRbm model;
+    public final Optimizer optimizer;
+    public final Rng rng;
+
+    public RnnRbmTrainer(Backend backend, Config config, int nv) {
+        this.be = backend;
+        this.config = config;
+        this.model = new RnnRbm(backend, nv, config.nh(), config.nu());
+        model.initTutorial(config.seed());
+        this.optimizer = new Optimizer(backend, config.optimizer(), model.params, config.momentum());
+        this.rng = new Rng(config.seed(), 3);
+    }
+
+    public Config config() { return config; }
+
+    /** The chunks of an epoch, in a Philox shuffle of the sequences for (seed, epoch): {sequence, first frame, length}. */
+    List<int[]> chunks(List<PianoRoll> rolls, int epoch) {
+        int n = rolls.size();
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        float[] u = new float[Math.max(n, 1)];
+        Philox.uniforms(config.seed(), 1, (long) epoch << 20, u, 0, n);
+        for (int i = n - 1; i > 0; i--) {
+            int j = Math.min(i, (int) (u[i] * (i + 1)));
+            Integer t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        List<int[]> out = new ArrayList<>();
+        for (int s : order) {
+            int frames = rolls.get(s).frames();
+            for (int t0 = 0; t0 < frames; t0 += config.chunk()) out.add(new int[] {s, t0, Math.min(config.chunk(), frames - t0)});
+        }
+        return out;
+    }
+
+    public long framesPerEpoch(List<PianoRoll> rolls) {
+        long n = 0;
+        for (PianoRoll r : rolls) n += r.frames();
+        return n;
+    }
+
+    /** One whole epoch; returns the mean cost per frame. */
+    public double trainEpoch(List<PianoRoll> rolls, int epoch, IntConsumer progress) {
+        return trainEpoch(rolls, Position.start(epoch), () -> false, progress).meanCost();
+    }
+
+    /**
+     * Trains from {@code from} to the end of its epoch, or until {@code stop} says so (checked between chunks).
+     * Stops with {@link DivergedException} before an update whose cost or gradient is not finite.
+     */
+    public EpochResult trainEpoch(List<PianoRoll> rolls, Position from, BooleanSupplier stop, IntConsumer progress) {
+        List<int[]> chunks = chunks(rolls, from.epoch());
+        float decay = (float) Math.pow(config.lrDecay(), from.epoch());
+        double total = from.costSum();
+        long frames = from.frames();
+        float[][] cache = new float[rolls.size()][];
+        for (int i = from.chunk(); i < chunks.size(); i++) {
+            if (i > from.chunk() && stop.getAsBoolean()) {
+                return new EpochResult(total / Math.max(frames, 1), new Position(from.epoch(), i, total, frames), false);
+            }
+            int[] c = chunks.get(i);
+            if (cache[c[0]] == null) cache[c[0]] = rolls.get(c[0]).toFloats();
+            Tensor v = be.zeros(c[2], model.nv);
+            be.copyFromHost(v, cache[c[0]], c[1] * model.nv);
+            double cost = step(v, c[2], decay);
+            total += cost * c[2];
+            frames += c[2];
+            if (progress != null) progress.accept(c[2]);
+        }
+        return new EpochResult(total / Math.max(frames, 1), Position.start(from.epoch() + 1), true);
+    }
+
+    /** One update on a chunk v (T, nv); returns its cost (free-energy gap per frame). */
+    double step(Tensor v, int steps, float decay) {
+        model.forward(v, steps);
+        Tensor neg = model.sampleNegatives(v, steps, config.k(), rng);
+        model.zeroGrads();
+        double cost = model.costAndGradients(v, neg, steps);
+        if (!config.learnU0()) be.fill(model.grad("u0"), 0f);
+        double norm2 = be.sumOfSquares(model.grads);
+        if (!Double.isFinite(cost) || !Double.isFinite(norm2)) {
+            throw new DivergedException("rnn-rbm: the cost or the gradient is not finite (cost " + cost
+                    + ", squared gradient norm " + norm2 + "); try a smaller learning rate or --clip-norm");
+        }
+        double norm = Math.sqrt(norm2);
+        if (config.clipNorm() > 0 && norm > config.clipNorm()) be.scale(model.grads, (float) (config.clipNorm() / norm));
+        optimizer.begin();
+        long[] rbm = model.rbmBlock(), rnn = model.rnnBlock();
+        optimizer.apply(model.params, model.grads, rbm[0], (int) rbm[1], config.lrRbm() * decay);
+        optimizer.apply(model.params, model.grads, rnn[0], (int) rnn[1], config.lrRnn() * decay);
+        return cost;
+    }
+
+    /**
+     * RBM pretraining (the tutorial's improvement): W, bv, bh trained as a plain RBM with CD-k on shuffled frames of
+     * the training set, minibatches of 100 frames, before the RNN-RBM's own training. Returns the last epoch's
+     * reconstruction cost.
+     */
+    public double pretrain(List<PianoRoll> rolls, int epochs, IntConsumer progress) {
+        Rbm rbm = new Rbm(be, model.nv, config.nh());
+        be.copy(rbm.w, model.W);
+        List<float[]> frames = new ArrayList<>();
+        for (PianoRoll r : rolls) {
+            float[] a = r.toFloats();
+            for (int t = 0; t < r.frames(); t++) frames.add(java.util.Arrays.copyOfRange(a, t * model.nv, (t + 1) * model.nv));
+        }
+        double recon = Double.NaN;
+        int batch = 100;
+        for (int e = 0; e < epochs; e++) {
+            float[] u = new float[frames.size()];
+            Philox.uniforms(config.seed(), 4, (long) e << 24, u, 0, u.length);
+            for (int i = frames.size() - 1; i > 0; i--) java.util.Collections.swap(frames, i, Math.min(i, (int) (u[i] * (i + 1))));
+            double sum = 0;
+            int batches = 0;
+            for (int b0 = 0; b0 + batch <= frames.size(); b0 += batch) {
+                float[] x = new float[batch * model.nv];
+                for (int i = 0; i < batch; i++) System.arraycopy(frames.get(b0 + i), 0, x, i * model.nv, model.nv);
+                Tensor data = be.of(x, batch, model.nv);
+                rbm.cdUpdate(data, config.k(), config.lrRbm(), rng);
+                sum += rbm.reconstructionCost(data);
+                batches++;
+                if (progress != null) progress.accept(batch);
+            }
+            recon = sum / Math.max(batches, 1);
+        }
+        be.copy(model.W, rbm.w);
+        be.copy(model.bv, rbm.bv);
+        be.copy(model.bh, rbm.bh);
+        return recon;
+    }
+
+    // ---------------------------------------------------------------- generation
+
+    /** A generated piece and, per frame, the visible probabilities of the last Gibbs step (for a heat map). */
+    public record Generated(PianoRoll roll, float[] probabilities) {}
+
+    /**
+     * Generation as in the paper: per step, a Gibbs chain of k steps with that step's biases bv(t), bh(t), from zeros
+     * (or from the previous frame), then the recurrence. With a primer, the recurrence first reads its frames, which
+     * begin the result. Draws come from Philox stream (seed, 5).
+     */
+    public Generated generate(PianoRoll primer, int steps, int k, boolean fromPrevious, long seed) {
+        int nv = model.nv, p = primer == null ? 0 : primer.frames(), total = p + steps;
+        float[] out = new float[total * nv], prob = new float[total * nv];
+        if (p > 0) {
+            float[] a = primer.toFloats();
+            System.arraycopy(a, 0, out, 0, a.length);
+            System.arraycopy(a, 0, prob, 0, a.length);
+        }
+        Rng g = new Rng(seed, 5);
+        Tensor u = be.zeros(1, model.nu), a = be.zeros(1, model.nu);
+        Tensor bvt = be.zeros(1, nv), bht = be.zeros(1, model.nh);
+        Tensor v = be.zeros(1, nv), vp = be.zeros(1, nv);
+        be.copy(u.reshape(model.nu), model.u0);
+        for (int t = 0; t < total; t++) {
+            if (t >= p) {
+                be.gemm(bvt, u, false, model.Wuv, false, 1f, 0f);          // (1)
+                be.addRowVector(bvt, bvt, model.bv);
+                be.gemm(bht, u, false, model.Wuh, false, 1f, 0f);          // (2)
+                be.addRowVector(bht, bht, model.bh);
+                if (!fromPrevious) be.fill(v, 0f);
+                be.gibbsChain(v, vp, model.W, bvt, bht, k, g);
+                be.copyToHost(out, t * nv, v);
+                be.copyToHost(prob, t * nv, vp);
+            } else {
+                be.copyFromHost(v, out, t * nv);
+            }
+            be.gemm(a, v, false, model.Wvu, false, 1f, 0f);                // (3) u(t) = tanh(bu + v Wvu + u(t-1) Wuu)
+            be.addRowVector(a, a, model.bu);
+            be.gemm(a, u, false, model.Wuu, false, 1f, 1f);
+            be.tanh(u, a);
+        }
+        return new Generated(PianoRoll.fromFloats(out, total, PianoRoll.DEFAULT_LOWEST, nv), prob);
+    }
+
+    // ---------------------------------------------------------------- evaluation
+
+    /**
+     * The paper's protocol over every frame of {@code rolls} as one flat list (longer sequences weigh more):
+     * log P(v(t) | v(<t)) = -F_t(v(t)) - log Z_t with log Z_t by AIS ({@code runs} chains per frame, {@code schedule},
+     * base rate from the split's note frequencies); accuracy from the note marginals P(v_j(t) = 1 | v(<t)) estimated
+     * as the mean of P(v | h) over {@code samples} Gibbs steps after {@code burnIn} from zeros, and from the state
+     * of the last of those steps (a sampled prediction). Draws: Philox stream (seed, 6).
+     */
+    public Evaluation evaluate(List<PianoRoll> rolls, int runs, Ais.Schedule schedule, int burnIn, int samples, long seed,
+                               IntConsumer progress) {
+        Rng g = new Rng(seed, 6);
+        int nv = model.nv;
+        List<float[]> all = new ArrayList<>();
+        long count = 0;
+        for (PianoRoll r : rolls) {
+            all.add(r.toFloats());
+            count += r.frames();
+        }
+        float[] flat = new float[Math.toIntExact(count * nv)];
+        int at = 0;
+        for (float[] a : all) {
+            System.arraycopy(a, 0, flat, at, a.length);
+            at += a.length;
+        }
+        Tensor base = Ais.baseRateBiases(be, be.of(flat, Math.toIntExact(count), nv));
+        double sum = 0, sumSq = 0, aisVar = 0;
+        double tp = 0, fp = 0, fn = 0, etp = 0, efp = 0, efn = 0, stp = 0, sfp = 0, sfn = 0;
+        for (int s = 0; s < rolls.size(); s++) {
+            int steps = rolls.get(s).frames();
+            if (steps == 0) continue;
+            float[] x = all.get(s);
+            Tensor v = be.of(x, steps, nv);
+            model.forward(v, steps);
+            Tensor bvt = model.visibleBiases(steps), bht = model.hiddenBiases(steps);
+            Tensor f = be.zeros(steps);
+            be.freeEnergy(f, v, model.W, bvt, bht);
+            float[] fe = be.toArray(f);
+            Ais.Estimate[] z = Ais.logZ(be, model.W, bvt, bht, base, runs, schedule, g);
+            for (int t = 0; t < steps; t++) {
+                double ll = -fe[t] - z[t].logZ();
+                sum += ll;
+                sumSq += ll * ll;
+                aisVar += z[t].stdErr() * z[t].stdErr();
+            }
+            // marginals: mean of P(v | h) over Gibbs steps from zeros with each frame's biases
+            Tensor chain = be.zeros(steps, nv), vp = be.zeros(steps, nv), mean = be.zeros(steps, nv);
+            if (burnIn > 0) be.gibbsChain(chain, vp, model.W, bvt, bht, burnIn, g);
+            for (int i = 0; i < samples; i++) {
+                be.gibbsChain(chain, vp, model.W, bvt, bht, 1, g);
+                be.axpy(mean, vp, 1f / samples);
+            }
+            float[] p = be.toArray(mean), smp = be.toArray(chain);
+            for (int i = 0; i < p.length; i++) {
+                double y = x[i];
+                boolean on = p[i] > 0.5, son = smp[i] > 0.5;
+                if (on && y == 1) tp++; else if (on) fp++; else if (y == 1) fn++;
+                if (son && y == 1) stp++; else if (son) sfp++; else if (y == 1) sfn++;
+                etp += p[i] * y;
+                efp += p[i] * (1 - y);
+                efn += (1 - p[i]) * y;
+            }
+            if (progress != null) progress.accept(steps);
+        }
+        double mean = sum / count, var = Math.max(sumSq / count - mean * mean, 0);
+        return new Evaluation(count, mean, Math.sqrt(var / count), Math.sqrt(aisVar) / count,
+                etp / (etp + efp + efn), tp / (tp + fp + fn), stp / (stp + sfp + sfn));
+    }
+
+    // ---------------------------------------------------------------- checkpoints
+
+    public static final String KIND = "rnn-rbm";
+
+    /** Writes the parameters, the optimizer state, the RNG position and the configuration atomically. */
+    public void save(Path file, Position at, Map<String, String> extra) throws IOException {
+        Map<String, String> meta = new LinkedHashMap<>(extra);
+        meta.put("kind", KIND);
+        meta.put("nv", Integer.toString(model.nv));
+        meta.put("nh", Integer.toString(config.nh()));
+        meta.put("nu", Integer.toString(config.nu()));
+        meta.put("k", Integer.toString(config.k()));
+        meta.put("chunk", Integer.toString(config.chunk()));
+        meta.put("optimizer", config.optimizer().name());
+        meta.put("lr_rbm", Float.toString(config.lrRbm()));
+        meta.put("lr_rnn", Float.toString(config.lrRnn()));
+        meta.put("momentum", Float.toString(config.momentum()));
+        meta.put("clip_norm", Float.toString(config.clipNorm()));
+        meta.put("lr_decay", Float.toString(config.lrDecay()));
+        meta.put("learn_u0", Boolean.toString(config.learnU0()));
+        meta.put("pretrain_epochs", Integer.toString(config.pretrainEpochs()));
+        meta.put("seed", Long.toString(config.seed()));
+        meta.put("rng_block", Long.toString(rng.position()));
+        meta.put("epoch", Integer.toString(at.epoch()));
+        meta.put("chunk_index", Integer.toString(at.chunk()));
+        meta.put("cost_sum", Double.toString(at.costSum()));
+        meta.put("cost_frames", Long.toString(at.frames()));
+        meta.put("optimizer_steps", Integer.toString(optimizer.steps()));
+        Map<String, SafeTensors.F32> tensors = new LinkedHashMap<>();
+        for (String name : RnnRbm.NAMES) {
+            Tensor p = model.param(name);
+            tensors.put(name, new SafeTensors.F32(p.shape(), be.toArray(p)));
+        }
+        Tensor[] state = optimizer.state();
+        for (int i = 0; i < state.length; i++) tensors.put("opt." + i, new SafeTensors.F32(state[i].shape(), be.toArray(state[i])));
+        SafeTensors.write(file, meta, tensors);
+    }
+
+    public static RnnRbmTrainer load(Backend backend, SafeTensors.Contents c) {
+        Map<String, String> m = c.metadata();
+        if (!KIND.equals(m.get("kind"))) throw new IllegalArgumentException("not an RNN-RBM checkpoint (kind " + m.get("kind") + ")");
+        Config cfg = new Config(Integer.parseInt(m.get("nh")), Integer.parseInt(m.get("nu")), Integer.parseInt(m.get("k")),
+                Integer.parseInt(m.get("chunk")), Optimizer.Kind.valueOf(m.get("optimizer")), Float.parseFloat(m.get("lr_rbm")),
+                Float.parseFloat(m.get("lr_rnn")), Float.parseFloat(m.get("momentum")), Float.parseFloat(m.get("clip_norm")),
+                Float.parseFloat(m.get("lr_decay")), Boolean.parseBoolean(m.get("learn_u0")),
+                Integer.parseInt(m.get("pretrain_epochs")), Long.parseLong(m.get("seed")));
+        RnnRbmTrainer t = new RnnRbmTrainer(backend, cfg, Integer.parseInt(m.get("nv")));
+        for (String name : RnnRbm.NAMES) copyIn(backend, t.model.param(name), c, name);
+        Tensor[] state = t.optimizer.state();
+        for (int i = 0; i < state.length; i++) copyIn(backend, state[i], c, "opt." + i);
+        t.optimizer.restoreSteps(Integer.parseInt(m.get("optimizer_steps")));
+        t.rng.seek(Long.parseLong(m.get("rng_block")));
+        return t;
+    }
+
+    public static Position position(SafeTensors.Contents c) {
+        Map<String, String> m = c.metadata();
+        return new Position(Integer.parseInt(m.get("epoch")), Integer.parseInt(m.get("chunk_index")),
+                Double.parseDouble(m.get("cost_sum")), Long.parseLong(m.get("cost_frames")));
+    }
+
+    private static void copyIn(Backend be, Tensor dst, SafeTensors.Contents c, String name) {
+        SafeTensors.F32 t = c.tensors().get(name);
+        if (t == null) throw new IllegalArgumentException("checkpoint has no tensor " + name);
+        if (t.data().length != dst.size()) {
+            throw new IllegalArgumentException("checkpoint tensor " + name + " has " + t.data().length + " values, the model needs " + dst.size());
+        }
+        be.copyFromHost(dst, t.data(), 0);
+    }
+}

@@ -1,0 +1,167 @@
+package dev.tessitura.model.rnnrbm;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tessitura.engine.Backend;
+import dev.tessitura.engine.BackendOptions;
+import dev.tessitura.engine.Backends;
+import dev.tessitura.engine.Tensor;
+import dev.tessitura.midi.PianoRoll;
+import dev.tessitura.model.DivergedException;
+import dev.tessitura.model.Optimizer;
+import dev.tessitura.model.io.SafeTensors;
+import dev.tessitura.model.rbm.Ais;
+import dev.tessitura.model.rbm.ExactLogZ;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RnnRbmTrainerTest {
+    static final int NOTES = 12;
+    @TempDir Path tmp;
+
+    /** Tunes cycling through 4 two-note chords: predictable from the history, not from the frame alone. */
+    static List<PianoRoll> tunes() {
+        List<PianoRoll> l = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            int frames = 10 + 6 * i;
+            PianoRoll.Builder b = PianoRoll.builder(frames, 21, NOTES);
+            for (int t = 0; t < frames; t++) {
+                int k = (t + i) % 4;
+                b.set(t, 21 + k * 3 % NOTES);
+                b.set(t, 21 + (k * 3 + 4) % NOTES);
+            }
+            l.add(b.build());
+        }
+        return l;
+    }
+
+    /** Small enough (nh = 10) for exact log-likelihoods; chunks of 7 frames so sequences span several chunks. */
+    static RnnRbmTrainer.Config config(float lr, Optimizer.Kind kind) {
+        return new RnnRbmTrainer.Config(10, 8, 5, 7, kind, lr, lr, 0.9f, 0f, 1f, true, 0, 2);
+    }
+
+    static Backend scalar() {
+        return Backends.create("scalar", BackendOptions.defaults());
+    }
+
+    /** The exact mean log-likelihood per frame, log Z of every conditional RBM by enumerating its 10 hidden units. */
+    static double exactLogLikelihood(Backend be, RnnRbmTrainer tr, List<PianoRoll> rolls) {
+        double sum = 0;
+        long frames = 0;
+        for (PianoRoll r : rolls) {
+            int steps = r.frames();
+            Tensor v = be.of(r.toFloats(), steps, NOTES);
+            tr.model.forward(v, steps);
+            Tensor f = be.zeros(steps);
+            be.freeEnergy(f, v, tr.model.W, tr.model.visibleBiases(steps), tr.model.hiddenBiases(steps));
+            double[] logZ = ExactLogZ.logZ(be, tr.model.W, tr.model.visibleBiases(steps), tr.model.hiddenBiases(steps));
+            float[] fe = be.toArray(f);
+            for (int t = 0; t < steps; t++) sum += -fe[t] - logZ[t];
+            frames += steps;
+        }
+        return sum / frames;
+    }
+
+    @Test
+    void trainingRaisesTheExactLikelihoodAndAisAgreesWithIt() {
+        try (Backend be = Backends.create("simd", new BackendOptions(1, 0))) {
+            RnnRbmTrainer tr = new RnnRbmTrainer(be, config(0.05f, Optimizer.Kind.NESTEROV), NOTES);
+            double before = exactLogLikelihood(be, tr, tunes());
+            for (int e = 0; e < 60; e++) tr.trainEpoch(tunes(), e, null);
+            double after = exactLogLikelihood(be, tr, tunes());
+            // an untrained model spreads mass over 2^12 frames (-8.3 nats); the chord cycle needs far less
+            assertTrue(after > before + 3, "log-likelihood per frame " + before + " -> " + after);
+            // the paper's protocol with AIS (100 runs per frame) lands within 0.01 nats of the exact value
+            RnnRbmTrainer.Evaluation ev = tr.evaluate(tunes(), 100, Ais.Schedule.paperShape(3000), 20, 20, 7, null);
+            assertEquals(tunes().stream().mapToLong(PianoRoll::frames).sum(), ev.frames());
+            assertEquals(after, ev.logLikelihood(), 0.01, "AIS " + ev.logLikelihood() + " vs exact " + after);
+            assertTrue(ev.aisStdErr() < 0.005, "AIS standard error " + ev.aisStdErr());
+            assertTrue(ev.accExpected() > 0.4 && ev.accThreshold() > 0.5 && ev.accSampled() > 0.4,
+                    "accuracies " + ev.accExpected() + " " + ev.accThreshold() + " " + ev.accSampled());
+        }
+    }
+
+    @Test
+    void sameSeedSameModelAndThreadCountDoesNotMatter() {
+        float[][] r = new float[3][];
+        for (int i = 0; i < 3; i++) {
+            try (Backend be = i == 0 ? scalar() : Backends.create("simd", new BackendOptions(i, 0))) {
+                RnnRbmTrainer tr = new RnnRbmTrainer(be, config(0.05f, Optimizer.Kind.SGD), NOTES);
+                for (int e = 0; e < 2; e++) tr.trainEpoch(tunes(), e, null);
+                r[i] = be.toArray(tr.model.params);
+                RnnRbmTrainer again = new RnnRbmTrainer(be, config(0.05f, Optimizer.Kind.SGD), NOTES);
+                for (int e = 0; e < 2; e++) again.trainEpoch(tunes(), e, null);
+                assertArrayEquals(r[i], be.toArray(again.model.params));
+            }
+        }
+        assertArrayEquals(r[1], r[2]);
+    }
+
+    @Test
+    void stoppingSavingAndResumingGivesTheUninterruptedResultBitForBit() throws Exception {
+        float[] want;
+        try (Backend be = scalar()) {
+            RnnRbmTrainer tr = new RnnRbmTrainer(be, config(0.05f, Optimizer.Kind.NESTEROV), NOTES);
+            for (int e = 0; e < 3; e++) tr.trainEpoch(tunes(), e, null);
+            want = be.toArray(tr.model.params);
+        }
+        Path ckpt = tmp.resolve("checkpoint.safetensors");
+        try (Backend be = scalar()) {
+            RnnRbmTrainer tr = new RnnRbmTrainer(be, config(0.05f, Optimizer.Kind.NESTEROV), NOTES);
+            tr.trainEpoch(tunes(), 0, null);
+            int[] calls = {0};
+            RnnRbmTrainer.EpochResult r = tr.trainEpoch(tunes(), RnnRbmTrainer.Position.start(1), () -> ++calls[0] >= 4, null);
+            assertFalse(r.completed());
+            tr.save(ckpt, r.next(), Map.of("data", "tunes()"));
+        }
+        try (Backend be = scalar()) {
+            SafeTensors.Contents c = SafeTensors.read(ckpt);
+            RnnRbmTrainer tr = RnnRbmTrainer.load(be, c);
+            assertEquals(4, RnnRbmTrainer.position(c).chunk());
+            assertTrue(tr.trainEpoch(tunes(), RnnRbmTrainer.position(c), () -> false, null).completed());
+            tr.trainEpoch(tunes(), 2, null);
+            assertArrayEquals(want, be.toArray(tr.model.params));
+        }
+    }
+
+    @Test
+    void generationIsSeededAndKeepsThePrimer() {
+        try (Backend be = scalar()) {
+            RnnRbmTrainer tr = new RnnRbmTrainer(be, config(0.05f, Optimizer.Kind.NESTEROV), NOTES);
+            for (int e = 0; e < 40; e++) tr.trainEpoch(tunes(), e, null);
+            PianoRoll primer = tunes().get(0);
+            RnnRbmTrainer.Generated a = tr.generate(primer, 16, 25, false, 3), b = tr.generate(primer, 16, 25, false, 3);
+            assertEquals(a.roll(), b.roll());
+            assertArrayEquals(a.probabilities(), b.probabilities());
+            assertEquals(primer.frames() + 16, a.roll().frames());
+            for (int t = 0; t < primer.frames(); t++) assertArrayEquals(primer.notesAt(t), a.roll().notesAt(t));
+            double notes = 0;
+            for (int t = primer.frames(); t < a.roll().frames(); t++) notes += a.roll().notesAt(t).length;
+            assertTrue(notes / 16 > 1 && notes / 16 < 3, "notes per generated frame " + notes / 16);
+            assertFalse(a.roll().equals(tr.generate(primer, 16, 25, false, 4).roll()), "another seed, another piece");
+        }
+    }
+
+    @Test
+    void pretrainingFitsTheFramesAndDivergenceStops() {
+        try (Backend be = scalar()) {
+            RnnRbmTrainer tr = new RnnRbmTrainer(be, config(0.05f, Optimizer.Kind.SGD), NOTES);
+            List<PianoRoll> many = new ArrayList<>();
+            for (int i = 0; i < 8; i++) many.addAll(tunes());
+            double first = tr.pretrain(many, 1, null), later = tr.pretrain(many, 5, null);
+            assertTrue(later < first, "reconstruction cost " + first + " -> " + later);
+            be.fill(tr.model.W, Float.NaN);
+            DivergedException e = assertThrows(DivergedException.class, () -> tr.trainEpoch(tunes(), 0, null));
+            assertTrue(e.getMessage().contains("not finite"));
+        }
+    }
+}
