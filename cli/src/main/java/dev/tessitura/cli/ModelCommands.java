@@ -13,6 +13,14 @@ import dev.tessitura.midi.render.PianoRollImage;
 import dev.tessitura.midi.render.WavRenderer;
 import dev.tessitura.model.io.SafeTensors;
 import dev.tessitura.model.lstm.LstmTrainer;
+import dev.tessitura.model.melody.MelodyEncoding;
+import dev.tessitura.model.melody.MelodyExtractor;
+import dev.tessitura.model.melody.MelodyMidi;
+import dev.tessitura.model.melody.MelodyModel;
+import dev.tessitura.model.rbm.Ais;
+import dev.tessitura.model.rnnrbm.RnnRbmTrainer;
+import dev.tessitura.midi.MidiReader;
+import dev.tessitura.midi.NoteSequence;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -26,17 +34,26 @@ final class ModelCommands {
     static final String GENERATE_USAGE = """
             usage: tessitura generate --checkpoint <file> --out song.mid [options]
               --steps N            frames to generate after the primer (default 200)
-              --prime FILE.mid     start from this tune (read at two frames per quarter note, transposed to C)
+              --prime FILE.mid     start from this tune (read at two frames per quarter note, transposed to C;
+                                   melody-lstm: its melody, in sixteenths)
               --seed S             sampling seed (default 1)
+              --k N                RNN-RBM: Gibbs steps per frame (default 25)   --from-previous: chains start at
+                                   the previous frame instead of zeros
               --threshold P        LSTM: output probabilities below P are set to 0 before sampling (default 0.1)
+              --temperature T      melody-lstm: sampling temperature (default 1; 0 = the most likely event)
               --backend NAME       auto (default), scalar, simd, cuda
-            writes song.mid, and beside it song.png (piano roll) and song.wav (0.25 s per frame)
+            writes song.mid, and beside it song.png (piano roll; RNN-RBM: with its note probabilities beneath) and
+            song.wav (0.25 s per frame)
             """;
     static final String EVALUATE_USAGE = """
             usage: tessitura evaluate --checkpoint <file> --data <pickle|mat|midi folder> [--split test] [--backend NAME]
+              --max-sequences N    the first N sequences of the split only
+            RNN-RBM: --ais-runs 100 --ais-steps 14500 (the paper's schedule shape, fewer steps = faster, coarser)
+                     --gibbs-burn-in 20 --gibbs-samples 50 (note marginals for the accuracy)
             prints the log-likelihood per time step (averaged over all time steps of the split as one flat list, with
             its standard error) and the frame-level accuracy ACC = sum TP / sum (TP + FP + FN) (Bay et al. 2009) of
-            the thresholded prediction (p > 0.5) and in expectation under the model
+            the thresholded prediction (p > 0.5) and in expectation under the model (expected counts from the
+            predicted note probabilities); melody-lstm: NLL per event and argmax accuracy
             """;
 
     private ModelCommands() {}
@@ -76,13 +93,17 @@ final class ModelCommands {
         if (file == null) throw new UsageError("missing --checkpoint");
         DatasetCommand.mustExist(file);
         SafeTensors.Contents c = SafeTensors.read(file);
-        String kind = c.metadata().get("kind");
-        if (!LstmTrainer.KIND.equals(kind)) throw new IllegalArgumentException(file + ": unknown model kind '" + kind + "'");
+        try {
+            Trainee.checkKind(Trainee.kind(c));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage());
+        }
         return c;
     }
 
     private static int generate(String[] argv, PrintStream out) throws IOException {
-        Args a = DatasetCommand.parse(argv, Set.of("checkpoint", "out", "steps", "prime", "seed", "threshold", "backend"), Set.of());
+        Args a = DatasetCommand.parse(argv, Set.of("checkpoint", "out", "steps", "prime", "seed", "threshold", "backend",
+                "k", "temperature"), Set.of("from-previous"));
         a.maxPositionals(0);
         Path song = a.path("out");
         if (song == null) throw new UsageError("missing --out");
@@ -90,18 +111,43 @@ final class ModelCommands {
         if (!name.toLowerCase(Locale.ROOT).endsWith(".mid")) throw new UsageError("--out must name a .mid file");
         SafeTensors.Contents c = checkpoint(a);
         int steps = a.integer("steps", 200);
+        long seed = a.integer("seed", 1);
         if (steps < 1) throw new UsageError("--steps must be >= 1");
+        String base = name.substring(0, name.length() - 4);
+        Path png = song.resolveSibling(base + ".png"), wav = song.resolveSibling(base + ".wav");
+        if (song.toAbsolutePath().getParent() != null) java.nio.file.Files.createDirectories(song.toAbsolutePath().getParent());
         try (Backend be = Backends.create(a.string("backend", "auto"), BackendOptions.fromSystemProperties())) {
-            LstmTrainer t = LstmTrainer.load(be, c);
-            int notes = Integer.parseInt(c.metadata().get("notes"));
-            PianoRoll primer = a.path("prime") == null ? PianoRoll.builder(1, PianoRoll.DEFAULT_LOWEST, notes).build()
+            String kind = Trainee.kind(c);
+            if (kind.equals(MelodyModel.KIND)) {
+                MelodyModel m = MelodyModel.load(be, c);
+                int[] primer = a.path("prime") == null ? new int[] {MelodyEncoding.noteOn(60)}
+                        : MelodyExtractor.events(MidiReader.read(a.path("prime")), -1);
+                int[] events = m.generate(primer, steps, a.number("temperature", 1.0), seed);
+                MelodyMidi.write(events, 120, song);
+                NoteSequence notes = MidiReader.read(song);
+                WavRenderer.write(WavRenderer.render(notes, WavRenderer.Options.DEFAULT), wav);
+                PianoRoll roll = MidiFolder.readRoll(song, new MidiFolder.Options(4, false, false, 0));
+                PianoRollImage.write(roll, null, PianoRollImage.Options.DEFAULT.withTitle(base + ": melody, sixteenth notes")
+                        .withFramesPerBar(16), png);
+                out.printf("wrote %s (%d events), %s, %s%n", song, events.length, png, wav);
+                return 0;
+            }
+            int notes = Integer.parseInt(c.metadata().getOrDefault("notes", c.metadata().getOrDefault("nv", "88")));
+            PianoRoll primer = a.path("prime") == null ? null
                     : MidiFolder.readRoll(a.path("prime"), new MidiFolder.Options(2, true, false, 0)).withRange(PianoRoll.DEFAULT_LOWEST, notes);
-            PianoRoll roll = t.generate(primer, steps, (float) a.number("threshold", 0.1), a.integer("seed", 1));
-            String base = name.substring(0, name.length() - 4);
-            Path png = song.resolveSibling(base + ".png"), wav = song.resolveSibling(base + ".wav");
-            if (song.toAbsolutePath().getParent() != null) java.nio.file.Files.createDirectories(song.toAbsolutePath().getParent());
+            PianoRoll roll;
+            float[] prob = null;
+            if (kind.equals(RnnRbmTrainer.KIND)) {
+                RnnRbmTrainer.Generated g = RnnRbmTrainer.load(be, c).generate(primer, steps, a.integer("k", 25), a.flag("from-previous"), seed);
+                roll = g.roll();
+                prob = g.probabilities();
+            } else {
+                if (primer == null) primer = PianoRoll.builder(1, PianoRoll.DEFAULT_LOWEST, notes).build();
+                roll = LstmTrainer.load(be, c).generate(primer, steps, (float) a.number("threshold", 0.1), seed);
+            }
+            int primed = primer == null ? 0 : primer.frames();
             MidiWriter.write(roll, MidiWriter.Options.DEFAULT, song);
-            PianoRollImage.write(roll, null, PianoRollImage.Options.DEFAULT.withTitle(base + ": " + primer.frames()
+            PianoRollImage.write(roll, prob, PianoRollImage.Options.DEFAULT.withTitle(base + ": " + kind + ", " + primed
                     + " primer frame(s) + " + steps + " generated").withFramesPerBar(8), png);
             WavRenderer.write(WavRenderer.render(roll, WavRenderer.Options.DEFAULT), wav);
             out.printf("wrote %s (%d frames, %d notes), %s, %s%n", song, roll.frames(), roll.noteCells(), png, wav);
@@ -110,7 +156,8 @@ final class ModelCommands {
     }
 
     private static int evaluate(String[] argv, PrintStream out) throws IOException {
-        Args a = DatasetCommand.parse(argv, Set.of("checkpoint", "data", "split", "backend"), Set.of());
+        Args a = DatasetCommand.parse(argv, Set.of("checkpoint", "data", "split", "backend", "max-sequences", "ais-runs",
+                "ais-steps", "gibbs-burn-in", "gibbs-samples", "seed"), Set.of());
         a.maxPositionals(0);
         Path data = a.path("data");
         if (data == null) throw new UsageError("missing --data");
@@ -118,11 +165,38 @@ final class ModelCommands {
         if (!Dataset.SPLITS.contains(split)) throw new UsageError("--split must be train, valid or test");
         SafeTensors.Contents c = checkpoint(a);
         DatasetCommand.mustExist(data);
-        List<PianoRoll> rolls = DatasetLoader.load(data).split(split);
+        int max = a.integer("max-sequences", 0);
+        String kind = Trainee.kind(c);
         try (Backend be = Backends.create(a.string("backend", "auto"), BackendOptions.fromSystemProperties())) {
-            LstmTrainer t = LstmTrainer.load(be, c);
             long t0 = System.nanoTime();
-            LstmTrainer.Evaluation ev = t.evaluate(rolls);
+            if (kind.equals(MelodyModel.KIND)) {
+                List<int[]> melodies = Trainee.melodies(data, split);
+                if (max > 0) melodies = melodies.subList(0, Math.min(max, melodies.size()));
+                MelodyModel.Evaluation ev = MelodyModel.load(be, c).evaluate(melodies);
+                out.printf(Locale.ROOT, "%s, split %s: %d melodies, %,d predicted events (%.1f s)%n", data, split, melodies.size(),
+                        ev.events(), (System.nanoTime() - t0) / 1e9);
+                out.printf(Locale.ROOT, "log-likelihood per event: %.4f nats; accuracy of the most likely event: %.2f%%%n",
+                        -ev.nll(), 100 * ev.accuracy());
+                return 0;
+            }
+            List<PianoRoll> rolls = DatasetLoader.load(data).split(split);
+            if (max > 0) rolls = rolls.subList(0, Math.min(max, rolls.size()));
+            if (kind.equals(RnnRbmTrainer.KIND)) {
+                int runs = a.integer("ais-runs", 100), k = a.integer("ais-steps", 14_500);
+                Progress bar = new Progress(System.err, "AIS, " + runs + " runs x " + k + " temperatures",
+                        rolls.stream().mapToLong(PianoRoll::frames).sum());
+                RnnRbmTrainer.Evaluation ev = RnnRbmTrainer.load(be, c).evaluate(rolls, runs, Ais.Schedule.paperShape(k),
+                        a.integer("gibbs-burn-in", 20), a.integer("gibbs-samples", 50), a.integer("seed", 1), bar::advance);
+                bar.finish();
+                out.printf(Locale.ROOT, "%s, split %s: %d sequences, %,d frames (%.1f s)%n", data, split, rolls.size(), ev.frames(),
+                        (System.nanoTime() - t0) / 1e9);
+                out.printf(Locale.ROOT, "log-likelihood per time step: %.4f +- %.4f (AIS: %d runs, %d temperatures; AIS error %.4f)%n",
+                        ev.logLikelihood(), ev.stdErr(), runs, k, ev.aisStdErr());
+                out.printf(Locale.ROOT, "frame-level accuracy: %.2f%% (expected under the model), %.2f%% (p > 0.5), %.2f%% (one sample)%n",
+                        100 * ev.accExpected(), 100 * ev.accThreshold(), 100 * ev.accSampled());
+                return 0;
+            }
+            LstmTrainer.Evaluation ev = LstmTrainer.load(be, c).evaluate(rolls);
             out.printf(Locale.ROOT, "%s, split %s: %d sequences, %,d predicted frames (%.1f s)%n", data, split, rolls.size(), ev.frames(),
                     (System.nanoTime() - t0) / 1e9);
             out.printf(Locale.ROOT, "log-likelihood per time step: %.4f +- %.4f (exact for independent sigmoid outputs)%n",

@@ -1,5 +1,7 @@
 package dev.tessitura.cli;
 
+import dev.tessitura.model.EpochResult;
+import dev.tessitura.model.Position;
 import dev.tessitura.cli.DatasetCommand.UsageError;
 import dev.tessitura.engine.Backend;
 import dev.tessitura.engine.BackendOptions;
@@ -12,6 +14,8 @@ import dev.tessitura.model.DivergedException;
 import dev.tessitura.model.Optimizer;
 import dev.tessitura.model.io.SafeTensors;
 import dev.tessitura.model.lstm.LstmTrainer;
+import dev.tessitura.model.melody.MelodyModel;
+import dev.tessitura.model.rnnrbm.RnnRbmTrainer;
 import dev.tessitura.model.lstm.Minibatches;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -37,25 +41,32 @@ import java.util.Set;
  */
 final class TrainCommand {
     static final String USAGE = """
-            usage: tessitura train --model lstm --data <pickle|mat|midi folder> --out <run dir> [options]
+            usage: tessitura train --model rnn-rbm|lstm|melody-lstm --data <pickle|mat|midi folder> --out <run dir> [options]
               --epochs N            epochs to train (default 20); with --resume, the total to reach
               --resume              continue the run in --out from its checkpoint (exactly as if never stopped)
               --backend NAME        auto (default), scalar, simd, cuda
               --seed S              initial weights, shuffling and sampling (default 1)
               --patience N          stop when the validation cost has not improved for N epochs (default 0: never)
               --max-sequences N     train on the first N training sequences only (quick runs)
-            LSTM (--model lstm, issue 5; defaults after Ip's RNN4Music):
+            RNN-RBM (--model rnn-rbm; defaults of the paper's tutorial):
+              --hidden 150 --recurrent 100 --k 15 --chunk 100   sizes, CD-k steps, frames per update
+              --lr 0.001 (both parts) or --lr-rbm R --lr-rnn R   --lr-decay 1 (per epoch)
+              --optimizer sgd|nesterov|momentum (default sgd) --momentum 0.9   --clip-norm 0 (off)
+              --learn-u0            learn u(0) instead of fixing it at 0    --pretrain N  RBM pretraining epochs
+            LSTM (--model lstm; defaults after Ip's RNN4Music):
               --layers 120,120,120  units per layer
               --batch 32 --steps 100  minibatch of B sequences x L time steps
               --batching chunks|tile  chunks: consecutive chunks, masked, state carried (default); tile: one window
                                     per tune, short tunes repeated, long ones truncated
               --optimizer sgd|momentum|rmsprop|adam (default sgd)   --lr 0.1 (or one per layer + read-out: 0.1,0.1,0.1,0.05)
               --momentum 0.9  --clip 30 (element-wise gradient clipping)  --init-std 0.1
+            melody LSTM (--model melody-lstm; Magenta's basic_rnn; --data is a folder of MIDI files):
+              --layers 128,128 --batch 64 --steps 128 --lr 0.001 (Adam) --clip-norm 5
             """;
 
     private static final String CHECKPOINT = "checkpoint.safetensors", BEST = "best.safetensors";
     private static final String METRICS = "metrics.csv", CURVE = "curve.png";
-    private static final String CSV_HEADER = "epoch,train_cost,valid_nll,valid_acc,frames_per_s,seconds";
+    private static final String CSV_HEADER = "epoch,train_cost,valid_cost,valid_acc,frames_per_s,seconds";
 
     private TrainCommand() {}
 
@@ -82,12 +93,15 @@ final class TrainCommand {
 
     private static int train(String[] argv, PrintStream out, PrintStream err) throws IOException {
         Args a = DatasetCommand.parse(argv, Set.of("model", "data", "out", "epochs", "backend", "seed", "patience",
-                "max-sequences", "layers", "batch", "steps", "batching", "optimizer", "lr", "momentum", "clip", "init-std"),
-                Set.of("resume"));
+                "max-sequences", "layers", "batch", "steps", "batching", "optimizer", "lr", "momentum", "clip", "init-std",
+                "hidden", "recurrent", "k", "chunk", "lr-rbm", "lr-rnn", "lr-decay", "clip-norm", "pretrain"),
+                Set.of("resume", "learn-u0"));
         a.maxPositionals(0);
         String kind = a.string("model", null);
         if (kind == null) throw new UsageError("missing --model");
-        if (!kind.equals("lstm")) throw new UsageError("unknown --model '" + kind + "' (lstm)");
+        if (!Set.of(LstmTrainer.KIND, RnnRbmTrainer.KIND, MelodyModel.KIND).contains(kind)) {
+            throw new UsageError("unknown --model '" + kind + "' (rnn-rbm, lstm, melody-lstm)");
+        }
         Path data = a.path("data"), dir = a.path("out");
         if (data == null) throw new UsageError("missing --data");
         if (dir == null) throw new UsageError("missing --out");
@@ -101,56 +115,43 @@ final class TrainCommand {
         if (resume && !Files.exists(ckpt)) throw new IllegalArgumentException("--resume: no " + ckpt);
         Files.createDirectories(dir);
 
-        Dataset d = DatasetLoader.load(data);
-        List<PianoRoll> train = maxSeq > 0 ? d.train().subList(0, Math.min(maxSeq, d.train().size())) : d.train();
-        List<PianoRoll> valid = d.valid();
-        if (train.isEmpty()) throw new IllegalArgumentException(data + " has no training sequences");
-        int notes = train.get(0).noteCount();
-
         try (Backend be = Backends.create(a.string("backend", "auto"), BackendOptions.fromSystemProperties())) {
-            LstmTrainer trainer;
-            LstmTrainer.Position at;
+            SafeTensors.Contents saved = resume ? SafeTensors.read(ckpt) : null;
+            if (saved != null && !kind.equals(saved.metadata().get("kind"))) {
+                throw new IllegalArgumentException(ckpt + " holds a " + saved.metadata().get("kind") + " model, not " + kind);
+            }
+            Trainee trainee = trainee(kind, a, data, maxSeq, be, saved, out);
+            Position at = saved == null ? Position.start(0) : Position.fromMetadata(saved.metadata());
+            if (saved != null) out.printf("resuming %s at epoch %d, update %d%n", dir, at.epoch() + 1, at.index());
+            out.println("model: " + trainee.describe() + "; " + be.description());
             Map<String, String> about = new LinkedHashMap<>();
             about.put("data", data.toAbsolutePath().normalize().toString());
             about.put("backend", be.description());
-            if (resume) {
-                SafeTensors.Contents c = SafeTensors.read(ckpt);
-                trainer = LstmTrainer.load(be, c);
-                at = LstmTrainer.position(c);
-                out.printf("resuming %s at epoch %d, minibatch %d%n", dir, at.epoch() + 1, at.batch());
-            } else {
-                trainer = new LstmTrainer(be, lstmConfig(a), notes);
-                at = LstmTrainer.Position.start(0);
-            }
-            out.println("model: lstm " + join(trainer.config().hidden()) + ", " + trainer.model.params.size()
-                    + " parameters; " + be.description());
-            out.printf("data: %s: %d training sequences (%,d frames), %d validation%n", data, train.size(),
-                    trainer.framesPerEpoch(train), valid.size());
             Metrics metrics = Metrics.read(dir.resolve(METRICS), at.epoch());
             int sinceBest = 0;
             try (StopSignal stop = new StopSignal()) {
                 while (at.epoch() < epochs) {
                     int epoch = at.epoch();
-                    Progress bar = new Progress(err, String.format("epoch %d/%d", epoch + 1, epochs), trainer.framesPerEpoch(train));
+                    Progress bar = new Progress(err, String.format("epoch %d/%d", epoch + 1, epochs), trainee.framesPerEpoch());
                     long t0 = System.nanoTime();
-                    LstmTrainer.EpochResult r = trainer.trainEpoch(train, at, stop::requested, bar::advance);
+                    EpochResult r = trainee.trainEpoch(at, stop::requested, bar::advance);
                     double rate = bar.finish();
                     if (!r.completed()) {
-                        trainer.save(ckpt, r.next(), about);
+                        trainee.save(ckpt, r.next(), about);
                         stop.saved();
                         out.printf("stopped in epoch %d; saved %s; continue with --resume%n", epoch + 1, ckpt);
                         return 130;
                     }
-                    LstmTrainer.Evaluation ev = valid.isEmpty() ? null : trainer.evaluate(valid);
+                    double[] v = trainee.validate(epoch);
                     double seconds = (System.nanoTime() - t0) / 1e9;
-                    metrics.add(epoch + 1, r.meanCost(), ev == null ? Double.NaN : ev.nll(), ev == null ? Double.NaN : ev.accThreshold(), rate, seconds);
-                    metrics.write(dir.resolve(METRICS), dir.resolve(CURVE), "lstm: cross-entropy per frame");
+                    metrics.add(epoch + 1, r.meanCost(), v[0], v[1], rate, seconds);
+                    metrics.write(dir.resolve(METRICS), dir.resolve(CURVE), kind + ": " + trainee.costName());
                     at = r.next();
-                    trainer.save(ckpt, at, about);
-                    boolean best = ev != null && metrics.isBestValid();
-                    if (best) trainer.save(dir.resolve(BEST), at, about);
+                    trainee.save(ckpt, at, about);
+                    boolean best = metrics.isBestValid();
+                    if (best) trainee.save(dir.resolve(BEST), at, about);
                     out.printf(Locale.ROOT, "epoch %d: train cost %.4f%s  %,.0f frames/s  %.1f s%s%n", epoch + 1, r.meanCost(),
-                            ev == null ? "" : String.format(Locale.ROOT, "  valid NLL %.4f  ACC %.2f%%", ev.nll(), 100 * ev.accThreshold()),
+                            Double.isNaN(v[0]) ? "" : String.format(Locale.ROOT, "  valid cost %.4f  ACC %.2f%%", v[0], 100 * v[1]),
                             rate, seconds, best ? "  (best)" : "");
                     sinceBest = best ? 0 : sinceBest + 1;
                     if (patience > 0 && sinceBest >= patience) {
@@ -161,6 +162,64 @@ final class TrainCommand {
             }
             out.println("run directory: " + dir + " (" + CHECKPOINT + ", " + BEST + ", " + METRICS + ", " + CURVE + ")");
             return 0;
+        }
+    }
+
+    /** The model to train, new from the options or restored from a checkpoint, with its data. */
+    private static Trainee trainee(String kind, Args a, Path data, int maxSeq, Backend be, SafeTensors.Contents saved,
+                                   PrintStream out) throws IOException {
+        if (kind.equals(MelodyModel.KIND)) {
+            if (!Files.isDirectory(data)) throw new IllegalArgumentException("--model melody-lstm reads a folder of MIDI files, not " + data);
+            List<int[]> train = Trainee.melodies(data, "train"), valid = Trainee.melodies(data, "valid");
+            if (maxSeq > 0) train = train.subList(0, Math.min(maxSeq, train.size()));
+            if (train.isEmpty()) throw new IllegalArgumentException(data + ": no melodies of at least 7 bars found");
+            out.printf("data: %s: %d training melodies (%,d events), %d validation%n", data, train.size(),
+                    MelodyModel.eventsPerEpoch(train), valid.size());
+            MelodyModel m = saved != null ? MelodyModel.load(be, saved) : new MelodyModel(be, melodyConfig(a));
+            return Trainee.melody(m, train, valid);
+        }
+        Dataset d = DatasetLoader.load(data);
+        List<PianoRoll> train = maxSeq > 0 ? d.train().subList(0, Math.min(maxSeq, d.train().size())) : d.train();
+        if (train.isEmpty()) throw new IllegalArgumentException(data + " has no training sequences");
+        int notes = train.get(0).noteCount();
+        long frames = train.stream().mapToLong(PianoRoll::frames).sum();
+        out.printf("data: %s: %d training sequences (%,d frames), %d validation%n", data, train.size(), frames, d.valid().size());
+        if (kind.equals(LstmTrainer.KIND)) {
+            LstmTrainer t = saved != null ? LstmTrainer.load(be, saved) : new LstmTrainer(be, lstmConfig(a), notes);
+            return Trainee.lstm(t, train, d.valid());
+        }
+        RnnRbmTrainer t = saved != null ? RnnRbmTrainer.load(be, saved) : new RnnRbmTrainer(be, rnnRbmConfig(a), notes);
+        if (saved == null && t.config().pretrainEpochs() > 0) {
+            Progress bar = new Progress(System.err, "RBM pretraining", (long) t.config().pretrainEpochs() * frames);
+            double recon = t.pretrain(train, t.config().pretrainEpochs(), bar::advance);
+            bar.finish();
+            out.printf(Locale.ROOT, "RBM pretraining: %d epochs, reconstruction cost %.4f%n", t.config().pretrainEpochs(), recon);
+        }
+        return Trainee.rnnRbm(t, train, d.valid());
+    }
+
+    static RnnRbmTrainer.Config rnnRbmConfig(Args a) {
+        RnnRbmTrainer.Config d = RnnRbmTrainer.Config.defaults();
+        try {
+            float lr = (float) a.number("lr", d.lrRbm());
+            return new RnnRbmTrainer.Config(a.integer("hidden", d.nh()), a.integer("recurrent", d.nu()), a.integer("k", d.k()),
+                    a.integer("chunk", d.chunk()), Optimizer.Kind.parse(a.string("optimizer", "sgd")),
+                    (float) a.number("lr-rbm", lr), (float) a.number("lr-rnn", lr), (float) a.number("momentum", d.momentum()),
+                    (float) a.number("clip-norm", d.clipNorm()), (float) a.number("lr-decay", d.lrDecay()), a.flag("learn-u0"),
+                    a.integer("pretrain", 0), a.integer("seed", 1));
+        } catch (IllegalArgumentException e) {
+            throw new UsageError(e.getMessage());
+        }
+    }
+
+    static MelodyModel.Config melodyConfig(Args a) {
+        MelodyModel.Config d = MelodyModel.Config.defaults();
+        try {
+            return new MelodyModel.Config(ints(a.string("layers", join(d.hidden()))), a.integer("batch", d.batch()),
+                    a.integer("steps", d.steps()), (float) a.number("lr", d.lr()), (float) a.number("clip-norm", d.clipNorm()),
+                    a.number("init-std", d.initStd()), a.integer("seed", 1));
+        } catch (IllegalArgumentException e) {
+            throw new UsageError(e.getMessage());
         }
     }
 
@@ -222,10 +281,14 @@ final class TrainCommand {
             rows.add(new double[] {epoch, train, validNll, validAcc, rate, seconds});
         }
 
-        /** True when the last epoch has the lowest validation cost so far. */
+        /**
+         * True when the last epoch has the lowest validation cost so far (the training cost where there is no
+         * validation split).
+         */
         boolean isBestValid() {
-            double last = rows.get(rows.size() - 1)[2];
-            for (int i = 0; i < rows.size() - 1; i++) if (!(last < rows.get(i)[2])) return false;
+            int col = Double.isNaN(rows.get(rows.size() - 1)[2]) ? 1 : 2;
+            double last = rows.get(rows.size() - 1)[col];
+            for (int i = 0; i < rows.size() - 1; i++) if (!(last < rows.get(i)[col])) return false;
             return !Double.isNaN(last);
         }
 

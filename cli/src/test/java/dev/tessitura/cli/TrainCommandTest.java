@@ -97,4 +97,54 @@ class TrainCommandTest {
         System.arraycopy(b, 0, c, a.length, b.length);
         return c;
     }
+
+    @Test
+    void rnnRbmTrainsGeneratesWithAHeatMapAndEvaluatesWithAis() throws Exception {
+        Path data = dataset(), run = dir.resolve("rbm");
+        MainTest.Result r = main("train", "--model", "rnn-rbm", "--data", data.toString(), "--out", run.toString(),
+                "--epochs", "2", "--hidden", "12", "--recurrent", "7", "--k", "3", "--chunk", "9", "--lr", "0.05",
+                "--optimizer", "nesterov", "--pretrain", "1", "--backend", "scalar");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("RBM pretraining: 1 epochs") && r.out().contains("epoch 2: train cost"), r.out());
+        assertTrue(r.out().contains("valid cost"), r.out());
+        Path song = dir.resolve("rbm-song.mid");
+        r = main("generate", "--checkpoint", run.resolve("checkpoint.safetensors").toString(), "--out", song.toString(),
+                "--steps", "10", "--k", "5", "--backend", "scalar");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(Files.exists(dir.resolve("rbm-song.png")) && Files.exists(dir.resolve("rbm-song.wav")));
+        r = main("evaluate", "--checkpoint", run.resolve("best.safetensors").toString(), "--data", data.toString(),
+                "--ais-runs", "10", "--ais-steps", "100", "--gibbs-samples", "5", "--backend", "scalar");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("50 frames"), r.out());
+        assertTrue(r.out().matches("(?s).*log-likelihood per time step: -\\d+\\.\\d+ \\+- .*AIS: 10 runs, 100 temperatures.*"), r.out());
+        assertTrue(r.out().contains("(one sample)"), r.out());
+    }
+
+    @Test
+    void melodyLstmFromAFolderOfMidiFiles() throws Exception {
+        Path midi = dir.resolve("midi");
+        Random rnd = new Random(5);
+        for (String split : List.of("train", "valid")) {
+            Files.createDirectories(midi.resolve(split));
+            for (int i = 0; i < 3; i++) {
+                PianoRoll.Builder b = PianoRoll.builder(80, 21, 88);
+                for (int t = 0; t < 80; t++) b.set(t, 60 + rnd.nextInt(12));
+                dev.tessitura.midi.MidiWriter.write(b.build(), dev.tessitura.midi.MidiWriter.Options.DEFAULT, midi.resolve(split + "/t" + i + ".mid"));
+            }
+        }
+        Path run = dir.resolve("mel");
+        MainTest.Result r = main("train", "--model", "melody-lstm", "--data", midi.toString(), "--out", run.toString(),
+                "--epochs", "1", "--layers", "16", "--batch", "2", "--steps", "32", "--backend", "scalar");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("3 training melodies"), r.out());
+        Path song = dir.resolve("melody.mid");
+        r = main("generate", "--checkpoint", run.resolve("checkpoint.safetensors").toString(), "--out", song.toString(),
+                "--steps", "32", "--temperature", "0.5", "--backend", "scalar");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(Files.size(song) > 0 && Files.exists(dir.resolve("melody.wav")) && Files.exists(dir.resolve("melody.png")));
+        r = main("evaluate", "--checkpoint", run.resolve("checkpoint.safetensors").toString(), "--data", midi.toString(),
+                "--split", "valid", "--backend", "scalar");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("log-likelihood per event"), r.out());
+    }
 }

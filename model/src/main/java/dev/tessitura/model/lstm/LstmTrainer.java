@@ -5,6 +5,8 @@ import dev.tessitura.engine.Philox;
 import dev.tessitura.engine.Tensor;
 import dev.tessitura.midi.PianoRoll;
 import dev.tessitura.model.DivergedException;
+import dev.tessitura.model.EpochResult;
+import dev.tessitura.model.Position;
 import dev.tessitura.model.Optimizer;
 import dev.tessitura.model.io.SafeTensors;
 import java.io.IOException;
@@ -68,16 +70,6 @@ public final class LstmTrainer {
 
     public Config config() { return config; }
 
-    /** Where training stands: the next minibatch of an epoch and the cost summed over the epoch's earlier ones. */
-    public record Position(int epoch, int batch, double costSum, long frames) {
-        public static Position start(int epoch) {
-            return new Position(epoch, 0, 0, 0);
-        }
-    }
-
-    /** What {@link #trainEpoch} did: the epoch's mean cost per frame so far, and where it stopped. */
-    public record EpochResult(double meanCost, Position next, boolean completed) {}
-
     /** One whole epoch; returns the mean cross-entropy per frame (see the other form). */
     public double trainEpoch(List<PianoRoll> rolls, int epoch, IntConsumer progress) {
         return trainEpoch(rolls, Position.start(epoch), () -> false, progress).meanCost();
@@ -94,9 +86,9 @@ public final class LstmTrainer {
                 config.seed(), from.epoch());
         double total = from.costSum();
         long frames = from.frames();
-        for (int i = from.batch(); i < batches.size(); i++) {
+        for (int i = from.index(); i < batches.size(); i++) {
             Minibatches.Batch mb = batches.get(i);
-            if (!mb.carry() && i > from.batch() && stop.getAsBoolean()) {
+            if (!mb.carry() && i > from.index() && stop.getAsBoolean()) {
                 return new EpochResult(total / Math.max(frames, 1), new Position(from.epoch(), i, total, frames), false);
             }
             double loss = step(mb);
@@ -140,10 +132,7 @@ public final class LstmTrainer {
         meta.put("clip", Float.toString(config.clip()));
         meta.put("init_std", Double.toString(config.initStd()));
         meta.put("seed", Long.toString(config.seed()));
-        meta.put("epoch", Integer.toString(at.epoch()));
-        meta.put("batch_index", Integer.toString(at.batch()));
-        meta.put("cost_sum", Double.toString(at.costSum()));
-        meta.put("cost_frames", Long.toString(at.frames()));
+        meta.putAll(at.toMetadata());
         meta.put("optimizer_steps", Integer.toString(optimizer.steps()));
         Map<String, SafeTensors.F32> tensors = new LinkedHashMap<>();
         for (String name : model.paramNames()) {
@@ -173,9 +162,7 @@ public final class LstmTrainer {
 
     /** The position a checkpoint was written at. */
     public static Position position(SafeTensors.Contents c) {
-        Map<String, String> m = c.metadata();
-        return new Position(Integer.parseInt(m.get("epoch")), Integer.parseInt(m.get("batch_index")),
-                Double.parseDouble(m.get("cost_sum")), Long.parseLong(m.get("cost_frames")));
+        return Position.fromMetadata(c.metadata());
     }
 
     private void copyIn(Tensor dst, SafeTensors.Contents c, String name) {

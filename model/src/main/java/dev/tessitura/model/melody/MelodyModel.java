@@ -6,6 +6,14 @@ import dev.tessitura.engine.Backend;
 import dev.tessitura.engine.Philox;
 import dev.tessitura.engine.Tensor;
 import dev.tessitura.model.DivergedException;
+import dev.tessitura.model.EpochResult;
+import dev.tessitura.model.Position;
+import dev.tessitura.model.io.SafeTensors;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
 import dev.tessitura.model.Optimizer;
 import dev.tessitura.model.lstm.Lstm;
 import java.util.Arrays;
@@ -92,14 +100,82 @@ public final class MelodyModel {
      * receives each minibatch's event count. Throws {@link DivergedException}, before the update, on a NaN or infinity.
      */
     public double trainEpoch(List<int[]> melodies, int epoch, IntConsumer progress) {
-        double total = 0;
-        long events = 0;
-        for (MelodyBatches.Batch mb : MelodyBatches.epoch(melodies, config.batch(), config.steps(), true, config.seed(), epoch)) {
+        return trainEpoch(melodies, Position.start(epoch), () -> false, progress).meanCost();
+    }
+
+    /**
+     * Trains from {@code from} to the end of its epoch, or until {@code stop} says so; it stops only before a
+     * minibatch that starts new melodies (no LSTM state carried into it), so a checkpoint resumes exactly.
+     */
+    public EpochResult trainEpoch(List<int[]> melodies, Position from, BooleanSupplier stop, IntConsumer progress) {
+        List<MelodyBatches.Batch> batches = MelodyBatches.epoch(melodies, config.batch(), config.steps(), true, config.seed(), from.epoch());
+        double total = from.costSum();
+        long events = from.frames();
+        for (int i = from.index(); i < batches.size(); i++) {
+            MelodyBatches.Batch mb = batches.get(i);
+            if (!mb.carry() && i > from.index() && stop.getAsBoolean()) {
+                return new EpochResult(total / Math.max(events, 1), new Position(from.epoch(), i, total, events), false);
+            }
             total += step(mb) * mb.events();
             events += mb.events();
             if (progress != null) progress.accept(mb.events());
         }
-        return total / Math.max(events, 1);
+        return new EpochResult(total / Math.max(events, 1), Position.start(from.epoch() + 1), true);
+    }
+
+    /** Events one epoch predicts (for progress bars): all but the first of every melody. */
+    public static long eventsPerEpoch(List<int[]> melodies) {
+        long n = 0;
+        for (int[] m : melodies) n += Math.max(m.length - 1, 0);
+        return n;
+    }
+
+    // ---------------------------------------------------------------- checkpoints
+
+    public static final String KIND = "melody-lstm";
+
+    /** Writes parameters, Adam's state and the configuration atomically. */
+    public void save(Path file, Position at, Map<String, String> extra) throws IOException {
+        Map<String, String> meta = new LinkedHashMap<>(extra);
+        meta.put("kind", KIND);
+        StringBuilder h = new StringBuilder();
+        for (int x : config.hidden()) h.append(h.isEmpty() ? "" : ",").append(x);
+        meta.put("hidden", h.toString());
+        meta.put("batch", Integer.toString(config.batch()));
+        meta.put("steps", Integer.toString(config.steps()));
+        meta.put("lr", Float.toString(config.lr()));
+        meta.put("clip_norm", Float.toString(config.clipNorm()));
+        meta.put("init_std", Double.toString(config.initStd()));
+        meta.put("seed", Long.toString(config.seed()));
+        meta.put("optimizer_steps", Integer.toString(optimizer.steps()));
+        meta.putAll(at.toMetadata());
+        Map<String, SafeTensors.F32> tensors = new LinkedHashMap<>();
+        for (String name : lstm.paramNames()) tensors.put(name, new SafeTensors.F32(lstm.param(name).shape(), be.toArray(lstm.param(name))));
+        Tensor[] state = optimizer.state();
+        for (int i = 0; i < state.length; i++) tensors.put("opt." + i, new SafeTensors.F32(state[i].shape(), be.toArray(state[i])));
+        SafeTensors.write(file, meta, tensors);
+    }
+
+    public static MelodyModel load(Backend backend, SafeTensors.Contents c) {
+        Map<String, String> m = c.metadata();
+        if (!KIND.equals(m.get("kind"))) throw new IllegalArgumentException("not a melody checkpoint (kind " + m.get("kind") + ")");
+        String[] hs = m.get("hidden").split(",");
+        int[] hidden = new int[hs.length];
+        for (int i = 0; i < hs.length; i++) hidden[i] = Integer.parseInt(hs[i]);
+        MelodyModel model = new MelodyModel(backend, new Config(hidden, Integer.parseInt(m.get("batch")), Integer.parseInt(m.get("steps")),
+                Float.parseFloat(m.get("lr")), Float.parseFloat(m.get("clip_norm")), Double.parseDouble(m.get("init_std")),
+                Long.parseLong(m.get("seed"))));
+        for (String name : model.lstm.paramNames()) copyIn(backend, model.lstm.param(name), c, name);
+        Tensor[] state = model.optimizer.state();
+        for (int i = 0; i < state.length; i++) copyIn(backend, state[i], c, "opt." + i);
+        model.optimizer.restoreSteps(Integer.parseInt(m.get("optimizer_steps")));
+        return model;
+    }
+
+    private static void copyIn(Backend be, Tensor dst, SafeTensors.Contents c, String name) {
+        SafeTensors.F32 t = c.tensors().get(name);
+        if (t == null || t.data().length != dst.size()) throw new IllegalArgumentException("checkpoint tensor " + name + " is missing or has the wrong size");
+        be.copyFromHost(dst, t.data(), 0);
     }
 
     /** One Adam update on one minibatch (of this config's batch and steps); returns its mean NLL per event. */

@@ -6,6 +6,8 @@ import dev.tessitura.engine.Rng;
 import dev.tessitura.engine.Tensor;
 import dev.tessitura.midi.PianoRoll;
 import dev.tessitura.model.DivergedException;
+import dev.tessitura.model.EpochResult;
+import dev.tessitura.model.Position;
 import dev.tessitura.model.Optimizer;
 import dev.tessitura.model.io.SafeTensors;
 import dev.tessitura.model.rbm.Ais;
@@ -42,13 +44,6 @@ public final class RnnRbmTrainer {
             if (nh < 1 || nu < 1 || k < 1 || chunk < 1) throw new IllegalArgumentException("rnn-rbm: sizes, k and chunk must be >= 1");
         }
     }
-
-    /** Where training stands: the next chunk of an epoch and the cost summed over the epoch's earlier ones. */
-    public record Position(int epoch, int chunk, double costSum, long frames) {
-        public static Position start(int epoch) { return new Position(epoch, 0, 0, 0); }
-    }
-
-    public record EpochResult(double meanCost, Position next, boolean completed) {}
 
     /**
      * The paper's measures over all frames of a split as one flat list: log-likelihood per time step (with AIS for
@@ -117,8 +112,8 @@ public final class RnnRbmTrainer {
         double total = from.costSum();
         long frames = from.frames();
         float[][] cache = new float[rolls.size()][];
-        for (int i = from.chunk(); i < chunks.size(); i++) {
-            if (i > from.chunk() && stop.getAsBoolean()) {
+        for (int i = from.index(); i < chunks.size(); i++) {
+            if (i > from.index() && stop.getAsBoolean()) {
                 return new EpochResult(total / Math.max(frames, 1), new Position(from.epoch(), i, total, frames), false);
             }
             int[] c = chunks.get(i);
@@ -243,7 +238,8 @@ public final class RnnRbmTrainer {
      * log P(v(t) | v(<t)) = -F_t(v(t)) - log Z_t with log Z_t by AIS ({@code runs} chains per frame, {@code schedule},
      * base rate from the split's note frequencies); accuracy from the note marginals P(v_j(t) = 1 | v(<t)) estimated
      * as the mean of P(v | h) over {@code samples} Gibbs steps after {@code burnIn} from zeros, and from the state
-     * of the last of those steps (a sampled prediction). Draws: Philox stream (seed, 6).
+     * of the last of those steps (a sampled prediction). Draws: Philox stream (seed, 6). With {@code runs} = 0 no
+     * log-likelihood is computed (NaN): accuracies only.
      */
     public Evaluation evaluate(List<PianoRoll> rolls, int runs, Ais.Schedule schedule, int burnIn, int samples, long seed,
                                IntConsumer progress) {
@@ -261,7 +257,7 @@ public final class RnnRbmTrainer {
             System.arraycopy(a, 0, flat, at, a.length);
             at += a.length;
         }
-        Tensor base = Ais.baseRateBiases(be, be.of(flat, Math.toIntExact(count), nv));
+        Tensor base = runs > 0 ? Ais.baseRateBiases(be, be.of(flat, Math.toIntExact(count), nv)) : null;
         double sum = 0, sumSq = 0, aisVar = 0;
         double tp = 0, fp = 0, fn = 0, etp = 0, efp = 0, efn = 0, stp = 0, sfp = 0, sfn = 0;
         for (int s = 0; s < rolls.size(); s++) {
@@ -274,12 +270,14 @@ public final class RnnRbmTrainer {
             Tensor f = be.zeros(steps);
             be.freeEnergy(f, v, model.W, bvt, bht);
             float[] fe = be.toArray(f);
-            Ais.Estimate[] z = Ais.logZ(be, model.W, bvt, bht, base, runs, schedule, g);
-            for (int t = 0; t < steps; t++) {
-                double ll = -fe[t] - z[t].logZ();
-                sum += ll;
-                sumSq += ll * ll;
-                aisVar += z[t].stdErr() * z[t].stdErr();
+            if (runs > 0) {
+                Ais.Estimate[] z = Ais.logZ(be, model.W, bvt, bht, base, runs, schedule, g);
+                for (int t = 0; t < steps; t++) {
+                    double ll = -fe[t] - z[t].logZ();
+                    sum += ll;
+                    sumSq += ll * ll;
+                    aisVar += z[t].stdErr() * z[t].stdErr();
+                }
             }
             // marginals: mean of P(v | h) over Gibbs steps from zeros with each frame's biases
             Tensor chain = be.zeros(steps, nv), vp = be.zeros(steps, nv), mean = be.zeros(steps, nv);
@@ -300,9 +298,14 @@ public final class RnnRbmTrainer {
             }
             if (progress != null) progress.accept(steps);
         }
-        double mean = sum / count, var = Math.max(sumSq / count - mean * mean, 0);
+        double mean = runs > 0 ? sum / count : Double.NaN, var = Math.max(sumSq / count - mean * mean, 0);
         return new Evaluation(count, mean, Math.sqrt(var / count), Math.sqrt(aisVar) / count,
                 etp / (etp + efp + efn), tp / (tp + fp + fn), stp / (stp + sfp + sfn));
+    }
+
+    /** The expected frame-level accuracy alone (no AIS): the cheap validation monitor used during training. */
+    public double accuracy(List<PianoRoll> rolls, int burnIn, int samples, long seed) {
+        return evaluate(rolls, 0, null, burnIn, samples, seed, null).accExpected();
     }
 
     // ---------------------------------------------------------------- checkpoints
@@ -328,10 +331,7 @@ public final class RnnRbmTrainer {
         meta.put("pretrain_epochs", Integer.toString(config.pretrainEpochs()));
         meta.put("seed", Long.toString(config.seed()));
         meta.put("rng_block", Long.toString(rng.position()));
-        meta.put("epoch", Integer.toString(at.epoch()));
-        meta.put("chunk_index", Integer.toString(at.chunk()));
-        meta.put("cost_sum", Double.toString(at.costSum()));
-        meta.put("cost_frames", Long.toString(at.frames()));
+        meta.putAll(at.toMetadata());
         meta.put("optimizer_steps", Integer.toString(optimizer.steps()));
         Map<String, SafeTensors.F32> tensors = new LinkedHashMap<>();
         for (String name : RnnRbm.NAMES) {
@@ -361,9 +361,7 @@ public final class RnnRbmTrainer {
     }
 
     public static Position position(SafeTensors.Contents c) {
-        Map<String, String> m = c.metadata();
-        return new Position(Integer.parseInt(m.get("epoch")), Integer.parseInt(m.get("chunk_index")),
-                Double.parseDouble(m.get("cost_sum")), Long.parseLong(m.get("cost_frames")));
+        return Position.fromMetadata(c.metadata());
     }
 
     private static void copyIn(Backend be, Tensor dst, SafeTensors.Contents c, String name) {

@@ -1,5 +1,7 @@
 package dev.tessitura.model.lstm;
 
+import dev.tessitura.model.EpochResult;
+import dev.tessitura.model.Position;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -171,15 +173,15 @@ class LstmTrainerTest {
         }
         java.nio.file.Path ckpt = tmp.resolve("run/checkpoint.safetensors");
         java.nio.file.Files.createDirectories(ckpt.getParent());
-        LstmTrainer.Position stoppedAt;
+        Position stoppedAt;
         try (Backend be = scalar()) {
             LstmTrainer tr = new LstmTrainer(be, cfg, NOTES);
             tr.trainEpoch(tunes(), 0, null);
             int[] calls = {0};
             // ask to stop at once: the trainer finishes the group of tunes it is in, then stops
-            LstmTrainer.EpochResult r = tr.trainEpoch(tunes(), LstmTrainer.Position.start(1), () -> ++calls[0] > 0, null);
+            EpochResult r = tr.trainEpoch(tunes(), Position.start(1), () -> ++calls[0] > 0, null);
             assertFalse(r.completed());
-            assertTrue(r.next().batch() > 0);
+            assertTrue(r.next().index() > 0);
             stoppedAt = r.next();
             tr.save(ckpt, stoppedAt, java.util.Map.of("data", "tunes()"));
         }
@@ -188,7 +190,7 @@ class LstmTrainerTest {
             LstmTrainer tr = LstmTrainer.load(be, c);
             assertEquals(stoppedAt, LstmTrainer.position(c));
             assertEquals("tunes()", c.metadata().get("data"));
-            LstmTrainer.EpochResult r = tr.trainEpoch(tunes(), LstmTrainer.position(c), () -> false, null);
+            EpochResult r = tr.trainEpoch(tunes(), LstmTrainer.position(c), () -> false, null);
             assertTrue(r.completed());
             tr.trainEpoch(tunes(), 2, null);
             assertArrayEquals(uninterrupted, be.toArray(tr.model.params));

@@ -1,5 +1,7 @@
 package dev.tessitura.model.rnnrbm;
 
+import dev.tessitura.model.EpochResult;
+import dev.tessitura.model.Position;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -119,14 +121,14 @@ class RnnRbmTrainerTest {
             RnnRbmTrainer tr = new RnnRbmTrainer(be, config(0.05f, Optimizer.Kind.NESTEROV), NOTES);
             tr.trainEpoch(tunes(), 0, null);
             int[] calls = {0};
-            RnnRbmTrainer.EpochResult r = tr.trainEpoch(tunes(), RnnRbmTrainer.Position.start(1), () -> ++calls[0] >= 4, null);
+            EpochResult r = tr.trainEpoch(tunes(), Position.start(1), () -> ++calls[0] >= 4, null);
             assertFalse(r.completed());
             tr.save(ckpt, r.next(), Map.of("data", "tunes()"));
         }
         try (Backend be = scalar()) {
             SafeTensors.Contents c = SafeTensors.read(ckpt);
             RnnRbmTrainer tr = RnnRbmTrainer.load(be, c);
-            assertEquals(4, RnnRbmTrainer.position(c).chunk());
+            assertEquals(4, RnnRbmTrainer.position(c).index());
             assertTrue(tr.trainEpoch(tunes(), RnnRbmTrainer.position(c), () -> false, null).completed());
             tr.trainEpoch(tunes(), 2, null);
             assertArrayEquals(want, be.toArray(tr.model.params));
