@@ -24,6 +24,7 @@ public final class Main {
         try {
             return switch (args[0]) {
                 case "info" -> info(out);
+                case "demo" -> DemoCommand.run(rest, out, err);
                 case "dataset" -> DatasetCommand.run(rest, out, err);
                 case "render" -> RenderCommand.run(rest, out, err);
                 case "train" -> TrainCommand.run(rest, out, err);
@@ -44,6 +45,7 @@ public final class Main {
     static void usage(PrintStream out) {
         out.println("""
                 usage: tessitura <command> [options]
+                  demo [--data D --epochs N] train the RNN-RBM on Nottingham, evaluate it, compose a piece (a few minutes)
                   info                       backends found, the one selected, vector width, threads, and why any backend is unavailable
                   dataset stats <path>       per-split statistics of a data set (.pickle/.pkl, .mat or a folder of MIDI files)
                   dataset convert <in> <out> convert between a MIDI folder, pickle and .mat ('tessitura dataset help' for options)

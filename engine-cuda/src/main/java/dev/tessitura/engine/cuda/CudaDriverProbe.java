@@ -51,13 +51,18 @@ public final class CudaDriverProbe {
             int devices = rc == 0 ? out.get(ValueLayout.JAVA_INT, 0) : 0;
             if (devices == 0) return new Result(version, 0, Optional.of("the driver sees no CUDA device"));
             if (version < MIN_DRIVER_API) {
-                return new Result(version, devices, Optional.of("driver supports CUDA " + version / 1000 + "." + version % 1000 / 10
-                        + " but our PTX (nvcc 13) needs CUDA 13.0, i.e. driver >= 580"));
+                return new Result(version, devices, Optional.of(tooOld(version)));
             }
             return new Result(version, devices, Optional.empty());
         } catch (Throwable t) {
             return fail("probing " + library + " failed: " + t);
         }
+    }
+
+    /** The reason for a driver older than {@link #MIN_DRIVER_API}. */
+    static String tooOld(int version) {
+        return "driver supports CUDA " + version / 1000 + "." + version % 1000 / 10
+                + ", but PTX built by nvcc 13 needs driver >= 580 (CUDA 13.0): update the NVIDIA driver";
     }
 
     private static Result fail(String why) {

@@ -1,0 +1,37 @@
+#!/bin/sh
+# Assembles a directory that runs the CUDA backend's GPU test suite on a machine with an NVIDIA driver but no
+# JDK and no Maven (our GPU machines): a jlink runtime, the compiled classes, the test-scope jars, and run.sh.
+# Usage, from the repository root, after the module's tests were compiled (see engine-cuda/README.md):
+#   engine-cuda/make-gpu-suite.sh [build folder name, default target]   -> engine-cuda/<build folder>/gpu-suite
+# Run it on the GPU machine with: gpu-suite/run.sh   (exit 0 all passed, 1 a failure, 2 skipped: no usable GPU)
+set -eu
+OUT=${1:-target}
+JDK=${JDK:-/usr/lib/jvm/temurin-25-jdk-amd64}
+MOD=engine-cuda
+DIR=$MOD/$OUT/gpu-suite
+for d in $MOD/$OUT/test-classes engine-api/$OUT/classes engine-cpu/$OUT/classes kernels/$OUT/classes; do
+  [ -d "$d" ] || { echo "no $d: build first (engine-cuda/README.md, 'GPU test suite')" >&2; exit 1; }
+done
+rm -rf "$DIR"
+mkdir -p "$DIR/lib"
+# Our own modules come from this tree's build folders, never from possibly stale copies in ~/.m2.
+./mvnw -B -q -o -Dtess.out="$OUT" -pl "$MOD" dependency:copy-dependencies -DincludeScope=test \
+  -DexcludeGroupIds=dev.tessitura -DoutputDirectory="$PWD/$DIR/lib"
+for m in engine-api engine-cpu kernels; do cp -r "$m/$OUT/classes" "$DIR/$m"; done
+# jcuda-natives carries four libraries (26 MB); the driver API needs only libJCudaDriver.
+for j in "$DIR"/lib/jcuda-natives-*.jar; do
+  zip -q -d "$j" 'lib/libJNvPTXCompiler*' 'lib/libJCudaRuntime*' 'lib/libJNvrtc*'
+done
+cp -r "$MOD/$OUT/classes" "$DIR/classes"
+cp -r "$MOD/$OUT/test-classes" "$DIR/test-classes"
+"$JDK/bin/jlink" --add-modules java.base,java.logging,jdk.incubator.vector \
+  --strip-debug --no-header-files --no-man-pages --compress=zip-9 --output "$DIR/jre"
+cat > "$DIR/run.sh" <<'RUN'
+#!/bin/sh
+# The GPU test suite: every CudaBackend op against the scalar backend. Extra arguments go to the JVM.
+cd "$(dirname "$0")"
+exec jre/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED "$@" \
+  -cp "classes:test-classes:engine-api:engine-cpu:kernels:lib/*" dev.tessitura.engine.cuda.GpuSuite --require-gpu
+RUN
+chmod +x "$DIR/run.sh"
+du -sh "$DIR"

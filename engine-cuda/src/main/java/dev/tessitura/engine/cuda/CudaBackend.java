@@ -1,0 +1,675 @@
+package dev.tessitura.engine.cuda;
+
+import static jcuda.driver.JCudaDriver.cuCtxSetCurrent;
+import static jcuda.driver.JCudaDriver.cuDeviceGet;
+import static jcuda.driver.JCudaDriver.cuDeviceGetAttribute;
+import static jcuda.driver.JCudaDriver.cuDeviceGetName;
+import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRelease;
+import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRetain;
+import static jcuda.driver.JCudaDriver.cuDriverGetVersion;
+import static jcuda.driver.JCudaDriver.cuFuncSetAttribute;
+import static jcuda.driver.JCudaDriver.cuInit;
+import static jcuda.driver.JCudaDriver.cuLaunchKernel;
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoDAsync;
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
+import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
+import static jcuda.driver.JCudaDriver.cuMemsetD32Async;
+import static jcuda.driver.JCudaDriver.cuModuleGetFunction;
+import static jcuda.driver.JCudaDriver.cuModuleLoadData;
+import static jcuda.driver.JCudaDriver.cuModuleUnload;
+import static jcuda.driver.JCudaDriver.cuStreamCreate;
+import static jcuda.driver.JCudaDriver.cuStreamDestroy;
+import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
+
+import dev.tessitura.engine.Backend;
+import dev.tessitura.engine.Checks;
+import dev.tessitura.engine.Rng;
+import dev.tessitura.engine.Tensor;
+import dev.tessitura.engine.cuda.DeviceAllocator.Block;
+import dev.tessitura.engine.cuda.DeviceAllocator.DeviceStorage;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Objects;
+import jcuda.Pointer;
+import jcuda.driver.CUcontext;
+import jcuda.driver.CUdevice;
+import jcuda.driver.CUdevice_attribute;
+import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUfunction;
+import jcuda.driver.CUfunction_attribute;
+import jcuda.driver.CUmodule;
+import jcuda.driver.CUstream_flags;
+
+/**
+ * The Backend on an NVIDIA GPU: JCuda's driver API for the context, memory, the kernels' module and launches;
+ * cuBLAS SGEMM (through FFM) for the GEMMs; the kernels module's PTX for everything else.
+ *
+ * <p>Everything runs in order on one stream. Ops return once queued; {@link #copyToHost}, {@link #sum},
+ * {@link #sumOfSquares}, {@link #softmaxCrossEntropy} and {@link #synchronize} wait, and a kernel fault surfaces
+ * there as a {@link CudaException} naming the CUDA_ERROR_*. Host copies are synchronous driver copies on the legacy
+ * stream, which the backend's (blocking) stream is ordered with. Not thread-safe: use one backend per thread, or
+ * hand it between threads with the usual happens-before; every call makes the backend's context current.
+ *
+ * <p>Argument checks are those of {@link Checks}, in the same order as the scalar backend's, so that both reject
+ * the same calls with the same words.
+ */
+public final class CudaBackend implements Backend {
+    private static final int THREADS = 256;          // block size of the elementwise kernels
+    private static final int ROW_THREADS = 128;      // one block per row; a power of two (block_sum in common.cuh)
+    private static final int MAX_GRID = 1 << 16;     // kernels grid-stride beyond this many blocks
+    private static final int PARTIALS = 1024;        // most blocks of the first pass of sum and sumOfSquares
+    private static final int DEFAULT_SHARED = 48 * 1024;
+
+    private final CUdevice device = new CUdevice();
+    private final CUcontext context = new CUcontext();
+    private final DevicePointer.Stream stream = new DevicePointer.Stream();
+    private final CUmodule module = new CUmodule();
+    private final CUfunction[] functions = new CUfunction[Kernel.values().length];
+    private final DeviceAllocator alloc = new DeviceAllocator();
+    private final Cublas cublas;
+    private final String description;
+    private final int maxShared;                      // dynamic shared memory a block may opt into, bytes
+    private boolean closed;
+
+    /**
+     * Opens device {@code ordinal} with the kernels in {@code ptx} and cuBLAS from {@code cublasLibrary}. The
+     * provider checks driver, PTX and cuBLAS first; failures here are {@link CudaException}s naming the call.
+     */
+    CudaBackend(int ordinal, String ptx, Cublas.Library cublasLibrary) {
+        CudaException.check(cuInit(0), "cuInit");
+        CudaException.check(cuDeviceGet(device, ordinal), "cuDeviceGet(" + ordinal + ")");
+        CudaException.check(cuDevicePrimaryCtxRetain(context, device), "cuDevicePrimaryCtxRetain");
+        Cublas cb = null;
+        try {
+            CudaException.check(cuCtxSetCurrent(context), "cuCtxSetCurrent");
+            // blocking (not CU_STREAM_NON_BLOCKING): ordered with the legacy stream of the synchronous host copies
+            CudaException.check(cuStreamCreate(stream, CUstream_flags.CU_STREAM_DEFAULT), "cuStreamCreate");
+            byte[] image = (ptx + "\0").getBytes(StandardCharsets.US_ASCII);
+            CudaException.check(cuModuleLoadData(module, image), "cuModuleLoadData(" + Kernel.PTX_RESOURCE + ")");
+            for (Kernel k : Kernel.values()) {
+                CUfunction f = new CUfunction();
+                CudaException.check(cuModuleGetFunction(f, module, k.entry()), "cuModuleGetFunction(" + k.entry() + ")");
+                functions[k.ordinal()] = f;
+            }
+            int[] v = new int[1];
+            CudaException.check(cuDeviceGetAttribute(v, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN,
+                    device), "cuDeviceGetAttribute(MAX_SHARED_MEMORY_PER_BLOCK_OPTIN)");
+            maxShared = Math.max(v[0], DEFAULT_SHARED);
+            // the Gibbs chain holds W in shared memory: 88 x 150 floats is 53 KB, above the default 48 KB
+            CudaException.check(cuFuncSetAttribute(fn(Kernel.GIBBS_CHAIN),
+                    CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, maxShared),
+                    "cuFuncSetAttribute(k_gibbs_chain, MAX_DYNAMIC_SHARED_SIZE_BYTES)");
+            cb = new Cublas(cublasLibrary, stream.address());
+            byte[] name = new byte[256];
+            CudaException.check(cuDeviceGetName(name, name.length, device), "cuDeviceGetName");
+            CudaException.check(cuDriverGetVersion(v), "cuDriverGetVersion");
+            String dev = new String(name, StandardCharsets.US_ASCII).trim().replace("\0", "");
+            description = "cuda: " + dev + " (device " + ordinal + "), driver CUDA " + v[0] / 1000 + "." + v[0] % 1000 / 10
+                    + ", " + cublasLibrary.name();
+        } catch (RuntimeException e) {
+            if (cb != null) cb.close();
+            cuDevicePrimaryCtxRelease(device);
+            throw e;
+        }
+        cublas = cb;
+    }
+
+    @Override
+    public String name() {
+        return "cuda";
+    }
+
+    @Override
+    public String description() {
+        return description;
+    }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        enter();
+        try {
+            synchronize();
+        } finally {
+            closed = true;
+            alloc.close();
+            cublas.close();
+            cuModuleUnload(module);
+            cuStreamDestroy(stream);
+            cuDevicePrimaryCtxRelease(device);
+        }
+    }
+
+    // ---------------------------------------------------------------- plumbing
+
+    private void enter() {
+        if (closed) throw new IllegalStateException("cuda: the backend is closed");
+        CudaException.check(cuCtxSetCurrent(context), "cuCtxSetCurrent");
+    }
+
+    private CUfunction fn(Kernel k) {
+        return functions[k.ordinal()];
+    }
+
+    private static Block block(Tensor t) {
+        return ((DeviceStorage) t.storage()).block;
+    }
+
+    /** The device pointer of a view's first element. */
+    private static CUdeviceptr ptr(Tensor t) {
+        return block(t).ptr().withByteOffset(t.offset() * Float.BYTES);
+    }
+
+    /** The raw device address of a view's first element, for cuBLAS. */
+    private static long address(Tensor t) {
+        return block(t).ptr().address() + t.offset() * Float.BYTES;
+    }
+
+    /** Blocks for a grid-stride loop over {@code n} items, THREADS per block. */
+    private static int grid(long n) {
+        return (int) Math.max(1, Math.min((n + THREADS - 1) / THREADS, MAX_GRID));
+    }
+
+    /**
+     * Queues kernel {@code k}: args are tensors (their view's address; null for a null pointer), raw device
+     * pointers, Integer, Long or Float, matching the kernel's parameters in order.
+     */
+    private void launch(Kernel k, int blocks, int threads, int sharedBytes, Object... args) {
+        Pointer[] params = new Pointer[args.length];
+        for (int i = 0; i < args.length; i++) {
+            params[i] = switch (args[i]) {
+                case null -> Pointer.to(new long[] {0});
+                case Tensor t -> Pointer.to(ptr(t));
+                case CUdeviceptr p -> Pointer.to(p);
+                case Integer x -> Pointer.to(new int[] {x});
+                case Long x -> Pointer.to(new long[] {x});
+                case Float x -> Pointer.to(new float[] {x});
+                default -> throw new IllegalArgumentException("launch " + k.entry() + ": argument " + i + " " + args[i]);
+            };
+        }
+        CudaException.check(cuLaunchKernel(fn(k), blocks, 1, 1, threads, 1, 1, sharedBytes, stream, Pointer.to(params), null),
+                "cuLaunchKernel(" + k.entry() + ", " + blocks + " x " + threads + ")");
+    }
+
+    /** A temporary (rows, cols) tensor; give it back with {@link #release} after queuing its last use. */
+    private Tensor scratch(int rows, int cols) {
+        long n = (long) rows * cols;
+        return new Tensor(this, new DeviceStorage(alloc.allocate(n * Float.BYTES), n), 0, rows, cols);
+    }
+
+    private void release(Tensor scratch) {
+        alloc.release(block(scratch));
+    }
+
+    /** The bias row stride the kernels take: 0 for a vector, cols for one bias row per row. */
+    private static int biasStride(String op, Tensor bias, int rows, int cols) {
+        return Checks.bias(op, bias, rows, cols) ? cols : 0;
+    }
+
+    // ---------------------------------------------------------------- memory
+
+    @Override
+    public Tensor zeros(int... shape) {
+        enter();
+        long n = 1;
+        for (int d : shape) {
+            if (d < 0) throw new IllegalArgumentException("zeros: negative dimension in shape " + Arrays.toString(shape));
+            n *= d;
+        }
+        Tensor t = new Tensor(this, alloc.storage(n), 0, shape);
+        if (n > 0) CudaException.check(cuMemsetD32Async(ptr(t), 0, n, stream), "cuMemsetD32Async");
+        return t;
+    }
+
+    @Override
+    public void copyFromHost(Tensor dst, float[] src, int srcOffset) {
+        enter();
+        Checks.owned(this, "copyFromHost", dst);
+        int n = Math.toIntExact(dst.size());
+        Objects.checkFromIndexSize(srcOffset, n, src.length);
+        if (n == 0) return;
+        CudaException.check(cuMemcpyHtoD(ptr(dst), Pointer.to(src).withByteOffset((long) srcOffset * Float.BYTES),
+                (long) n * Float.BYTES), "cuMemcpyHtoD");
+    }
+
+    @Override
+    public void copyToHost(float[] dst, int dstOffset, Tensor src) {
+        enter();
+        Checks.owned(this, "copyToHost", src);
+        int n = Math.toIntExact(src.size());
+        Objects.checkFromIndexSize(dstOffset, n, dst.length);
+        synchronize();   // a kernel fault is reported here, with its own words, rather than as a failed copy
+        if (n == 0) return;
+        CudaException.check(cuMemcpyDtoH(Pointer.to(dst).withByteOffset((long) dstOffset * Float.BYTES), ptr(src),
+                (long) n * Float.BYTES), "cuMemcpyDtoH");
+    }
+
+    @Override
+    public void synchronize() {
+        enter();
+        CudaException.check(cuStreamSynchronize(stream), "cuStreamSynchronize (waiting for queued kernels)");
+    }
+
+    // ---------------------------------------------------------------- BLAS-like
+
+    @Override
+    public void gemm(Tensor c, Tensor a, boolean transA, Tensor b, boolean transB, float alpha, float beta) {
+        enter();
+        int[] mnk = Checks.gemm(this, c, a, transA, b, transB);
+        gemm(c, a, transA, b, transB, mnk[0], mnk[1], mnk[2], alpha, beta);
+    }
+
+    /**
+     * Row-major C (m, n) = alpha op(A) op(B) + beta C with column-major cuBLAS: a row-major matrix read column-major
+     * is its transpose, so we ask for C^T = op(B)^T op(A)^T, i.e. sgemm(opB, opA, n, m, k, B, A). Leading
+     * dimensions are the stored row lengths.
+     */
+    private void gemm(Tensor c, Tensor a, boolean transA, Tensor b, boolean transB, int m, int n, int k, float alpha, float beta) {
+        if (m == 0 || n == 0) return;
+        if (k == 0) {   // an empty sum: C = beta C, and beta = 0 overwrites (as the scalar backend does)
+            if (beta == 0f) fill(c, 0f);
+            else scale(c, beta);
+            return;
+        }
+        int[] g = columnMajorSgemm(m, n, k, transA, a.cols(), transB, b.cols());
+        cublas.sgemm(g[0] == 1, g[1] == 1, g[2], g[3], g[4], alpha, address(b), g[5], address(a), g[6], beta, address(c), g[7]);
+    }
+
+    /**
+     * cublasSgemm_v2's arguments for row-major C (m, n) = op(A) (m, k) op(B) (k, n), with B passed as the first
+     * operand and A as the second: {transa, transb, m', n', k, lda (of B), ldb (of A), ldc} = {opB, opA, n, m, k,
+     * B's row length, A's row length, n}. GemmMappingTest checks it against BLAS's column-major definition.
+     */
+    static int[] columnMajorSgemm(int m, int n, int k, boolean transA, int aCols, boolean transB, int bCols) {
+        return new int[] {transB ? 1 : 0, transA ? 1 : 0, n, m, k, Math.max(1, bCols), Math.max(1, aCols), Math.max(1, n)};
+    }
+
+    @Override
+    public void addRowVector(Tensor out, Tensor x, Tensor bias) {
+        enter();
+        Checks.elementwise(this, "addRowVector", out, x);
+        Checks.owned(this, "addRowVector", bias);
+        Checks.length("addRowVector", "bias", bias, x.cols());
+        Checks.inPlaceOrDisjoint("addRowVector", out, bias);
+        long n = out.size();
+        if (n > 0) launch(Kernel.ADD_ROW_VECTOR, grid(n), THREADS, 0, out, x, bias, n, x.cols());
+    }
+
+    @Override
+    public void columnSums(Tensor out, Tensor x, float alpha, float beta) {
+        enter();
+        Checks.owned(this, "columnSums", out, x);
+        Checks.length("columnSums", "out", out, x.cols());
+        Checks.disjoint("columnSums", out, x);
+        int cols = x.cols();
+        if (cols > 0) launch(Kernel.COLUMN_SUMS, (cols + THREADS - 1) / THREADS, THREADS, 0, out, x, x.rows(), cols, alpha, beta);
+    }
+
+    @Override
+    public void rowSums(Tensor out, Tensor x, float alpha, float beta) {
+        enter();
+        Checks.owned(this, "rowSums", out, x);
+        Checks.length("rowSums", "out", out, x.rows());
+        Checks.disjoint("rowSums", out, x);
+        int rows = x.rows();
+        if (rows > 0) launch(Kernel.ROW_SUMS, rows, ROW_THREADS, ROW_THREADS * Double.BYTES, out, x, rows, x.cols(), alpha, beta);
+    }
+
+    @Override
+    public void axpy(Tensor y, Tensor x, float alpha) {
+        enter();
+        Checks.elementwise(this, "axpy", y, x);
+        long n = y.size();
+        if (n > 0) launch(Kernel.AXPY, grid(n), THREADS, 0, y, x, n, alpha);
+    }
+
+    @Override
+    public void scale(Tensor x, float alpha) {
+        enter();
+        Checks.owned(this, "scale", x);
+        long n = x.size();
+        if (n > 0) launch(Kernel.SCALE, grid(n), THREADS, 0, x, n, alpha);
+    }
+
+    @Override
+    public void fill(Tensor x, float value) {
+        enter();
+        Checks.owned(this, "fill", x);
+        long n = x.size();
+        if (n > 0) CudaException.check(cuMemsetD32Async(ptr(x), Float.floatToRawIntBits(value), n, stream), "cuMemsetD32Async");
+    }
+
+    @Override
+    public void copy(Tensor dst, Tensor src) {
+        enter();
+        // like every elementwise op: the very same view (a no-op) or disjoint, never a partial overlap
+        Checks.elementwise(this, "copy", dst, src);
+        long n = src.size();
+        if (n == 0 || dst.sameElements(src)) return;
+        copyDevice(dst, src, n);
+    }
+
+    private void copyDevice(Tensor dst, Tensor src, long n) {
+        CudaException.check(cuMemcpyDtoDAsync(ptr(dst), ptr(src), n * Float.BYTES, stream), "cuMemcpyDtoDAsync");
+    }
+
+    @Override
+    public double sum(Tensor x) {
+        enter();
+        Checks.owned(this, "sum", x);
+        return reduce(x, false);
+    }
+
+    @Override
+    public double sumOfSquares(Tensor x) {
+        enter();
+        Checks.owned(this, "sumOfSquares", x);
+        return reduce(x, true);
+    }
+
+    /** Per-block partial sums in double on the device, added on the host in block order (fixed for a given n). */
+    private double reduce(Tensor x, boolean squares) {
+        long n = x.size();
+        if (n == 0) return 0;
+        int blocks = (int) Math.min((n + THREADS - 1) / THREADS, PARTIALS);
+        Block partial = alloc.allocate((long) blocks * Double.BYTES);
+        launch(Kernel.PARTIAL_SUMS, blocks, THREADS, THREADS * Double.BYTES, partial.ptr(), x, n, squares ? 1 : 0);
+        double[] host = new double[blocks];
+        synchronize();
+        CudaException.check(cuMemcpyDtoH(Pointer.to(host), partial.ptr(), (long) blocks * Double.BYTES), "cuMemcpyDtoH");
+        alloc.release(partial);
+        double s = 0;
+        for (double p : host) s += p;
+        return s;
+    }
+
+    // ---------------------------------------------------------------- elementwise
+
+    private void binary(Kernel k, String op, Tensor out, Tensor a, Tensor b) {
+        enter();
+        Checks.elementwise(this, op, out, a, b);
+        long n = out.size();
+        if (n > 0) launch(k, grid(n), THREADS, 0, out, a, b, n);
+    }
+
+    private void unary(Kernel k, String op, Tensor out, Tensor x) {
+        enter();
+        Checks.elementwise(this, op, out, x);
+        long n = out.size();
+        if (n > 0) launch(k, grid(n), THREADS, 0, out, x, n);
+    }
+
+    @Override public void add(Tensor out, Tensor a, Tensor b) { binary(Kernel.ADD, "add", out, a, b); }
+    @Override public void sub(Tensor out, Tensor a, Tensor b) { binary(Kernel.SUB, "sub", out, a, b); }
+    @Override public void mul(Tensor out, Tensor a, Tensor b) { binary(Kernel.MUL, "mul", out, a, b); }
+    @Override public void addMul(Tensor out, Tensor a, Tensor b) { binary(Kernel.ADD_MUL, "addMul", out, a, b); }
+    @Override public void sigmoid(Tensor out, Tensor x) { unary(Kernel.SIGMOID, "sigmoid", out, x); }
+    @Override public void tanh(Tensor out, Tensor x) { unary(Kernel.TANH, "tanh", out, x); }
+    @Override public void softplus(Tensor out, Tensor x) { unary(Kernel.SOFTPLUS, "softplus", out, x); }
+    @Override public void logSigmoid(Tensor out, Tensor x) { unary(Kernel.LOG_SIGMOID, "logSigmoid", out, x); }
+    @Override public void exp(Tensor out, Tensor x) { unary(Kernel.EXP, "exp", out, x); }
+    @Override public void sigmoidBackward(Tensor dx, Tensor dy, Tensor y) { binary(Kernel.SIGMOID_BACKWARD, "sigmoidBackward", dx, dy, y); }
+    @Override public void tanhBackward(Tensor dx, Tensor dy, Tensor y) { binary(Kernel.TANH_BACKWARD, "tanhBackward", dx, dy, y); }
+
+    @Override
+    public void clip(Tensor out, Tensor x, float lo, float hi) {
+        enter();
+        Checks.elementwise(this, "clip", out, x);
+        if (!(lo <= hi)) throw new IllegalArgumentException("clip: lo " + lo + " > hi " + hi);
+        long n = out.size();
+        if (n > 0) launch(Kernel.CLIP, grid(n), THREADS, 0, out, x, n, lo, hi);
+    }
+
+    // ---------------------------------------------------------------- random
+
+    /** Launch arguments k0, k1, s0, s1, first of a Philox draw (see philox.cuh). */
+    private static Object[] philox(Rng rng, long first) {
+        return new Object[] {(int) rng.seed(), (int) (rng.seed() >>> 32), (int) rng.stream(), (int) (rng.stream() >>> 32), first};
+    }
+
+    private static Object[] concat(Object[] a, Object... b) {
+        Object[] r = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, r, a.length, b.length);
+        return r;
+    }
+
+    @Override
+    public void uniform(Tensor out, Rng rng) {
+        enter();
+        Checks.owned(this, "uniform", out);
+        long n = out.size();
+        long first = rng.take(n);
+        if (n > 0) launch(Kernel.UNIFORM, grid((n + 3) >>> 2), THREADS, 0, concat(new Object[] {out, n}, philox(rng, first)));
+    }
+
+    @Override
+    public void bernoulli(Tensor out, Tensor p, Rng rng) {
+        enter();
+        Checks.elementwise(this, "bernoulli", out, p);
+        long n = out.size();
+        long first = rng.take(n);
+        if (n > 0) launch(Kernel.BERNOULLI, grid((n + 3) >>> 2), THREADS, 0, concat(new Object[] {out, p, n}, philox(rng, first)));
+    }
+
+    // ---------------------------------------------------------------- fused RBM ops
+
+    @Override
+    public void gibbsHalfStep(Tensor sample, Tensor prob, Tensor x, Tensor w, boolean transW, Tensor bias, Rng rng) {
+        enter();
+        int rows = x.rows(), nIn = x.cols(), nOut = transW ? w.rows() : w.cols();
+        checkHalfStep(sample, prob, x, w, transW, bias, rows, nIn, nOut);
+        halfStep(sample, prob, x, w, transW, bias, rng, rows, nIn, nOut);
+    }
+
+    /** prob = sigmoid(x op(W) + bias) (cuBLAS, then the epilogue kernel), sample = bernoulli(prob). */
+    private void halfStep(Tensor sample, Tensor prob, Tensor x, Tensor w, boolean transW, Tensor bias, Rng rng,
+                          int rows, int nIn, int nOut) {
+        long n = (long) rows * nOut;
+        long first = rng.take(n);
+        if (n == 0) return;
+        Tensor p = prob != null ? prob : scratch(rows, nOut);
+        gemm(p, x, false, w, transW, rows, nOut, nIn, 1f, 0f);
+        launch(Kernel.GIBBS_EPILOGUE, grid((n + 3) >>> 2), THREADS, 0,
+                concat(new Object[] {sample, p, bias, biasStride("gibbsHalfStep", bias, rows, nOut), rows, nOut}, philox(rng, first)));
+        if (prob == null) release(p);
+    }
+
+    private void checkHalfStep(Tensor sample, Tensor prob, Tensor x, Tensor w, boolean transW, Tensor bias,
+                               int rows, int nIn, int nOut) {
+        String op = "gibbsHalfStep";
+        Checks.owned(this, op, sample, prob, x, w, bias);
+        int wIn = transW ? w.cols() : w.rows();
+        if (wIn != nIn) {
+            throw new IllegalArgumentException(op + ": x has " + nIn + " columns but op(W) has " + wIn + " rows");
+        }
+        Checks.shape(op, "sample", sample, rows, nOut);
+        if (prob != null) Checks.shape(op, "prob", prob, rows, nOut);
+        Checks.bias(op, bias, rows, nOut);
+        Checks.disjoint(op, sample, x, w, bias, prob);
+        Checks.disjoint(op, prob, x, w, bias);
+    }
+
+    /**
+     * Reserves the 2k draws of a k-step chain exactly as k pairs of half-steps would (hidden draw of hElems, then
+     * visible of vElems, k times) and returns {first, hBlocks, vBlocks}: step s's hidden draw starts at block
+     * first + s (hBlocks + vBlocks), its visible draw hBlocks later. The kernel k_gibbs_chain relies on this layout.
+     */
+    static long[] chainDraws(Rng rng, long hElems, long vElems, int k) {
+        long first = rng.position(), hBlocks = (hElems + 3) >>> 2, vBlocks = (vElems + 3) >>> 2;
+        for (int s = 0; s < k; s++) {
+            rng.take(hElems);
+            rng.take(vElems);
+        }
+        return new long[] {first, hBlocks, vBlocks};
+    }
+
+    /** Threads per block of k_gibbs_chain: the wider layer, in warps, at most 256. */
+    static int chainThreads(int nv, int nh) {
+        return Math.min(256, Math.max(32, (Math.max(nv, nh) + 31) / 32 * 32));
+    }
+
+    /** Bytes of dynamic shared memory k_gibbs_chain needs: W, v and h. */
+    static long chainSharedBytes(int nv, int nh) {
+        return ((long) nv * nh + nv + nh) * Float.BYTES;
+    }
+
+    @Override
+    public void gibbsChain(Tensor v, Tensor vProb, Tensor w, Tensor bv, Tensor bh, int k, Rng rng) {
+        enter();
+        String op = "gibbsChain";
+        Checks.owned(this, op, v, vProb, w, bv, bh);
+        Checks.nonNegative(op, "k", k);
+        int rows = v.rows(), nv = w.rows(), nh = w.cols();
+        Checks.shape(op, "v", v, rows, nv);
+        if (vProb != null) Checks.shape(op, "vProb", vProb, rows, nv);
+        int bvStride = biasStride(op, bv, rows, nv), bhStride = biasStride(op, bh, rows, nh);
+        Checks.disjoint(op, v, w, bv, bh, vProb);
+        Checks.disjoint(op, vProb, w, bv, bh);
+        long shared = chainSharedBytes(nv, nh);
+        if (shared > maxShared) {   // W does not fit on chip: the same draws as 2k half-steps through cuBLAS
+            Tensor h = scratch(rows, nh), hProb = scratch(rows, nh);
+            Tensor vp = vProb != null ? vProb : scratch(rows, nv);
+            for (int s = 0; s < k; s++) {
+                halfStep(h, hProb, v, w, false, bh, rng, rows, nv, nh);
+                halfStep(v, vp, h, w, true, bv, rng, rows, nh, nv);
+            }
+            release(h);
+            release(hProb);
+            if (vProb == null) release(vp);
+            return;
+        }
+        long[] d = chainDraws(rng, (long) rows * nh, (long) rows * nv, k);
+        if (rows == 0 || k == 0) return;
+        launch(Kernel.GIBBS_CHAIN, rows, chainThreads(nv, nh), (int) shared,
+                concat(new Object[] {v, vProb, w, bv, bvStride, bh, bhStride, nv, nh, k}, concat(philox(rng, d[0]), d[1], d[2])));
+    }
+
+    @Override
+    public void freeEnergy(Tensor f, Tensor v, Tensor w, Tensor bv, Tensor bh) {
+        enter();
+        String op = "freeEnergy";
+        Checks.owned(this, op, f, v, w, bv, bh);
+        int rows = v.rows(), nv = w.rows(), nh = w.cols();
+        Checks.shape(op, "v", v, rows, nv);
+        Checks.length(op, "f", f, rows);
+        int bvStride = biasStride(op, bv, rows, nv), bhStride = biasStride(op, bh, rows, nh);
+        Checks.disjoint(op, f, v, w, bv, bh);
+        if (rows == 0) return;
+        Tensor x = scratch(rows, nh);   // (rows, nh) = v W
+        gemm(x, v, false, w, false, rows, nh, nv, 1f, 0f);
+        launch(Kernel.FREE_ENERGY_EPILOGUE, rows, ROW_THREADS, ROW_THREADS * Double.BYTES, f, x, v, bv, bvStride, bh, bhStride, nv, nh);
+        release(x);
+    }
+
+    @Override
+    public void freeEnergyGrad(Tensor dW, Tensor dBv, Tensor dBh, Tensor v, Tensor w, Tensor bh, float alpha) {
+        enter();
+        String op = "freeEnergyGrad";
+        Checks.owned(this, op, dW, dBv, dBh, v, w, bh);
+        int rows = v.rows(), nv = w.rows(), nh = w.cols();
+        Checks.shape(op, "v", v, rows, nv);
+        int bhStride = biasStride(op, bh, rows, nh);
+        if (dW != null) Checks.shape(op, "dW", dW, nv, nh);
+        boolean dBvRow = dBv != null && Checks.biasGrad(op, dBv, rows, nv);
+        boolean dBhRow = dBh != null && Checks.biasGrad(op, dBh, rows, nh);
+        for (Tensor g : new Tensor[] {dW, dBv, dBh}) Checks.disjoint(op, g, v, w, bh);
+        if (rows == 0) return;
+        // s = sigmoid(v W + bh) = E[h | v]; dF/dW = -v^T s, dF/dbv = -v, dF/dbh = -s
+        Tensor s = scratch(rows, nh);
+        gemm(s, v, false, w, false, rows, nh, nv, 1f, 0f);
+        long n = (long) rows * nh;
+        if (n > 0) launch(Kernel.BIAS_SIGMOID, grid(n), THREADS, 0, s, bh, bhStride, rows, nh);
+        if (dW != null) gemm(dW, v, true, s, false, nv, nh, rows, -alpha, 1f);
+        if (dBv != null) accumulate(dBv, dBvRow, v, -alpha);
+        if (dBh != null) accumulate(dBh, dBhRow, s, -alpha);
+        release(s);
+    }
+
+    /** g += alpha * x per row, or g += alpha * (column sums of x). */
+    private void accumulate(Tensor g, boolean perRow, Tensor x, float alpha) {
+        if (perRow) axpy(g, x, alpha);
+        else columnSums(g, x, alpha, 1f);
+    }
+
+    // ---------------------------------------------------------------- fused LSTM cell
+
+    @Override
+    public void lstmCell(Tensor h, Tensor c, Tensor z, Tensor cPrev) {
+        enter();
+        String op = "lstmCell";
+        int[] bh = Checks.lstm(this, op, z, h, c, cPrev);
+        Checks.disjoint(op, h, z, c, cPrev);
+        Checks.disjoint(op, c, z, cPrev);
+        long n = (long) bh[0] * bh[1];
+        if (n > 0) launch(Kernel.LSTM_CELL, grid(n), THREADS, 0, h, c, z, cPrev, bh[0], bh[1]);
+    }
+
+    @Override
+    public void lstmCellBackward(Tensor dz, Tensor dc, Tensor dh, Tensor z, Tensor c, Tensor cPrev) {
+        enter();
+        String op = "lstmCellBackward";
+        int[] bh = Checks.lstm(this, op, z, dc, dh, c, cPrev);
+        Checks.owned(this, op, dz);
+        Checks.shape(op, "dz", dz, z.rows(), z.cols());
+        Checks.disjoint(op, dz, dc, dh, z, c, cPrev);
+        Checks.disjoint(op, dc, dh, z, c, cPrev);
+        long n = (long) bh[0] * bh[1];
+        if (n > 0) launch(Kernel.LSTM_CELL_BACKWARD, grid(n), THREADS, 0, dz, dc, dh, z, c, cPrev, bh[0], bh[1]);
+    }
+
+    // ---------------------------------------------------------------- optimizers
+
+    @Override
+    public void adam(Tensor p, Tensor g, Tensor m, Tensor v, float lr, float beta1, float beta2, float eps, int step) {
+        enter();
+        Checks.optimizer(this, "adam", p, g, m, v);
+        if (step < 1) throw new IllegalArgumentException("adam: step must be >= 1, got " + step);
+        // bias corrections 1 - b^t, computed once in double, as the scalar backend does
+        float c1 = (float) (1 - Math.pow(beta1, step)), c2 = (float) (1 - Math.pow(beta2, step));
+        long n = p.size();
+        if (n > 0) launch(Kernel.ADAM, grid(n), THREADS, 0, p, g, m, v, n, lr, beta1, beta2, eps, c1, c2);
+    }
+
+    @Override
+    public void rmsprop(Tensor p, Tensor g, Tensor r, float lr, float decay, float eps) {
+        enter();
+        Checks.optimizer(this, "rmsprop", p, g, r);
+        long n = p.size();
+        if (n > 0) launch(Kernel.RMSPROP, grid(n), THREADS, 0, p, g, r, n, lr, decay, eps);
+    }
+
+    // ---------------------------------------------------------------- softmax outputs
+
+    @Override
+    public double softmaxCrossEntropy(Tensor dLogits, Tensor logits, Tensor targets) {
+        enter();
+        String op = "softmaxCrossEntropy";
+        Checks.owned(this, op, dLogits, logits, targets);
+        Checks.shape(op, "targets", targets, logits.rows(), logits.cols());
+        if (dLogits != null) {
+            Checks.shape(op, "dLogits", dLogits, logits.rows(), logits.cols());
+            Checks.inPlaceOrDisjoint(op, dLogits, logits);
+            Checks.disjoint(op, dLogits, targets);
+        }
+        int rows = logits.rows();
+        if (rows == 0) return 0;
+        Block rowLoss = alloc.allocate((long) rows * Double.BYTES);
+        launch(Kernel.SOFTMAX_XENT, rows, ROW_THREADS, ROW_THREADS * Double.BYTES, rowLoss.ptr(), dLogits, logits, targets, logits.cols());
+        double[] host = new double[rows];
+        synchronize();
+        CudaException.check(cuMemcpyDtoH(Pointer.to(host), rowLoss.ptr(), (long) rows * Double.BYTES), "cuMemcpyDtoH");
+        alloc.release(rowLoss);
+        double loss = 0;
+        for (double l : host) loss += l;
+        return loss;
+    }
+
+    @Override
+    public void softmax(Tensor out, Tensor x) {
+        enter();
+        Checks.elementwise(this, "softmax", out, x);
+        Checks.shape("softmax", "out", out, x.rows(), x.cols());
+        int rows = x.rows();
+        if (rows > 0) launch(Kernel.SOFTMAX, rows, ROW_THREADS, ROW_THREADS * Double.BYTES, out, x, x.cols());
+    }
+}
