@@ -392,6 +392,8 @@ public final class ScalarBackend implements Backend {
         boolean dBvRow = dBv != null && Checks.biasGrad(op, dBv, rows, nv);
         boolean dBhRow = dBh != null && Checks.biasGrad(op, dBh, rows, nh);
         for (Tensor g : new Tensor[] {dW, dBv, dBh}) Checks.disjoint(op, g, v, w, bh);
+        Checks.disjoint(op, dW, dBv, dBh);
+        Checks.disjoint(op, dBv, dBh);
         // s = sigmoid(v W + bh) = E[h | v]; dF/dW = -v^T s, dF/dbv = -v, dF/dbh = -s
         Tensor s = zeros(rows, nh);
         gemm(s, v, false, w, false, 1f, 0f);

@@ -129,7 +129,7 @@ public final class RnnRbmTrainer {
     }
 
     /** One update on a chunk v (T, nv); returns its cost (free-energy gap per frame). */
-    double step(Tensor v, int steps, float decay) {
+    public double step(Tensor v, int steps, float decay) {
         model.forward(v, steps);
         Tensor neg = model.sampleNegatives(v, steps, config.k(), rng);
         model.zeroGrads();

@@ -359,6 +359,7 @@ public final class SimdBackend implements Backend {
     @Override
     public void clip(Tensor out, Tensor x, float lo, float hi) {
         Checks.elementwise(this, "clip", out, x);
+        if (!(lo <= hi)) throw new IllegalArgumentException("clip: lo " + lo + " > hi " + hi);   // as the scalar reference
         float[] o = data(out), xd = data(x);
         int oOff = off(out), xOff = off(x);
         split((int) out.size(), LIGHT_PARALLEL_ELEMENTS, (from, to) -> {

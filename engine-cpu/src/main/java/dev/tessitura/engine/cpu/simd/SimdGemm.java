@@ -58,8 +58,9 @@ final class SimdGemm {
     void gemm(float[] c, int cOff, int ldc, float[] a, int aOff, int lda, boolean transA,
               float[] b, int bOff, int ldb, boolean transB, int m, int n, int k, float alpha, float beta,
               WorkerPool pool, boolean parallel, RowsDone rowsDone) {
-        if (m == 0 || n == 0) return;
-        if (k == 0) {
+        if (m == 0) return;
+        if (n == 0 || k == 0) {
+            // k = 0: C = beta C. n = 0: no C, but a fused epilogue (freeEnergy's -v.bv) still has rows to finish
             scaleRows(c, cOff, ldc, m, n, beta);
             if (rowsDone != null) rowsDone.rows(0, m);
             return;
@@ -81,7 +82,7 @@ final class SimdGemm {
             if (tailFrom < n) packB(bp, b, bOff + tailFrom, ldb, false, k, n - tailFrom);
         } else {
             bp = new float[packedBSize(k, n)];
-            packB(bp, b, bOff, ldb, true, k, n);
+            packB(bp, b, bOff, ldb, transB, k, n);
         }
         int blocks = (m + MR - 1) / MR;
         pool.forRange(blocks, parallel, (from, to) -> {

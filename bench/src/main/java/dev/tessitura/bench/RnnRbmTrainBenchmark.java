@@ -1,0 +1,79 @@
+package dev.tessitura.bench;
+
+import dev.tessitura.engine.Backend;
+import dev.tessitura.engine.Tensor;
+import dev.tessitura.model.rnnrbm.RnnRbm;
+import dev.tessitura.model.rnnrbm.RnnRbmTrainer;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * One training update of the RNN-RBM at the tutorial's sizes (88 visible, 150 hidden, 100 recurrent, CD-15) on a
+ * chunk of 100 frames: recurrence, batched biases, the CD-15 chain of all 100 conditional RBMs, free-energy
+ * gradients, BPTT and the SGD step. The "elements" rate counts frames: frames/s (issue 4's bar: 50,000 on 2 cores).
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 4, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-XX:+UseParallelGC"})
+public class RnnRbmTrainBenchmark {
+    static final int T = 100, NV = 88;
+
+    @Param({"scalar", "simd-1t", "simd-2t"})
+    public String impl;
+
+    private Backend backend;
+    private RnnRbmTrainer trainer;
+    private Tensor v;
+
+    @Setup
+    public void setup() {
+        backend = Impl.create(impl);
+        trainer = new RnnRbmTrainer(backend, RnnRbmTrainer.Config.defaults(), NV);
+        float[] hv = Impl.random(T * NV, 12);
+        for (int i = 0; i < hv.length; i++) hv[i] = hv[i] > 0.91f ? 1f : 0f;     // about 4 notes per frame, as Nottingham
+        v = backend.of(hv, T, NV);
+    }
+
+    @TearDown
+    public void tearDown() {
+        backend.close();
+    }
+
+    @Benchmark
+    public double trainChunk(Elements frames) {
+        double cost = trainer.step(v, T, 1f);
+        frames.elements += T;
+        return cost;
+    }
+
+    /** The parts, to see where the time goes: the recurrence and biases alone. */
+    @Benchmark
+    public Tensor forwardOnly(Elements frames) {
+        RnnRbm m = trainer.model;
+        Tensor u = m.forward(v, T);
+        frames.elements += T;
+        return u;
+    }
+
+    /** The CD-15 chain of the 100 conditional RBMs alone. */
+    @Benchmark
+    public Tensor chainOnly(Elements frames) {
+        Tensor neg = trainer.model.sampleNegatives(v, T, 15, trainer.rng);
+        frames.elements += T;
+        return neg;
+    }
+}
