@@ -11,6 +11,10 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
+        // one line per log record ("INFO: backend cuda not used: ..."), not java.util.logging's two-line default
+        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+            System.setProperty("java.util.logging.SimpleFormatter.format", "%4$s: %5$s%6$s%n");
+        }
         System.exit(run(args, System.out, System.err));
     }
 

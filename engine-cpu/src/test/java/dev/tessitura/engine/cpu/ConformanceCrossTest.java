@@ -96,7 +96,8 @@ class ConformanceCrossTest {
     private static final int NV = 150, NH = 88, LSTM_H = 40, SOFTMAX_N = 150;
     /** Row counts of the MATRIX ops against the reference. */
     private static final int[] ROWS = {1, 7, 17, 100};
-    private static final int MAX_ROWS = 100;
+    /** The most rows any MATRIX op gets: the thread test's size. */
+    private static final int MAX_ROWS = 240;
 
     static final List<Op> OPS = List.of(
         // the four transpositions and every SimdGemm path: B in place (k <= 512), packed (k > 512 or B^T), dot products (A B^T, k >= 256)
@@ -245,20 +246,26 @@ class ConformanceCrossTest {
     }
 
     /** Sizes that take SimdBackend's parallel paths: >= 2^18 elements, GEMMs of >= 1e6 flops (240 x 150 x 88 > 3e6). */
-    private static final int BIG_ELEMENTS = 300_007, BIG_ROWS = 240;
+    private static final int BIG_ELEMENTS = 300_007, BIG_ROWS = MAX_ROWS;
 
     static Stream<Arguments> widthsAndOps() {
         return Stream.of(128, 256).flatMap(w -> OPS.stream().map(op -> Arguments.of(w, op)));
     }
 
+    /**
+     * The parallel paths split work by thread count, so 1 and 2 threads must agree bit for bit; and both must agree
+     * with the scalar reference at these sizes too, or a bug shared by the serial and parallel big-size paths would
+     * pass unseen.
+     */
     @ParameterizedTest(name = "{0}-bit {1}")
     @MethodSource("widthsAndOps")
     void oneAndTwoThreadsGiveIdenticalBits(int bits, Op op) {
         int n = op.kind == Kind.ELEMENTWISE ? BIG_ELEMENTS : BIG_ROWS;
-        try (Backend one = create("simd-" + bits + "x1"); Backend two = create("simd-" + bits + "x2")) {
+        try (Backend one = create("simd-" + bits + "x1"); Backend two = create("simd-" + bits + "x2"); Backend ref = create("scalar")) {
             double[] want = op.run.run(one, n, new SplittableRandom(n));
             double[] got = op.run.run(two, n, new SplittableRandom(n));
             assertSameBits(want, got, bits + "-bit " + op.name + ", 1 vs 2 threads, n=" + n);
+            compare(op, op.run.run(ref, n, new SplittableRandom(n)), got, bits + "-bit " + op.name + ", 2 threads vs scalar, n=" + n);
         }
     }
 }

@@ -19,9 +19,12 @@ final class ConformanceSupport {
     /** Awkward sizes: 1, lanes-1 and lanes+1 for 4/8/16 float lanes, 13, 207, and the model's 88, 100, 150. */
     static final int[] SIZES = {1, 7, 9, 15, 17, 13, 207, 88, 100, 150};
 
-    /** "scalar", and simd at both widths this AVX2 machine has, single- and multi-threaded. */
+    /**
+     * "scalar", and simd at both widths this AVX2 machine has, single- and multi-threaded, and at the preferred
+     * width (0: what {@link BackendOptions#defaults} gives users).
+     */
     static Stream<String> backends() {
-        return Stream.of("scalar", "simd-128x1", "simd-128x2", "simd-256x1", "simd-256x2");
+        return Stream.of("scalar", "simd-128x1", "simd-128x2", "simd-256x1", "simd-256x2", "simd-0x2");
     }
 
     /** The SIMD settings only (compared against the scalar reference). */
@@ -29,7 +32,7 @@ final class ConformanceSupport {
         return backends().filter(n -> !n.equals("scalar"));
     }
 
-    /** "scalar" or "simd-BITSxTHREADS", created through {@link Backends} as model code does. */
+    /** "scalar" or "simd-BITSxTHREADS" (BITS 0 = preferred), created through {@link Backends} as model code does. */
     static Backend create(String name) {
         if (name.equals("scalar")) return Backends.create("scalar", BackendOptions.defaults());
         String[] bt = name.substring("simd-".length()).split("x");

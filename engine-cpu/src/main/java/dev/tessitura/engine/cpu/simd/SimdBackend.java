@@ -505,7 +505,7 @@ public final class SimdBackend implements Backend {
         long first = rng.take((long) batch * nOut);
         halfStep(data(sample), off(sample), prob == null ? null : data(prob), prob == null ? 0 : off(prob),
                 data(x), off(x), data(w), off(w), transW, data(bias), off(bias), perRow,
-                batch, nIn, nOut, rng.seed(), rng.stream(), first);
+                batch, nIn, nOut, rng.seed(), rng.stream(), first, 0, parallelGemm(batch, nOut, nIn));
     }
 
     /**
@@ -515,33 +515,35 @@ public final class SimdBackend implements Backend {
      */
     private void halfStep(float[] sample, int sOff, float[] prob, int pOff, float[] x, int xOff,
                           float[] w, int wOff, boolean transW, float[] bias, int bOff, boolean perRow,
-                          int batch, int nIn, int nOut, long seed, long stream, long first) {
+                          int batch, int nIn, int nOut, long seed, long stream, long first, int row0, boolean parallel) {
         float[] target = prob != null ? prob : sample;
         int tOff = prob != null ? pOff : sOff;
         gemm.gemm(target, tOff, nOut, x, xOff, nIn, false, w, wOff, transW ? nIn : nOut, transW,
-                batch, nOut, nIn, 1f, 0f, pool, parallelGemm(batch, nOut, nIn), (i0, i1) -> {
-                    float[] u = new float[nOut];
+                batch, nOut, nIn, 1f, 0f, pool, parallel, (i0, i1) -> {
+                    // the uniforms of the whole block of rows in one call (their elements are consecutive in the
+                    // draw; row i of these rows is row row0 + i of the whole draw)
+                    float[] u = new float[(i1 - i0) * nOut];
+                    philox.uniforms(seed, stream, first, (long) (row0 + i0) * nOut, u, 0, u.length);
                     for (int i = i0; i < i1; i++) {
-                        philox.uniforms(seed, stream, first, (long) i * nOut, u, 0, nOut);
                         sampleRow(sample, sOff + i * nOut, target, tOff + i * nOut, bias, bOff + (perRow ? i * nOut : 0),
-                                u, nOut);
+                                u, (i - i0) * nOut, nOut);
                     }
                 });
     }
 
-    /** One row: p = sigmoid(z + bias) written over z, sample = u &lt; p ? 1 : 0. */
-    private void sampleRow(float[] sample, int sOff, float[] z, int zOff, float[] bias, int bOff, float[] u, int n) {
+    /** One row: p = sigmoid(z + bias) written over z, sample = u &lt; p ? 1 : 0, u from u[uOff ..]. */
+    private void sampleRow(float[] sample, int sOff, float[] z, int zOff, float[] bias, int bOff, float[] u, int uOff, int n) {
         VectorSpecies<Float> s = lanes.floats();
         int j = 0;
         for (int bound = s.loopBound(n); j < bound; j += s.length()) {
             FloatVector p = SimdMath.sigmoid(FloatVector.fromArray(s, z, zOff + j).add(FloatVector.fromArray(s, bias, bOff + j)));
             p.intoArray(z, zOff + j);
-            FloatVector.zero(s).blend(1f, FloatVector.fromArray(s, u, j).lt(p)).intoArray(sample, sOff + j);
+            FloatVector.zero(s).blend(1f, FloatVector.fromArray(s, u, uOff + j).lt(p)).intoArray(sample, sOff + j);
         }
         for (; j < n; j++) {
             float p = SimdMath.sigmoid(z[zOff + j] + bias[bOff + j]);
             z[zOff + j] = p;
-            sample[sOff + j] = u[j] < p ? 1f : 0f;
+            sample[sOff + j] = u[uOff + j] < p ? 1f : 0f;
         }
     }
 
@@ -556,16 +558,28 @@ public final class SimdBackend implements Backend {
         boolean bvPerRow = Checks.bias(op, bv, batch, nv), bhPerRow = Checks.bias(op, bh, batch, nh);
         Checks.disjoint(op, v, w, bv, bh, vProb);
         Checks.disjoint(op, vProb, w, bv, bh);
-        float[] h = new float[batch * nh];   // (B, nh) hidden sample
+        // Reserve every draw first, in the documented order; then the rows, which are independent conditional RBMs,
+        // are shared among the threads once for the whole chain (one hand-over instead of 2k), each thread drawing
+        // its rows' uniforms by counter: the same bits as a serial chain.
+        long[] hFirst = new long[k], vFirst = new long[k];
         for (int step = 0; step < k; step++) {
-            long hFirst = rng.take((long) batch * nh);
-            halfStep(h, 0, null, 0, data(v), off(v), data(w), off(w), false, data(bh), off(bh), bhPerRow,
-                    batch, nv, nh, rng.seed(), rng.stream(), hFirst);
-            long vFirst = rng.take((long) batch * nv);
-            boolean last = step == k - 1 && vProb != null;
-            halfStep(data(v), off(v), last ? data(vProb) : null, last ? off(vProb) : 0, h, 0, data(w), off(w), true,
-                    data(bv), off(bv), bvPerRow, batch, nh, nv, rng.seed(), rng.stream(), vFirst);
+            hFirst[step] = rng.take((long) batch * nh);
+            vFirst[step] = rng.take((long) batch * nv);
         }
+        boolean parallel = 4L * k * batch * nv * nh >= GEMM_PARALLEL_FLOPS;
+        float[] vd = data(v), wd = data(w), bvd = data(bv), bhd = data(bh);
+        int vOff = off(v), wOff = off(w), bvOff = off(bv), bhOff = off(bh);
+        pool.forRange(batch, parallel, (r0, r1) -> {
+            int rows = r1 - r0;
+            float[] h = new float[rows * nh];   // (rows, nh) hidden sample
+            for (int step = 0; step < k; step++) {
+                halfStep(h, 0, null, 0, vd, vOff + r0 * nv, wd, wOff, false, bhd, bhOff + (bhPerRow ? r0 * nh : 0), bhPerRow,
+                        rows, nv, nh, rng.seed(), rng.stream(), hFirst[step], r0, false);
+                boolean last = step == k - 1 && vProb != null;
+                halfStep(vd, vOff + r0 * nv, last ? data(vProb) : null, last ? off(vProb) + r0 * nv : 0, h, 0, wd, wOff, true,
+                        bvd, bvOff + (bvPerRow ? r0 * nv : 0), bvPerRow, rows, nh, nv, rng.seed(), rng.stream(), vFirst[step], r0, false);
+            }
+        });
     }
 
     @Override
