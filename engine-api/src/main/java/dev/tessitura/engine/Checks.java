@@ -101,6 +101,71 @@ public final class Checks {
         for (int i = 0; i < state.length; i++) for (int j = i + 1; j < state.length; j++) disjoint(op, state[i], state[j]);
     }
 
+    // ---------------------------------------------------------------- the fused RBM ops, checked alike by every backend
+
+    /** Sizes of a fused RBM op: B rows of nv visible and nh hidden units, and whether each bias is per row. */
+    public record RbmShape(int rows, int nv, int nh, boolean bvPerRow, boolean bhPerRow) {}
+
+    /** Sizes of a Gibbs half-step x (B, nIn) op(W) (nIn, nOut), and whether the bias is per row. */
+    public record HalfStepShape(int rows, int nIn, int nOut, boolean biasPerRow) {}
+
+    public static HalfStepShape gibbsHalfStep(Backend backend, Tensor sample, Tensor prob, Tensor x, Tensor w,
+                                              boolean transW, Tensor bias) {
+        String op = "gibbsHalfStep";
+        owned(backend, op, sample, prob, x, w, bias);
+        int rows = x.rows(), nIn = x.cols(), nOut = transW ? w.rows() : w.cols();
+        int wIn = transW ? w.cols() : w.rows();
+        if (wIn != nIn) {
+            throw new IllegalArgumentException(op + ": x has " + nIn + " columns but op(W) has " + wIn + " rows");
+        }
+        shape(op, "sample", sample, rows, nOut);
+        if (prob != null) shape(op, "prob", prob, rows, nOut);
+        boolean perRow = bias(op, bias, rows, nOut);
+        disjoint(op, sample, x, w, bias, prob);
+        disjoint(op, prob, x, w, bias);
+        return new HalfStepShape(rows, nIn, nOut, perRow);
+    }
+
+    public static RbmShape gibbsChain(Backend backend, Tensor v, Tensor vProb, Tensor w, Tensor bv, Tensor bh, int k) {
+        String op = "gibbsChain";
+        owned(backend, op, v, vProb, w, bv, bh);
+        nonNegative(op, "k", k);
+        int rows = v.rows(), nv = w.rows(), nh = w.cols();
+        shape(op, "v", v, rows, nv);
+        if (vProb != null) shape(op, "vProb", vProb, rows, nv);
+        boolean bvRow = bias(op, bv, rows, nv), bhRow = bias(op, bh, rows, nh);
+        disjoint(op, v, w, bv, bh, vProb);
+        disjoint(op, vProb, w, bv, bh);
+        return new RbmShape(rows, nv, nh, bvRow, bhRow);
+    }
+
+    public static RbmShape freeEnergy(Backend backend, Tensor f, Tensor v, Tensor w, Tensor bv, Tensor bh) {
+        String op = "freeEnergy";
+        owned(backend, op, f, v, w, bv, bh);
+        int rows = v.rows(), nv = w.rows(), nh = w.cols();
+        shape(op, "v", v, rows, nv);
+        length(op, "f", f, rows);
+        boolean bvRow = bias(op, bv, rows, nv), bhRow = bias(op, bh, rows, nh);
+        disjoint(op, f, v, w, bv, bh);
+        return new RbmShape(rows, nv, nh, bvRow, bhRow);
+    }
+
+    /** freeEnergyGrad; here bvPerRow and bhPerRow say whether the gradients dBv and dBh are per row. */
+    public static RbmShape freeEnergyGrad(Backend backend, Tensor dW, Tensor dBv, Tensor dBh, Tensor v, Tensor w, Tensor bh) {
+        String op = "freeEnergyGrad";
+        owned(backend, op, dW, dBv, dBh, v, w, bh);
+        int rows = v.rows(), nv = w.rows(), nh = w.cols();
+        shape(op, "v", v, rows, nv);
+        bias(op, bh, rows, nh);
+        if (dW != null) shape(op, "dW", dW, nv, nh);
+        boolean dBvRow = dBv != null && biasGrad(op, dBv, rows, nv);
+        boolean dBhRow = dBh != null && biasGrad(op, dBh, rows, nh);
+        for (Tensor g : new Tensor[] {dW, dBv, dBh}) disjoint(op, g, v, w, bh);
+        disjoint(op, dW, dBv, dBh);
+        disjoint(op, dBv, dBh);
+        return new RbmShape(rows, nv, nh, dBvRow, dBhRow);
+    }
+
     public static void shape(String op, String what, Tensor t, int rows, int cols) {
         if (t.rows() != rows || t.cols() != cols) {
             throw new IllegalArgumentException(op + ": " + what + " is " + shape(t) + ", expected (" + rows + ", " + cols + ")");

@@ -304,29 +304,14 @@ public final class ScalarBackend implements Backend {
 
     @Override
     public void gibbsHalfStep(Tensor sample, Tensor prob, Tensor x, Tensor w, boolean transW, Tensor bias, Rng rng) {
-        int rows = x.rows(), nIn = x.cols(), nOut = transW ? w.rows() : w.cols();
-        checkHalfStep(sample, prob, x, w, transW, bias, rows, nIn, nOut);
+        Checks.HalfStepShape hs = Checks.gibbsHalfStep(this, sample, prob, x, w, transW, bias);
+        int rows = hs.rows(), nIn = hs.nIn(), nOut = hs.nOut();
         Tensor p = prob != null ? prob : zeros(rows, nOut);
         // prob = sigmoid(x op(W) + bias), the conditional of one RBM layer given the other
         gemm(d(p), o(p), d(x), o(x), nIn, false, d(w), o(w), w.cols(), transW, rows, nOut, nIn, 1f, 0f);
         addBias(p, bias, rows, nOut);
         sigmoid(p, p);
         bernoulli(sample, p, rng);
-    }
-
-    private void checkHalfStep(Tensor sample, Tensor prob, Tensor x, Tensor w, boolean transW, Tensor bias,
-                               int rows, int nIn, int nOut) {
-        String op = "gibbsHalfStep";
-        Checks.owned(this, op, sample, prob, x, w, bias);
-        int wIn = transW ? w.cols() : w.rows();
-        if (wIn != nIn) {
-            throw new IllegalArgumentException(op + ": x has " + nIn + " columns but op(W) has " + wIn + " rows");
-        }
-        Checks.shape(op, "sample", sample, rows, nOut);
-        if (prob != null) Checks.shape(op, "prob", prob, rows, nOut);
-        Checks.bias(op, bias, rows, nOut);
-        Checks.disjoint(op, sample, x, w, bias, prob);
-        Checks.disjoint(op, prob, x, w, bias);
     }
 
     /** t += bias, a vector broadcast over rows or one bias row per row. */
@@ -341,16 +326,8 @@ public final class ScalarBackend implements Backend {
 
     @Override
     public void gibbsChain(Tensor v, Tensor vProb, Tensor w, Tensor bv, Tensor bh, int k, Rng rng) {
-        String op = "gibbsChain";
-        Checks.owned(this, op, v, vProb, w, bv, bh);
-        Checks.nonNegative(op, "k", k);
-        int rows = v.rows(), nv = w.rows(), nh = w.cols();
-        Checks.shape(op, "v", v, rows, nv);
-        if (vProb != null) Checks.shape(op, "vProb", vProb, rows, nv);
-        Checks.bias(op, bv, rows, nv);
-        Checks.bias(op, bh, rows, nh);
-        Checks.disjoint(op, v, w, bv, bh, vProb);
-        Checks.disjoint(op, vProb, w, bv, bh);
+        Checks.RbmShape sh = Checks.gibbsChain(this, v, vProb, w, bv, bh, k);
+        int rows = sh.rows(), nv = sh.nv(), nh = sh.nh();
         Tensor h = zeros(rows, nh), hProb = zeros(rows, nh);
         Tensor vp = vProb != null ? vProb : zeros(rows, nv);
         for (int s = 0; s < k; s++) {
@@ -361,13 +338,9 @@ public final class ScalarBackend implements Backend {
 
     @Override
     public void freeEnergy(Tensor f, Tensor v, Tensor w, Tensor bv, Tensor bh) {
-        String op = "freeEnergy";
-        Checks.owned(this, op, f, v, w, bv, bh);
-        int rows = v.rows(), nv = w.rows(), nh = w.cols();
-        Checks.shape(op, "v", v, rows, nv);
-        Checks.length(op, "f", f, rows);
-        boolean bvRow = Checks.bias(op, bv, rows, nv), bhRow = Checks.bias(op, bh, rows, nh);
-        Checks.disjoint(op, f, v, w, bv, bh);
+        Checks.RbmShape sh = Checks.freeEnergy(this, f, v, w, bv, bh);
+        int rows = sh.rows(), nv = sh.nv(), nh = sh.nh();
+        boolean bvRow = sh.bvPerRow(), bhRow = sh.bhPerRow();
         Tensor x = zeros(rows, nh);
         gemm(x, v, false, w, false, 1f, 0f);
         for (int b = 0; b < rows; b++) {
@@ -383,17 +356,9 @@ public final class ScalarBackend implements Backend {
 
     @Override
     public void freeEnergyGrad(Tensor dW, Tensor dBv, Tensor dBh, Tensor v, Tensor w, Tensor bh, float alpha) {
-        String op = "freeEnergyGrad";
-        Checks.owned(this, op, dW, dBv, dBh, v, w, bh);
-        int rows = v.rows(), nv = w.rows(), nh = w.cols();
-        Checks.shape(op, "v", v, rows, nv);
-        Checks.bias(op, bh, rows, nh);
-        if (dW != null) Checks.shape(op, "dW", dW, nv, nh);
-        boolean dBvRow = dBv != null && Checks.biasGrad(op, dBv, rows, nv);
-        boolean dBhRow = dBh != null && Checks.biasGrad(op, dBh, rows, nh);
-        for (Tensor g : new Tensor[] {dW, dBv, dBh}) Checks.disjoint(op, g, v, w, bh);
-        Checks.disjoint(op, dW, dBv, dBh);
-        Checks.disjoint(op, dBv, dBh);
+        Checks.RbmShape sh = Checks.freeEnergyGrad(this, dW, dBv, dBh, v, w, bh);
+        int rows = sh.rows(), nh = sh.nh();
+        boolean dBvRow = sh.bvPerRow(), dBhRow = sh.bhPerRow();
         // s = sigmoid(v W + bh) = E[h | v]; dF/dW = -v^T s, dF/dbv = -v, dF/dbh = -s
         Tensor s = zeros(rows, nh);
         gemm(s, v, false, w, false, 1f, 0f);

@@ -456,9 +456,8 @@ public final class CudaBackend implements Backend {
     @Override
     public void gibbsHalfStep(Tensor sample, Tensor prob, Tensor x, Tensor w, boolean transW, Tensor bias, Rng rng) {
         enter();
-        int rows = x.rows(), nIn = x.cols(), nOut = transW ? w.rows() : w.cols();
-        checkHalfStep(sample, prob, x, w, transW, bias, rows, nIn, nOut);
-        halfStep(sample, prob, x, w, transW, bias, rng, rows, nIn, nOut);
+        Checks.HalfStepShape hs = Checks.gibbsHalfStep(this, sample, prob, x, w, transW, bias);
+        halfStep(sample, prob, x, w, transW, bias, rng, hs.rows(), hs.nIn(), hs.nOut());
     }
 
     /** prob = sigmoid(x op(W) + bias) (cuBLAS, then the epilogue kernel), sample = bernoulli(prob). */
@@ -472,21 +471,6 @@ public final class CudaBackend implements Backend {
         launch(Kernel.GIBBS_EPILOGUE, grid((n + 3) >>> 2), THREADS, 0,
                 concat(new Object[] {sample, p, bias, biasStride("gibbsHalfStep", bias, rows, nOut), rows, nOut}, philox(rng, first)));
         if (prob == null) release(p);
-    }
-
-    private void checkHalfStep(Tensor sample, Tensor prob, Tensor x, Tensor w, boolean transW, Tensor bias,
-                               int rows, int nIn, int nOut) {
-        String op = "gibbsHalfStep";
-        Checks.owned(this, op, sample, prob, x, w, bias);
-        int wIn = transW ? w.cols() : w.rows();
-        if (wIn != nIn) {
-            throw new IllegalArgumentException(op + ": x has " + nIn + " columns but op(W) has " + wIn + " rows");
-        }
-        Checks.shape(op, "sample", sample, rows, nOut);
-        if (prob != null) Checks.shape(op, "prob", prob, rows, nOut);
-        Checks.bias(op, bias, rows, nOut);
-        Checks.disjoint(op, sample, x, w, bias, prob);
-        Checks.disjoint(op, prob, x, w, bias);
     }
 
     /**
@@ -516,15 +500,9 @@ public final class CudaBackend implements Backend {
     @Override
     public void gibbsChain(Tensor v, Tensor vProb, Tensor w, Tensor bv, Tensor bh, int k, Rng rng) {
         enter();
-        String op = "gibbsChain";
-        Checks.owned(this, op, v, vProb, w, bv, bh);
-        Checks.nonNegative(op, "k", k);
-        int rows = v.rows(), nv = w.rows(), nh = w.cols();
-        Checks.shape(op, "v", v, rows, nv);
-        if (vProb != null) Checks.shape(op, "vProb", vProb, rows, nv);
-        int bvStride = biasStride(op, bv, rows, nv), bhStride = biasStride(op, bh, rows, nh);
-        Checks.disjoint(op, v, w, bv, bh, vProb);
-        Checks.disjoint(op, vProb, w, bv, bh);
+        Checks.RbmShape sh = Checks.gibbsChain(this, v, vProb, w, bv, bh, k);
+        int rows = sh.rows(), nv = sh.nv(), nh = sh.nh();
+        int bvStride = sh.bvPerRow() ? nv : 0, bhStride = sh.bhPerRow() ? nh : 0;
         long shared = chainSharedBytes(nv, nh);
         if (shared > maxShared) {   // W does not fit on chip: the same draws as 2k half-steps through cuBLAS
             Tensor h = scratch(rows, nh), hProb = scratch(rows, nh);
@@ -547,13 +525,9 @@ public final class CudaBackend implements Backend {
     @Override
     public void freeEnergy(Tensor f, Tensor v, Tensor w, Tensor bv, Tensor bh) {
         enter();
-        String op = "freeEnergy";
-        Checks.owned(this, op, f, v, w, bv, bh);
-        int rows = v.rows(), nv = w.rows(), nh = w.cols();
-        Checks.shape(op, "v", v, rows, nv);
-        Checks.length(op, "f", f, rows);
-        int bvStride = biasStride(op, bv, rows, nv), bhStride = biasStride(op, bh, rows, nh);
-        Checks.disjoint(op, f, v, w, bv, bh);
+        Checks.RbmShape sh = Checks.freeEnergy(this, f, v, w, bv, bh);
+        int rows = sh.rows(), nv = sh.nv(), nh = sh.nh();
+        int bvStride = sh.bvPerRow() ? nv : 0, bhStride = sh.bhPerRow() ? nh : 0;
         if (rows == 0) return;
         Tensor x = scratch(rows, nh);   // (rows, nh) = v W
         gemm(x, v, false, w, false, rows, nh, nv, 1f, 0f);
@@ -564,15 +538,10 @@ public final class CudaBackend implements Backend {
     @Override
     public void freeEnergyGrad(Tensor dW, Tensor dBv, Tensor dBh, Tensor v, Tensor w, Tensor bh, float alpha) {
         enter();
-        String op = "freeEnergyGrad";
-        Checks.owned(this, op, dW, dBv, dBh, v, w, bh);
-        int rows = v.rows(), nv = w.rows(), nh = w.cols();
-        Checks.shape(op, "v", v, rows, nv);
-        int bhStride = biasStride(op, bh, rows, nh);
-        if (dW != null) Checks.shape(op, "dW", dW, nv, nh);
-        boolean dBvRow = dBv != null && Checks.biasGrad(op, dBv, rows, nv);
-        boolean dBhRow = dBh != null && Checks.biasGrad(op, dBh, rows, nh);
-        for (Tensor g : new Tensor[] {dW, dBv, dBh}) Checks.disjoint(op, g, v, w, bh);
+        Checks.RbmShape sh = Checks.freeEnergyGrad(this, dW, dBv, dBh, v, w, bh);
+        int rows = sh.rows(), nv = sh.nv(), nh = sh.nh();
+        int bhStride = biasStride("freeEnergyGrad", bh, rows, nh);
+        boolean dBvRow = sh.bvPerRow(), dBhRow = sh.bhPerRow();
         if (rows == 0) return;
         // s = sigmoid(v W + bh) = E[h | v]; dF/dW = -v^T s, dF/dbv = -v, dF/dbh = -s
         Tensor s = scratch(rows, nh);

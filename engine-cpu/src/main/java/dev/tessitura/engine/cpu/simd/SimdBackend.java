@@ -492,16 +492,9 @@ public final class SimdBackend implements Backend {
 
     @Override
     public void gibbsHalfStep(Tensor sample, Tensor prob, Tensor x, Tensor w, boolean transW, Tensor bias, Rng rng) {
-        String op = "gibbsHalfStep";
-        Checks.owned(this, op, sample, prob, x, w, bias);
-        int batch = x.rows(), nIn = x.cols();
-        int nOut = transW ? w.rows() : w.cols();
-        Checks.shape(op, "W" + (transW ? "^T" : ""), w, transW ? nOut : nIn, transW ? nIn : nOut);
-        Checks.shape(op, "sample", sample, batch, nOut);
-        if (prob != null) Checks.shape(op, "prob", prob, batch, nOut);
-        boolean perRow = Checks.bias(op, bias, batch, nOut);
-        Checks.disjoint(op, sample, x, w, bias, prob);
-        Checks.disjoint(op, prob, x, w, bias);
+        Checks.HalfStepShape hs = Checks.gibbsHalfStep(this, sample, prob, x, w, transW, bias);
+        int batch = hs.rows(), nIn = hs.nIn(), nOut = hs.nOut();
+        boolean perRow = hs.biasPerRow();
         long first = rng.take((long) batch * nOut);
         halfStep(data(sample), off(sample), prob == null ? null : data(prob), prob == null ? 0 : off(prob),
                 data(x), off(x), data(w), off(w), transW, data(bias), off(bias), perRow,
@@ -549,15 +542,9 @@ public final class SimdBackend implements Backend {
 
     @Override
     public void gibbsChain(Tensor v, Tensor vProb, Tensor w, Tensor bv, Tensor bh, int k, Rng rng) {
-        String op = "gibbsChain";
-        Checks.owned(this, op, v, vProb, w, bv, bh);
-        Checks.nonNegative(op, "k", k);
-        int batch = v.rows(), nv = v.cols(), nh = w.cols();
-        Checks.shape(op, "W", w, nv, nh);
-        if (vProb != null) Checks.shape(op, "vProb", vProb, batch, nv);
-        boolean bvPerRow = Checks.bias(op, bv, batch, nv), bhPerRow = Checks.bias(op, bh, batch, nh);
-        Checks.disjoint(op, v, w, bv, bh, vProb);
-        Checks.disjoint(op, vProb, w, bv, bh);
+        Checks.RbmShape sh = Checks.gibbsChain(this, v, vProb, w, bv, bh, k);
+        int batch = sh.rows(), nv = sh.nv(), nh = sh.nh();
+        boolean bvPerRow = sh.bvPerRow(), bhPerRow = sh.bhPerRow();
         // Reserve every draw first, in the documented order; then the rows, which are independent conditional RBMs,
         // are shared among the threads once for the whole chain (one hand-over instead of 2k), each thread drawing
         // its rows' uniforms by counter: the same bits as a serial chain.
@@ -584,13 +571,9 @@ public final class SimdBackend implements Backend {
 
     @Override
     public void freeEnergy(Tensor f, Tensor v, Tensor w, Tensor bv, Tensor bh) {
-        String op = "freeEnergy";
-        Checks.owned(this, op, f, v, w, bv, bh);
-        int batch = v.rows(), nv = v.cols(), nh = w.cols();
-        Checks.shape(op, "W", w, nv, nh);
-        Checks.length(op, "f", f, batch);
-        boolean bvPerRow = Checks.bias(op, bv, batch, nv), bhPerRow = Checks.bias(op, bh, batch, nh);
-        Checks.disjoint(op, f, v, w, bv, bh);
+        Checks.RbmShape sh = Checks.freeEnergy(this, f, v, w, bv, bh);
+        int batch = sh.rows(), nv = sh.nv(), nh = sh.nh();
+        boolean bvPerRow = sh.bvPerRow(), bhPerRow = sh.bhPerRow();
         float[] fd = data(f), vd = data(v), bvd = data(bv), bhd = data(bh);
         int fOff = off(f), vOff = off(v), bvOff = off(bv), bhOff = off(bh);
         float[] pre = new float[batch * nh];   // (B, nh) = v W
@@ -632,17 +615,10 @@ public final class SimdBackend implements Backend {
 
     @Override
     public void freeEnergyGrad(Tensor dW, Tensor dBv, Tensor dBh, Tensor v, Tensor w, Tensor bh, float alpha) {
-        String op = "freeEnergyGrad";
-        Checks.owned(this, op, dW, dBv, dBh, v, w, bh);
-        int batch = v.rows(), nv = v.cols(), nh = w.cols();
-        Checks.shape(op, "W", w, nv, nh);
-        if (dW != null) Checks.shape(op, "dW", dW, nv, nh);
-        boolean bhPerRow = Checks.bias(op, bh, batch, nh);
-        boolean dBvPerRow = dBv != null && Checks.biasGrad(op, dBv, batch, nv);
-        boolean dBhPerRow = dBh != null && Checks.biasGrad(op, dBh, batch, nh);
-        Checks.disjoint(op, dW, v, w, bh, dBv, dBh);
-        Checks.disjoint(op, dBv, v, w, bh, dBh);
-        Checks.disjoint(op, dBh, v, w, bh);
+        Checks.RbmShape sh = Checks.freeEnergyGrad(this, dW, dBv, dBh, v, w, bh);
+        int batch = sh.rows(), nv = sh.nv(), nh = sh.nh();
+        boolean bhPerRow = Checks.bias("freeEnergyGrad", bh, batch, nh);
+        boolean dBvPerRow = sh.bvPerRow(), dBhPerRow = sh.bhPerRow();
         if (dW == null && dBh == null) {
             if (dBv != null) accumulateBiasGrad(dBv, dBvPerRow, data(v), off(v), batch, nv, -alpha);
             return;
