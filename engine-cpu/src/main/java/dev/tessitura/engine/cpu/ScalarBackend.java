@@ -6,7 +6,6 @@ import dev.tessitura.engine.Philox;
 import dev.tessitura.engine.Rng;
 import dev.tessitura.engine.Tensor;
 import java.util.Arrays;
-import java.util.Objects;
 
 /**
  * The scalar reference: the simplest correct loops, one thread, float32 storage. It is the oracle the SIMD and CUDA
@@ -34,32 +33,17 @@ public final class ScalarBackend implements Backend {
 
     @Override
     public Tensor zeros(int... shape) {
-        long n = 1;
-        for (int d : shape) {
-            if (d < 0) throw new IllegalArgumentException("zeros: negative dimension in shape " + Arrays.toString(shape));
-            n *= d;
-        }
-        if (n > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("zeros: shape " + Arrays.toString(shape) + " has " + n
-                    + " elements, more than a Java array holds");
-        }
-        return new Tensor(this, new HeapStorage((int) n), 0, shape);
+        return HeapStorage.zeros(this, shape);
     }
 
     @Override
     public void copyFromHost(Tensor dst, float[] src, int srcOffset) {
-        Checks.owned(this, "copyFromHost", dst);
-        int n = (int) dst.size();
-        Objects.checkFromIndexSize(srcOffset, n, src.length);
-        System.arraycopy(src, srcOffset, d(dst), o(dst), n);
+        HeapStorage.copyFromHost(this, dst, src, srcOffset);
     }
 
     @Override
     public void copyToHost(float[] dst, int dstOffset, Tensor src) {
-        Checks.owned(this, "copyToHost", src);
-        int n = (int) src.size();
-        Objects.checkFromIndexSize(dstOffset, n, dst.length);
-        System.arraycopy(d(src), o(src), dst, dstOffset, n);
+        HeapStorage.copyToHost(this, dst, dstOffset, src);
     }
 
     @Override
@@ -68,7 +52,7 @@ public final class ScalarBackend implements Backend {
     }
 
     private static float[] d(Tensor t) {
-        return ((HeapStorage) t.storage()).data();
+        return HeapStorage.data(t);
     }
 
     private static int o(Tensor t) {

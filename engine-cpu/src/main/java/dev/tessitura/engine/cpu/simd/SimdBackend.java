@@ -8,7 +8,6 @@ import dev.tessitura.engine.Tensor;
 import dev.tessitura.engine.cpu.HeapStorage;
 import dev.tessitura.engine.cpu.ScalarBackend;
 import java.util.Arrays;
-import java.util.Objects;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -78,32 +77,17 @@ public final class SimdBackend implements Backend {
 
     @Override
     public Tensor zeros(int... shape) {
-        long n = 1;
-        for (int d : shape) {
-            if (d < 0) throw new IllegalArgumentException("zeros: negative dimension in shape " + Arrays.toString(shape));
-            n *= d;
-        }
-        if (n > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("zeros: shape " + Arrays.toString(shape) + " has " + n
-                    + " elements, more than a Java array holds");
-        }
-        return new Tensor(this, new HeapStorage((int) n), 0, shape);
+        return HeapStorage.zeros(this, shape);
     }
 
     @Override
     public void copyFromHost(Tensor dst, float[] src, int srcOffset) {
-        Checks.owned(this, "copyFromHost", dst);
-        int n = (int) dst.size();
-        Objects.checkFromIndexSize(srcOffset, n, src.length);
-        System.arraycopy(src, srcOffset, data(dst), off(dst), n);
+        HeapStorage.copyFromHost(this, dst, src, srcOffset);
     }
 
     @Override
     public void copyToHost(float[] dst, int dstOffset, Tensor src) {
-        Checks.owned(this, "copyToHost", src);
-        int n = (int) src.size();
-        Objects.checkFromIndexSize(dstOffset, n, dst.length);
-        System.arraycopy(data(src), off(src), dst, dstOffset, n);
+        HeapStorage.copyToHost(this, dst, dstOffset, src);
     }
 
     @Override
@@ -112,7 +96,7 @@ public final class SimdBackend implements Backend {
     }
 
     private static float[] data(Tensor t) {
-        return ((HeapStorage) t.storage()).data();
+        return HeapStorage.data(t);
     }
 
     private static int off(Tensor t) {
