@@ -1,9 +1,9 @@
 package dev.tessitura.model.lstm;
 
 import dev.tessitura.engine.Backend;
-import dev.tessitura.engine.Philox;
 import dev.tessitura.engine.Rng;
 import dev.tessitura.engine.Tensor;
+import dev.tessitura.model.Init;
 
 /**
  * A stack of LSTM layers over piano-roll frames predicting the next frame with independent sigmoid outputs
@@ -107,15 +107,7 @@ public final class Lstm {
 
     /** Every weight ~ N(0, std^2) from Philox stream (seed, 0) by Box-Muller; biases 0 (Ip's RNN4Music: std 0.1). */
     public void initNormal(double std, long seed) {
-        int n = Math.toIntExact(params.size());
-        float[] u = new float[n + (n & 1)], p = new float[n];
-        Philox.uniforms(seed, 0, 0, u, 0, u.length);
-        for (int i = 0; i + 1 < u.length; i += 2) {
-            double r = std * Math.sqrt(-2 * Math.log(1 - u[i])), a = 2 * Math.PI * u[i + 1];
-            p[i] = (float) (r * Math.cos(a));
-            if (i + 1 < n) p[i + 1] = (float) (r * Math.sin(a));
-        }
-        be.copyFromHost(params, p, 0);
+        Init.normal(be, params, std, seed);
         for (int l = 0; l < layers(); l++) be.fill(b[l], 0f);
         be.fill(by, 0f);
     }

@@ -8,6 +8,7 @@ import dev.tessitura.model.DivergedException;
 import dev.tessitura.model.EpochResult;
 import dev.tessitura.model.Position;
 import dev.tessitura.model.Optimizer;
+import dev.tessitura.model.io.Checkpoints;
 import dev.tessitura.model.io.SafeTensors;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -133,14 +134,9 @@ public final class LstmTrainer {
         meta.put("init_std", Double.toString(config.initStd()));
         meta.put("seed", Long.toString(config.seed()));
         meta.putAll(at.toMetadata());
-        meta.put("optimizer_steps", Integer.toString(optimizer.steps()));
         Map<String, SafeTensors.F32> tensors = new LinkedHashMap<>();
-        for (String name : model.paramNames()) {
-            Tensor p = model.param(name);
-            tensors.put(name, new SafeTensors.F32(p.shape(), be.toArray(p)));
-        }
-        Tensor[] state = optimizer.state();
-        for (int i = 0; i < state.length; i++) tensors.put("opt." + i, new SafeTensors.F32(state[i].shape(), be.toArray(state[i])));
+        for (String name : model.paramNames()) tensors.put(name, Checkpoints.of(be, model.param(name)));
+        Checkpoints.putOptimizer(be, optimizer, tensors, meta);
         SafeTensors.write(file, meta, tensors);
     }
 
@@ -153,25 +149,14 @@ public final class LstmTrainer {
                 Float.parseFloat(m.get("momentum")), Float.parseFloat(m.get("clip")), Double.parseDouble(m.get("init_std")),
                 Long.parseLong(m.get("seed")));
         LstmTrainer t = new LstmTrainer(backend, cfg, Integer.parseInt(m.get("notes")));
-        for (String name : t.model.paramNames()) t.copyIn(t.model.param(name), c, name);
-        Tensor[] state = t.optimizer.state();
-        for (int i = 0; i < state.length; i++) t.copyIn(state[i], c, "opt." + i);
-        t.optimizer.restoreSteps(Integer.parseInt(m.get("optimizer_steps")));
+        for (String name : t.model.paramNames()) Checkpoints.restore(backend, t.model.param(name), c, name);
+        Checkpoints.restoreOptimizer(backend, t.optimizer, c);
         return t;
     }
 
     /** The position a checkpoint was written at. */
     public static Position position(SafeTensors.Contents c) {
         return Position.fromMetadata(c.metadata());
-    }
-
-    private void copyIn(Tensor dst, SafeTensors.Contents c, String name) {
-        SafeTensors.F32 t = c.tensors().get(name);
-        if (t == null) throw new IllegalArgumentException("checkpoint has no tensor " + name);
-        if (t.data().length != dst.size()) {
-            throw new IllegalArgumentException("checkpoint tensor " + name + " has " + t.data().length + " values, the model needs " + dst.size());
-        }
-        be.copyFromHost(dst, t.data(), 0);
     }
 
     private static String join(int[] a) {

@@ -8,6 +8,7 @@ import dev.tessitura.engine.Tensor;
 import dev.tessitura.model.DivergedException;
 import dev.tessitura.model.EpochResult;
 import dev.tessitura.model.Position;
+import dev.tessitura.model.io.Checkpoints;
 import dev.tessitura.model.io.SafeTensors;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -147,12 +148,10 @@ public final class MelodyModel {
         meta.put("clip_norm", Float.toString(config.clipNorm()));
         meta.put("init_std", Double.toString(config.initStd()));
         meta.put("seed", Long.toString(config.seed()));
-        meta.put("optimizer_steps", Integer.toString(optimizer.steps()));
         meta.putAll(at.toMetadata());
         Map<String, SafeTensors.F32> tensors = new LinkedHashMap<>();
-        for (String name : lstm.paramNames()) tensors.put(name, new SafeTensors.F32(lstm.param(name).shape(), be.toArray(lstm.param(name))));
-        Tensor[] state = optimizer.state();
-        for (int i = 0; i < state.length; i++) tensors.put("opt." + i, new SafeTensors.F32(state[i].shape(), be.toArray(state[i])));
+        for (String name : lstm.paramNames()) tensors.put(name, Checkpoints.of(be, lstm.param(name)));
+        Checkpoints.putOptimizer(be, optimizer, tensors, meta);
         SafeTensors.write(file, meta, tensors);
     }
 
@@ -165,17 +164,9 @@ public final class MelodyModel {
         MelodyModel model = new MelodyModel(backend, new Config(hidden, Integer.parseInt(m.get("batch")), Integer.parseInt(m.get("steps")),
                 Float.parseFloat(m.get("lr")), Float.parseFloat(m.get("clip_norm")), Double.parseDouble(m.get("init_std")),
                 Long.parseLong(m.get("seed"))));
-        for (String name : model.lstm.paramNames()) copyIn(backend, model.lstm.param(name), c, name);
-        Tensor[] state = model.optimizer.state();
-        for (int i = 0; i < state.length; i++) copyIn(backend, state[i], c, "opt." + i);
-        model.optimizer.restoreSteps(Integer.parseInt(m.get("optimizer_steps")));
+        for (String name : model.lstm.paramNames()) Checkpoints.restore(backend, model.lstm.param(name), c, name);
+        Checkpoints.restoreOptimizer(backend, model.optimizer, c);
         return model;
-    }
-
-    private static void copyIn(Backend be, Tensor dst, SafeTensors.Contents c, String name) {
-        SafeTensors.F32 t = c.tensors().get(name);
-        if (t == null || t.data().length != dst.size()) throw new IllegalArgumentException("checkpoint tensor " + name + " is missing or has the wrong size");
-        be.copyFromHost(dst, t.data(), 0);
     }
 
     /** One Adam update on one minibatch (of this config's batch and steps); returns its mean NLL per event. */

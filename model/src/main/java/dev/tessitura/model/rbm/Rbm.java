@@ -1,9 +1,9 @@
 package dev.tessitura.model.rbm;
 
 import dev.tessitura.engine.Backend;
-import dev.tessitura.engine.Philox;
 import dev.tessitura.engine.Rng;
 import dev.tessitura.engine.Tensor;
+import dev.tessitura.model.Init;
 import dev.tessitura.model.io.CheckpointFormatException;
 import dev.tessitura.model.io.SafeTensors;
 import java.io.IOException;
@@ -62,15 +62,8 @@ public final class Rbm {
 
     /** W ~ N(0, std^2) from Philox stream (seed, 0) by Box-Muller; both biases 0. */
     public void initNormal(double std, long seed) {
-        int n = nv * nh;
-        float[] u = new float[n + (n & 1)], p = new float[Math.toIntExact(params.size())];
-        Philox.uniforms(seed, 0, 0, u, 0, u.length);
-        for (int i = 0; i + 1 < u.length; i += 2) {
-            double r = std * Math.sqrt(-2 * Math.log(1 - u[i])), a = 2 * Math.PI * u[i + 1];
-            p[i] = (float) (r * Math.cos(a));
-            if (i + 1 < n) p[i + 1] = (float) (r * Math.sin(a));
-        }
-        be.copyFromHost(params, p, 0);
+        be.fill(params, 0f);
+        Init.normal(be, w, std, seed);
     }
 
     private void workspace(int b) {
