@@ -46,6 +46,7 @@ public class RnnRbmTrainBenchmark {
         float[] hv = Impl.random(T * NV, 12);
         for (int i = 0; i < hv.length; i++) hv[i] = hv[i] > 0.91f ? 1f : 0f;     // about 4 notes per frame, as Nottingham
         v = backend.of(hv, T, NV);
+        trainer.model.forward(v, T);   // chainOnly samples with the biases of a forward pass
     }
 
     @TearDown

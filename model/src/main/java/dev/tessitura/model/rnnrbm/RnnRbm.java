@@ -24,12 +24,15 @@ public final class RnnRbm {
 
     // workspace for a chunk of T frames, reallocated when T grows
     private int capacity = -1;
+    private int forwardSteps = -1;  // T of the last forward: what the workspace holds
     private Tensor uAll;          // (T+1, nu): u(0) .. u(T)
     private Tensor bvT, bhT;      // (T, nv), (T, nh): bv(t), bh(t)
     private Tensor vNeg;          // (T, nv): the negative samples
     private Tensor f;             // (T): free energies
     private Tensor dBv, dBh;      // (T, nv), (T, nh): d cost / d bv(t), d bh(t)
     private Tensor dU, dA;        // (T+1, nu), (T, nu): d cost / d u(t), d cost / d (pre-activation of u(t))
+    private final Tensor eye;     // (nu, nu): the identity, to form WuuT with one GEMM on any backend
+    private final Tensor WuuT;    // (nu, nu): Wuu^T for BPTT's row-by-row products
 
     public RnnRbm(Backend backend, int nv, int nh, int nu) {
         this.be = backend;
@@ -50,6 +53,10 @@ public final class RnnRbm {
         }
         W = p[0]; bv = p[1]; bh = p[2]; Wuh = p[3]; Wuv = p[4]; Wvu = p[5]; Wuu = p[6]; bu = p[7]; u0 = p[8];
         gW = g[0]; gBv = g[1]; gBh = g[2]; gWuh = g[3]; gWuv = g[4]; gWvu = g[5]; gWuu = g[6]; gBu = g[7]; gU0 = g[8];
+        float[] id = new float[nu * nu];
+        for (int k = 0; k < nu; k++) id[k * nu + k] = 1f;
+        eye = be.of(id, nu, nu);
+        WuuT = be.zeros(nu, nu);
     }
 
     /** The parameter names in storage order, as checkpoints and the fixtures name them. */
@@ -79,8 +86,10 @@ public final class RnnRbm {
     }
 
     /**
-     * The tutorial's initialisation (rnnrbm.py, build_rnnrbm): W, Wuh, Wuv, Wvu ~ N(0, 0.01^2) and Wuu ~ N(0,
-     * 0.0001^2), biases and u(0) zero; normals from Philox stream (seed, 0) by Box-Muller.
+     * The tutorial's initialisation (deeplearning.net rnnrbm.py, build_rnnrbm: {@code W = shared_normal(n_visible,
+     * n_hidden, 0.01)}, {@code Wuh, Wuv, Wvu, Wuu = shared_normal(..., 0.0001)}, biases shared_zeros, where
+     * shared_normal draws numpy.random.normal(scale=...)): W ~ N(0, 0.01^2), the four recurrent matrices
+     * ~ N(0, 0.0001^2), biases and u(0) zero; normals from Philox stream (seed, 0) by Box-Muller.
      */
     public void initTutorial(long seed) {
         int n = Math.toIntExact(params.size());
@@ -92,8 +101,8 @@ public final class RnnRbm {
             if (i + 1 < n) p[i + 1] = (float) (r * Math.sin(a));
         }
         be.copyFromHost(params, p, 0);
-        for (Tensor t : new Tensor[] {W, Wuh, Wuv, Wvu}) be.scale(t, 0.01f);
-        be.scale(Wuu, 0.0001f);
+        be.scale(W, 0.01f);
+        for (Tensor t : new Tensor[] {Wuh, Wuv, Wvu, Wuu}) be.scale(t, 0.0001f);
         for (Tensor t : new Tensor[] {bv, bh, bu, u0}) be.fill(t, 0f);
     }
 
@@ -116,7 +125,12 @@ public final class RnnRbm {
      * every step from u(t-1) (1), (2). Leaves them in the workspace; returns u (T+1, nu) (row 0 is u(0)).
      */
     public Tensor forward(Tensor v, int steps) {
+        if (steps < 1 || v.rank() != 2 || v.dim(0) != steps || v.dim(1) != nv) {
+            throw new IllegalArgumentException("rnn-rbm: forward needs a chunk v of shape (T, nv) = (" + steps + ", " + nv
+                    + "), got " + java.util.Arrays.toString(v.shape()));
+        }
         workspace(steps);
+        forwardSteps = steps;
         Tensor u = uAll.slice(0, steps + 1), uPrev = uAll.slice(0, steps), uNext = uAll.slice(1, steps + 1);
         be.copy(u.at(0), u0);
         // a(t) = bu + v(t) Wvu for all t at once, then + u(t-1) Wuu step by step, u(t) = tanh(a(t))
@@ -136,14 +150,31 @@ public final class RnnRbm {
     }
 
     /** bv(t) (T, nv) and bh(t) (T, nh) of the last {@link #forward}. */
-    public Tensor visibleBiases(int steps) { return bvT.slice(0, steps); }
-    public Tensor hiddenBiases(int steps) { return bhT.slice(0, steps); }
+    public Tensor visibleBiases(int steps) {
+        requireForward(steps);
+        return bvT.slice(0, steps);
+    }
+
+    public Tensor hiddenBiases(int steps) {
+        requireForward(steps);
+        return bhT.slice(0, steps);
+    }
+
+    /** The workspace holds bv(t), bh(t) and u(t) of one chunk only: the last one given to {@link #forward}. */
+    private void requireForward(int steps) {
+        if (steps != forwardSteps) {
+            throw new IllegalStateException("rnn-rbm: asked about a chunk of " + steps + " frames, but "
+                    + (forwardSteps < 0 ? "forward(v, T) has not run" : "the last forward(v, T) had T = " + forwardSteps)
+                    + "; call forward on this chunk first");
+        }
+    }
 
     /**
      * Negative samples for the last forward: a CD-k chain for all T conditional RBMs at once, started at the data,
      * each row with its own biases. Returns v~ (T, nv), valid until the next call.
      */
     public Tensor sampleNegatives(Tensor v, int steps, int k, Rng rng) {
+        requireForward(steps);
         Tensor neg = vNeg.slice(0, steps);
         be.copy(neg, v);
         be.gibbsChain(neg, null, W, bvT.slice(0, steps), bhT.slice(0, steps), k, rng);
@@ -156,6 +187,7 @@ public final class RnnRbm {
      * (the paper's and the tutorial's cost).
      */
     public double costAndGradients(Tensor v, Tensor neg, int steps) {
+        requireForward(steps);
         Tensor bvt = bvT.slice(0, steps), bht = bhT.slice(0, steps), fs = f.slice(0, steps);
         Tensor u = uAll.slice(0, steps + 1), uPrev = uAll.slice(0, steps);
         float inv = 1f / steps;
@@ -179,11 +211,13 @@ public final class RnnRbm {
         be.fill(du.at(steps), 0f);
         be.gemm(du.slice(0, steps), dbv, false, Wuv, true, 1f, 0f);
         be.gemm(du.slice(0, steps), dbh, false, Wuh, true, 1f, 1f);
-        // (3) backwards in time: da(t) = du(t) (1 - u(t)^2), du(t-1) += da(t) Wuu^T
+        // (3) backwards in time: da(t) = du(t) (1 - u(t)^2), du(t-1) += da(t) Wuu^T. Wuu^T is formed once (exactly:
+        // I Wuu^T adds only zeros): a transposed operand would be repacked by each of the T products (6x slower on SIMD)
+        be.gemm(WuuT, eye, false, Wuu, true, 1f, 0f);
         for (int t = steps; t >= 1; t--) {
             Tensor dat = da.slice(t - 1, t);
             be.tanhBackward(dat, du.slice(t, t + 1), u.slice(t, t + 1));
-            be.gemm(du.slice(t - 1, t), dat, false, Wuu, true, 1f, 1f);
+            be.gemm(du.slice(t - 1, t), dat, false, WuuT, false, 1f, 1f);
         }
         be.gemm(gWuu, uPrev, true, da, false, 1f, 1f);                  // dWuu += u(t-1)^T da(t)
         be.gemm(gWvu, v, true, da, false, 1f, 1f);                      // dWvu += v(t)^T da(t)

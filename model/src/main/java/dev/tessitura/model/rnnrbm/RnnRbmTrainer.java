@@ -206,9 +206,9 @@ public final class RnnRbmTrainer {
             System.arraycopy(a, 0, prob, 0, a.length);
         }
         Rng g = new Rng(seed, 5);
-        Tensor u = be.zeros(1, model.nu), a = be.zeros(1, model.nu);
-        Tensor bvt = be.zeros(1, nv), bht = be.zeros(1, model.nh);
-        Tensor v = be.zeros(1, nv), vp = be.zeros(1, nv);
+        Tensor u = be.zeros(1, model.nu), a = be.zeros(1, model.nu);   // (1, nu): u(t-1), then its pre-activation
+        Tensor bvt = be.zeros(1, nv), bht = be.zeros(1, model.nh);      // (1, nv), (1, nh): bv(t), bh(t)
+        Tensor v = be.zeros(1, nv), vp = be.zeros(1, nv);               // (1, nv): v(t) and P(v(t) | h) of the last step
         be.copy(u.reshape(model.nu), model.u0);
         for (int t = 0; t < total; t++) {
             if (t >= p) {

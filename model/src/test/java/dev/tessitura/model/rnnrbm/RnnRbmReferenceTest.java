@@ -51,10 +51,26 @@ class RnnRbmReferenceTest {
         double[] u = new double[steps * m.nu];
         for (int t = 0; t < steps; t++) System.arraycopy(fw.u()[t + 1], 0, u, t * m.nu, m.nu);
         assertTrue(relErr(u, f.tensor("outputs", "u")) < 1e-12);
+        assertClose(fw.freeEnergy(), f.tensor("outputs", "free_energy_v"), "free_energy_v");
+        assertClose(fw.freeEnergyNeg(), f.tensor("outputs", "free_energy_v_sample"), "free_energy_v_sample");
+        assertClose(u, f.tensor("outputs", "u"), "u");
         double[][] g = grads(m.grads(v, vNeg, steps));
         for (int i = 0; i < PARAMS.length; i++) {
-            double err = relErr(g[i], f.tensor("grads", PARAMS[i]));
+            double[] want = f.tensor("grads", PARAMS[i]);
+            double err = relErr(g[i], want);
             assertTrue(err < 1e-9, PARAMS[i] + ": relative error " + err);
+            assertClose(g[i], want, PARAMS[i]);
+        }
+    }
+
+    /**
+     * Elementwise |got - want| <= atol + 1e-9 |want|: the atol covers entries that are sums of terms of size ~1
+     * cancelling to ~0 (float64 rounding of the two sides, each ~1e-16 per term over at most a few thousand terms).
+     */
+    static void assertClose(double[] got, double[] want, String what) {
+        assertEquals(want.length, got.length, what + ": length");
+        for (int i = 0; i < want.length; i++) {
+            assertEquals(want[i], got[i], 1e-12 + 1e-9 * Math.abs(want[i]), what + "[" + i + "]");
         }
     }
 
