@@ -5,7 +5,8 @@ import java.time.Duration;
 
 /**
  * A progress bar for one epoch: "epoch 3/20 [#####.....] 512/1024 frames  41,200 frames/s  left 0:12". On a
- * terminal it redraws one line; otherwise (a log file, CI) it prints a line at every further 10% so logs stay short.
+ * terminal it redraws one line; otherwise (a log file, CI) it prints a line at every further 10%, and only for epochs
+ * longer than two seconds, so logs stay short.
  */
 final class Progress {
     private static final int WIDTH = 30;
@@ -32,7 +33,7 @@ final class Progress {
         if (terminal) {
             out.print("\r" + line());
             out.flush();
-        } else if (decile != lastDecile && decile > 0 && decile < 10) {
+        } else if (decile != lastDecile && decile > 0 && decile < 10 && System.nanoTime() - start > 2_000_000_000L) {
             lastDecile = decile;
             out.println(line());
         }
