@@ -35,6 +35,8 @@ final class DatasetCommand {
               --frames-per-quarter N   MIDI input: frames per quarter note (default 2, eighth notes)
               --seconds S              MIDI input: a fixed frame period in seconds instead (through the tempo map)
               --split-seed S           MIDI input without sub-folders: seed of the shuffle (default 42)
+              --skip-frames N          MIDI input: drop the first N frames of every tune (1 reproduces
+                                       Nottingham.pickle, whose converter starts one eighth note later)
               --transpose-to-c | --no-transpose
                                        transpose every sequence to C major / C minor (default: yes for MIDI input,
                                        no for a data set file)
@@ -113,10 +115,10 @@ final class DatasetCommand {
     }
 
     private static int convert(String[] argv, PrintStream out, PrintStream err) throws IOException {
-        Args a = parse(argv, Set.of("frames-per-quarter", "seconds", "split-seed", "low", "high"),
+        Args a = parse(argv, Set.of("frames-per-quarter", "seconds", "split-seed", "low", "high", "skip-frames"),
                 Set.of("transpose-to-c", "no-transpose"));
         Path in, to;
-        int fpq, low, high;
+        int fpq, low, high, skip;
         double seconds;
         long seed;
         try {
@@ -124,6 +126,7 @@ final class DatasetCommand {
             to = Path.of(a.positional(1, "<out>"));
             a.maxPositionals(2);
             fpq = a.integer("frames-per-quarter", 2);
+            skip = a.integer("skip-frames", 0);
             seconds = a.number("seconds", Double.NaN);
             low = a.integer("low", PianoRoll.DEFAULT_LOWEST);
             high = a.integer("high", PianoRoll.DEFAULT_LOWEST + PianoRoll.DEFAULT_COUNT - 1);
@@ -139,6 +142,8 @@ final class DatasetCommand {
         if (a.flag("transpose-to-c") && a.flag("no-transpose")) throw new UsageError("--transpose-to-c and --no-transpose exclude each other");
         if (a.flag("frames-per-quarter") && a.flag("seconds")) throw new UsageError("--frames-per-quarter and --seconds exclude each other");
         if (fpq < 1) throw new UsageError("--frames-per-quarter must be at least 1, got " + fpq);
+        if (skip < 0) throw new UsageError("--skip-frames must be >= 0, got " + skip);
+        if (skip > 0 && a.flag("seconds")) throw new UsageError("--skip-frames applies to the beat grid, not --seconds");
         if (a.flag("seconds") && !(seconds > 0)) throw new UsageError("--seconds must be positive, got " + seconds);
         int lo = PianoRoll.DEFAULT_LOWEST, hi = PianoRoll.DEFAULT_LOWEST + PianoRoll.DEFAULT_COUNT - 1;
         if (low < lo || high > hi || low > high) throw new UsageError("--low and --high must satisfy " + lo + " <= low <= high <= " + hi);
@@ -149,7 +154,7 @@ final class DatasetCommand {
         mustExist(in);
         boolean midi = Files.isDirectory(in);
         if (!midi) {
-            for (String o : List.of("frames-per-quarter", "seconds", "split-seed")) {
+            for (String o : List.of("frames-per-quarter", "seconds", "split-seed", "skip-frames")) {
                 if (a.flag(o)) throw new UsageError("--" + o + " applies to a MIDI folder, and " + in + " is a file");
             }
         }
@@ -157,7 +162,7 @@ final class DatasetCommand {
         Dataset d;
         if (midi) {
             MidiFolder.Result r = a.flag("seconds") ? loadOnSeconds(in, seconds, transpose, seed)
-                    : MidiFolder.load(in, new MidiFolder.Options(fpq, transpose, false, seed));
+                    : MidiFolder.load(in, new MidiFolder.Options(fpq, transpose, false, seed, skip));
             if (!r.skipped().isEmpty()) err.print(r.skippedSummary());
             d = r.dataset();
         } else {

@@ -135,6 +135,11 @@ class DatasetCommandTest {
         // by default pieces are transposed to C
         assertEquals(0, run("convert", midi.toString(), out.toString()).code());
         assertEquals(Keys.toC(train.get(0)).roll(), DatasetLoader.load(out).train().get(0));
+        // --skip-frames 1: every tune without its first frame (the Nottingham pickle's convention)
+        assertEquals(0, run("convert", midi.toString(), out.toString(), "--no-transpose", "--skip-frames", "1").code());
+        PianoRoll first = train.get(0), skipped = DatasetLoader.load(out).train().get(0);
+        assertEquals(first.frames() - 1, skipped.frames());
+        for (int t = 1; t < first.frames(); t++) assertArrayEquals(first.notesAt(t), skipped.notesAt(t - 1));
         // stats reads the folder too
         Result st = run("stats", midi.toString());
         assertEquals(0, st.code());
