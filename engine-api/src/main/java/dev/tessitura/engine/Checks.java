@@ -166,6 +166,18 @@ public final class Checks {
         return new RbmShape(rows, nv, nh, dBvRow, dBhRow);
     }
 
+    /** softmaxCrossEntropy: targets and dLogits (or null) the logits' shape; dLogits may be the logits themselves. */
+    public static void softmaxCrossEntropy(Backend backend, Tensor dLogits, Tensor logits, Tensor targets) {
+        String op = "softmaxCrossEntropy";
+        owned(backend, op, dLogits, logits, targets);
+        shape(op, "targets", targets, logits.rows(), logits.cols());
+        if (dLogits != null) {
+            shape(op, "dLogits", dLogits, logits.rows(), logits.cols());
+            inPlaceOrDisjoint(op, dLogits, logits);
+            disjoint(op, dLogits, targets);
+        }
+    }
+
     public static void shape(String op, String what, Tensor t, int rows, int cols) {
         if (t.rows() != rows || t.cols() != cols) {
             throw new IllegalArgumentException(op + ": " + what + " is " + shape(t) + ", expected (" + rows + ", " + cols + ")");

@@ -55,6 +55,30 @@ public final class Fixture {
         return m;
     }
 
+    /** ||got - want|| / ||want||, the norm-wise relative error every model test compares with. */
+    public static double relErr(double[] got, double[] want) {
+        double num = 0, den = 0;
+        for (int i = 0; i < want.length; i++) {
+            num += (got[i] - want[i]) * (got[i] - want[i]);
+            den += want[i] * want[i];
+        }
+        return Math.sqrt(num / den);
+    }
+
+    public static double relErr(float[] got, double[] want) {
+        return relErr(widen(got), want);
+    }
+
+    public static double relErr(float[] got, float[] want) {
+        return relErr(widen(got), widen(want));
+    }
+
+    private static double[] widen(float[] a) {
+        double[] d = new double[a.length];
+        for (int i = 0; i < a.length; i++) d[i] = a[i];
+        return d;
+    }
+
     /** Recursive descent over the JSON grammar; numbers become Double. */
     private static final class Parser {
         private final String s;

@@ -446,14 +446,7 @@ public final class ScalarBackend implements Backend {
 
     @Override
     public double softmaxCrossEntropy(Tensor dLogits, Tensor logits, Tensor targets) {
-        String op = "softmaxCrossEntropy";
-        Checks.owned(this, op, dLogits, logits, targets);
-        Checks.shape(op, "targets", targets, logits.rows(), logits.cols());
-        if (dLogits != null) {
-            Checks.shape(op, "dLogits", dLogits, logits.rows(), logits.cols());
-            Checks.inPlaceOrDisjoint(op, dLogits, logits);
-            Checks.disjoint(op, dLogits, targets);
-        }
+        Checks.softmaxCrossEntropy(this, dLogits, logits, targets);
         double loss = 0;
         for (int r = 0; r < logits.rows(); r++) {
             loss += softmaxRow(dLogits == null ? null : d(dLogits), dLogits == null ? 0 : o(dLogits) + r * logits.cols(),

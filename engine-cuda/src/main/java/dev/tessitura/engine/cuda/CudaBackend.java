@@ -612,14 +612,7 @@ public final class CudaBackend implements Backend {
     @Override
     public double softmaxCrossEntropy(Tensor dLogits, Tensor logits, Tensor targets) {
         enter();
-        String op = "softmaxCrossEntropy";
-        Checks.owned(this, op, dLogits, logits, targets);
-        Checks.shape(op, "targets", targets, logits.rows(), logits.cols());
-        if (dLogits != null) {
-            Checks.shape(op, "dLogits", dLogits, logits.rows(), logits.cols());
-            Checks.inPlaceOrDisjoint(op, dLogits, logits);
-            Checks.disjoint(op, dLogits, targets);
-        }
+        Checks.softmaxCrossEntropy(this, dLogits, logits, targets);
         int rows = logits.rows();
         if (rows == 0) return 0;
         Block rowLoss = alloc.allocate((long) rows * Double.BYTES);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tessitura.model.Fixture;
+import static dev.tessitura.model.Fixture.relErr;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -30,15 +31,6 @@ class LstmReferenceTest {
     /** dst (cols, rows) = src (rows, cols)^T. */
     static void transpose(double[] src, int rows, int cols, double[] dst) {
         for (int r = 0; r < rows; r++) for (int c = 0; c < cols; c++) dst[c * rows + r] = src[r * cols + c];
-    }
-
-    static double relErr(double[] got, double[] want) {
-        double num = 0, den = 0;
-        for (int i = 0; i < want.length; i++) {
-            num += (got[i] - want[i]) * (got[i] - want[i]);
-            den += want[i] * want[i];
-        }
-        return Math.sqrt(num / den);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.tessitura.model.lstm;
 
+import static dev.tessitura.model.Fixture.relErr;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -68,15 +69,6 @@ class LstmTest {
             for (int t = 0; t < steps; t++)
                 for (int j = 0; j < n; j++) f[(t * batch + bi) * n + j] = (float) a[(bi * steps + t) * n + j];
         return f;
-    }
-
-    static double relErr(float[] got, float[] want) {
-        double num = 0, den = 0;
-        for (int i = 0; i < want.length; i++) {
-            num += (got[i] - (double) want[i]) * (got[i] - (double) want[i]);
-            den += (double) want[i] * want[i];
-        }
-        return Math.sqrt(num / den);
     }
 
     static double[] binary(SplittableRandom rnd, int n) {

@@ -11,6 +11,7 @@ import dev.tessitura.engine.BackendOptions;
 import dev.tessitura.engine.Backends;
 import dev.tessitura.engine.Tensor;
 import dev.tessitura.model.Fixture;
+import static dev.tessitura.model.Fixture.relErr;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -34,15 +35,6 @@ class RnnRbmTest {
         float[] f = new float[a.length];
         for (int i = 0; i < a.length; i++) f[i] = (float) a[i];
         return f;
-    }
-
-    static double relErr(float[] got, double[] want) {
-        double num = 0, den = 0;
-        for (int i = 0; i < want.length; i++) {
-            num += (got[i] - want[i]) * (got[i] - want[i]);
-            den += want[i] * want[i];
-        }
-        return Math.sqrt(num / den);
     }
 
     @ParameterizedTest
@@ -74,7 +66,7 @@ class RnnRbmTest {
     /** Awkward sizes {nv, nh, nu, T}: single units, odd sizes, and the piano's 88 keys over a long chunk. */
     static final int[][] SIZES = {{1, 1, 1, 1}, {5, 4, 3, 6}, {13, 7, 5, 9}, {88, 33, 17, 31}};
 
-    static double relErr(float[] got, double[][] rows) {
+    static double relErrRows(float[] got, double[][] rows) {
         double[] want = new double[rows.length * rows[0].length];
         for (int t = 0; t < rows.length; t++) System.arraycopy(rows[t], 0, want, t * rows[0].length, rows[0].length);
         return relErr(got, want);
@@ -105,9 +97,9 @@ class RnnRbmTest {
                 RnnRbmReference.Grads g = ref.grads(v, vNeg, steps);
                 Tensor tv = be.of(floats(v), steps, nv), tNeg = be.of(floats(vNeg), steps, nv);
                 Tensor u = m.forward(tv, steps);
-                assertTrue(relErr(be.toArray(u), fw.u()) < 1e-5, at + "u");
-                assertTrue(relErr(be.toArray(m.visibleBiases(steps)), fw.bvt()) < 1e-5, at + "bv(t)");
-                assertTrue(relErr(be.toArray(m.hiddenBiases(steps)), fw.bht()) < 1e-5, at + "bh(t)");
+                assertTrue(relErrRows(be.toArray(u), fw.u()) < 1e-5, at + "u");
+                assertTrue(relErrRows(be.toArray(m.visibleBiases(steps)), fw.bvt()) < 1e-5, at + "bv(t)");
+                assertTrue(relErrRows(be.toArray(m.hiddenBiases(steps)), fw.bht()) < 1e-5, at + "bh(t)");
                 m.zeroGrads();
                 double cost = m.costAndGradients(tv, tNeg, steps);
                 // a difference of two sums of T free energies of size ~nh: float32 rounding ~1e-6 of their size

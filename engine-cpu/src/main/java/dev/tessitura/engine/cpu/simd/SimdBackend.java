@@ -753,14 +753,7 @@ public final class SimdBackend implements Backend {
 
     @Override
     public double softmaxCrossEntropy(Tensor dLogits, Tensor logits, Tensor targets) {
-        String op = "softmaxCrossEntropy";
-        Checks.owned(this, op, dLogits, logits, targets);
-        Checks.shape(op, "targets", targets, logits.rows(), logits.cols());
-        if (dLogits != null) {
-            Checks.shape(op, "dLogits", dLogits, logits.rows(), logits.cols());
-            Checks.inPlaceOrDisjoint(op, dLogits, logits);
-            Checks.disjoint(op, dLogits, targets);
-        }
+        Checks.softmaxCrossEntropy(this, dLogits, logits, targets);
         int rows = logits.rows(), n = logits.cols();
         // rows are short (38 melody events): the scalar row kernel, rows split among threads, losses summed in row order
         double[] perRow = new double[rows];
