@@ -138,8 +138,9 @@ final class TrainCommand {
                     double rate = bar.finish();
                     if (!r.completed()) {
                         trainee.save(ckpt, r.next(), about);
-                        stop.saved();
                         out.printf("stopped in epoch %d; saved %s; continue with --resume%n", epoch + 1, ckpt);
+                        out.flush();
+                        stop.saved();   // last: the JVM may halt as soon as the shutdown hook is released
                         return 130;
                     }
                     double[] v = trainee.validate(epoch);

@@ -83,7 +83,10 @@ public final class SafeTensors {
         }
         byte[] header = header(metadata, sorted);
         Path dir = file.toAbsolutePath().getParent();
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
+        // a fresh name in the same directory, created with the default permissions (createTempFile's owner-only
+        // mode would stick to the checkpoint after the rename)
+        Path tmp = dir.resolve("." + file.getFileName() + "." + ProcessHandle.current().pid() + "." + System.nanoTime() + ".tmp");
+        Files.createFile(tmp);
         boolean moved = false;
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
