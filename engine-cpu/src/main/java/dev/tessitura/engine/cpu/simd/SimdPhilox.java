@@ -104,7 +104,35 @@ final class SimdPhilox {
         IntVector keyInc = IntVector.fromArray(is, keyStep, 0);
         VectorShuffle<Integer> rev = VectorShuffle.fromArray(is, reverse, 0);
 
-        for (int i = from; i < bound; i += len) {
+        LongVector masked = multiplier.and(LOW32);
+        int i = from;
+        // Two independent vectors per iteration: the ten rounds of one vector are a serial chain of multiplies and
+        // permutations, so one at a time leaves the core waiting on their latency.
+        for (LongVector step2 = counterStep.add(counterStep); i + 2 * len <= bound; i += 2 * len) {
+            IntVector x = counter.reinterpretAsInts(), y = counter.add(counterStep).reinterpretAsInts();
+            IntVector k = key0;
+            for (int r = 0; r < Philox.ROUNDS; r++) {
+                LongVector xl = x.reinterpretAsLongs(), yl = y.reinterpretAsLongs();
+                IntVector xp = xl.and(LOW32).mul(masked).reinterpretAsInts();
+                IntVector yp = yl.and(LOW32).mul(masked).reinterpretAsInts();
+                IntVector xc = xl.lanewise(VectorOperators.LSHR, 32).reinterpretAsInts();
+                IntVector yc = yl.lanewise(VectorOperators.LSHR, 32).reinterpretAsInts();
+                x = xp.rearrange(rev).lanewise(VectorOperators.XOR, xc).lanewise(VectorOperators.XOR, k);
+                y = yp.rearrange(rev).lanewise(VectorOperators.XOR, yc).lanewise(VectorOperators.XOR, k);
+                k = k.add(keyInc);
+            }
+            FloatVector ux = ((FloatVector) x.lanewise(VectorOperators.LSHR, 8).convert(VectorOperators.I2F, 0)).mul(Philox.UNIFORM_SCALE);
+            FloatVector uy = ((FloatVector) y.lanewise(VectorOperators.LSHR, 8).convert(VectorOperators.I2F, 0)).mul(Philox.UNIFORM_SCALE);
+            if (p == null) {
+                ux.intoArray(out, off + i);
+                uy.intoArray(out, off + i + len);
+            } else {
+                FloatVector.zero(fs).blend(1f, ux.lt(FloatVector.fromArray(fs, p, pOff + i))).intoArray(out, off + i);
+                FloatVector.zero(fs).blend(1f, uy.lt(FloatVector.fromArray(fs, p, pOff + i + len))).intoArray(out, off + i + len);
+            }
+            counter = counter.add(step2);
+        }
+        for (; i < bound; i += len) {
             IntVector x = counter.reinterpretAsInts();
             IntVector k = key0;
             for (int r = 0; r < Philox.ROUNDS; r++) {
