@@ -164,30 +164,59 @@ public final class Ais {
         }
         be.bernoulli(v, p, rng);
 
-        // the intermediate RBMs of beta_{k-1} and beta_k: W beta, bv (1 - beta) a + beta bv, bh beta
-        Tensor[] wk = {be.zeros(nv, nh), be.zeros(nv, nh)};
-        Tensor[] bhk = {be.zeros(bhR.shape()), be.zeros(bhR.shape())};
-        Tensor[] bvk = baseBv == null ? new Tensor[] {bvR, bvR} : new Tensor[] {be.zeros(bvR.shape()), be.zeros(bvR.shape())};
-        Tensor f1 = be.zeros(rows), f2 = be.zeros(rows), acc = be.zeros(rows);
+        // The intermediate RBM of beta: W beta, bh beta, bv (1 - beta) a + beta bv (or bv when the base is bv).
+        // Its free energy F_beta(v) = -v.bv_beta - sum_j softplus(beta (v W + bh)_j), so one product x = v W + bh
+        // per temperature serves both free energies of the weight and the hidden half of the Gibbs transition.
+        boolean mix = baseBv != null;
+        Tensor x = be.zeros(rows, nh), z = be.zeros(rows, nh), hp = be.zeros(rows, nh), h = be.zeros(rows, nh);
+        Tensor sp = be.zeros(rows, nh), fPrev = be.zeros(rows), fCur = be.zeros(rows), acc = be.zeros(rows);
+        Tensor va = mix ? be.zeros(rows) : null, vb = mix ? be.zeros(rows) : null, tv = be.zeros(rows, nv);
+        Tensor bvk = mix ? be.zeros(bvR.shape()) : bvR, vp = be.zeros(rows, nv);
         double[] betas = schedule.betas();
         double[] logW = new double[rows];
-        interpolate(be, wk[0], bvk[0], bhk[0], w, bvR, baseR, bhR, betas[0], baseBv != null);
-        int prev = 0;
         for (int k = 1; k < betas.length; k++) {
-            int cur = 1 - prev;
-            interpolate(be, wk[cur], bvk[cur], bhk[cur], w, bvR, baseR, bhR, betas[k], baseBv != null);
+            float bp = (float) betas[k - 1], bc = (float) betas[k];
+            be.gemm(x, v, false, w, false, 1f, 0f);                          // x = v W + bh
+            if (bhR.size() == (long) rows * nh) be.add(x, x, bhR);
+            else be.addRowVector(x, x, bhR);
             // log w += log p*_k(v) - log p*_{k-1}(v) = F_{k-1}(v) - F_k(v)
-            be.freeEnergy(f1, v, wk[prev], bvk[prev], bhk[prev]);
-            be.freeEnergy(f2, v, wk[cur], bvk[cur], bhk[cur]);
-            be.axpy(acc, f1, 1f);
-            be.axpy(acc, f2, -1f);
-            if (k < betas.length - 1) be.gibbsChain(v, null, wk[cur], bvk[cur], bhk[cur], 1, rng);
+            //        = sum_j softplus(bc x_j) - sum_j softplus(bp x_j) [+ (bc - bp)(v.bv - v.a) when bv is mixed]
+            be.copy(z, x);
+            be.scale(z, bp);
+            be.softplus(sp, z);
+            be.rowSums(fPrev, sp, 1f, 0f);
+            be.copy(z, x);
+            be.scale(z, bc);                                                 // z = bc x, kept for the hidden draw
+            be.softplus(sp, z);
+            be.rowSums(fCur, sp, 1f, 0f);
+            be.axpy(acc, fCur, 1f);
+            be.axpy(acc, fPrev, -1f);
+            if (mix) {
+                rowDot(be, vb, v, bvR, tv);
+                rowDot(be, va, v, baseR, tv);
+                be.axpy(acc, vb, bc - bp);
+                be.axpy(acc, va, bp - bc);
+            }
+            if (k < betas.length - 1) {
+                // one Gibbs transition of the RBM of beta_k, its draws in gibbsChain's order: hidden, then visible
+                be.sigmoid(hp, z);
+                be.bernoulli(h, hp, rng);
+                if (mix) {
+                    be.copy(bvk, bvR);
+                    be.scale(bvk, bc);
+                    be.axpy(bvk, baseR, 1f - bc);
+                }
+                be.gemm(vp, h, false, w, true, bc, 0f);                      // bc h W^T + bv_beta
+                if (bvk.size() == (long) rows * nv) be.add(vp, vp, bvk);
+                else be.addRowVector(vp, vp, bvk);
+                be.sigmoid(vp, vp);
+                be.bernoulli(v, vp, rng);
+            }
             if (k % FLUSH == 0 || k == betas.length - 1) {
                 float[] part = be.toArray(acc);
                 for (int r = 0; r < rows; r++) logW[r] += part[r];
                 be.fill(acc, 0f);
             }
-            prev = cur;
         }
 
         Estimate[] out = new Estimate[b];
@@ -195,19 +224,15 @@ public final class Ais {
         return out;
     }
 
-    /** W_beta = beta W, bh_beta = beta bh and, unless the base is the target's bv, bv_beta = (1 - beta) a + beta bv. */
-    private static void interpolate(Backend be, Tensor wb, Tensor bvb, Tensor bhb, Tensor w, Tensor bv, Tensor a, Tensor bh,
-                                    double beta, boolean mixBv) {
-        float bt = (float) beta;
-        be.copy(wb, w);
-        be.scale(wb, bt);
-        be.copy(bhb, bh);
-        be.scale(bhb, bt);
-        if (mixBv) {
-            be.copy(bvb, bv);
-            be.scale(bvb, bt);
-            be.axpy(bvb, a, 1f - bt);
+    /** out[r] = v[r] . b[r] (b a vector, or one row per row of v), through the scratch t of v's shape. */
+    private static void rowDot(Backend be, Tensor out, Tensor v, Tensor b, Tensor t) {
+        if (b.size() == v.size()) be.mul(t, v, b);
+        else {
+            be.fill(t, 0f);
+            be.addRowVector(t, t, b);
+            be.mul(t, t, v);
         }
+        be.rowSums(out, t, 1f, 0f);
     }
 
     /** (B, n) or (n) to (B M, n): row c of x (or x itself when shared) repeated M times. */
