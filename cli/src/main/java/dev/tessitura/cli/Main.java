@@ -49,7 +49,7 @@ public final class Main {
     static void usage(PrintStream out) {
         out.println("""
                 usage: tessitura <command> [options]
-                  demo [--data D --epochs N] train the RNN-RBM on Nottingham, evaluate it, compose a piece (a few minutes)
+                  demo [--data D --epochs N] train an RNN-RBM on tunes it generates, evaluate it, compose a piece (~1 min)
                   info                       backends found, the one selected, vector width, threads, and why any backend is unavailable
                   dataset stats <path>       per-split statistics of a data set (.pickle/.pkl, .mat or a folder of MIDI files)
                   dataset convert <in> <out> convert between a MIDI folder, pickle and .mat ('tessitura dataset help' for options)
