@@ -55,7 +55,7 @@ public final class Main {
                   dataset convert <in> <out> convert between a MIDI folder, pickle and .mat ('tessitura dataset help' for options)
                   render <input> [--png F] [--wav F] [--sequence split:i] [--frame-seconds S]
                                              picture and/or sound of a MIDI file or a data set sequence
-                  train --model rnn-rbm|lstm|melody-lstm --data D --out DIR [options]   train ('tessitura train --help')
+                  train --model rnn-rbm|lstm-rbm|lstm|melody-lstm --data D --out DIR [options]   train ('tessitura train --help')
                   generate --checkpoint F --out song.mid [--steps N --prime tune.mid --seed S]   new music (+ .png, .wav)
                   evaluate --checkpoint F --data D [--split test]   log-likelihood per time step and frame accuracy
                 global JVM settings (through JAVA_OPTS or -D on the launcher):

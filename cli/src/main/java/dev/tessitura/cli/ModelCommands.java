@@ -137,7 +137,7 @@ final class ModelCommands {
                     : MidiFolder.readRoll(a.path("prime"), new MidiFolder.Options(2, true, false, 0)).withRange(PianoRoll.DEFAULT_LOWEST, notes);
             PianoRoll roll;
             float[] prob = null;
-            if (kind.equals(RnnRbmTrainer.KIND)) {
+            if (kind.equals(RnnRbmTrainer.KIND) || kind.equals(RnnRbmTrainer.KIND_LSTM)) {
                 RnnRbmTrainer.Generated g = RnnRbmTrainer.load(be, c).generate(primer, steps, a.integer("k", 25), a.flag("from-previous"), seed);
                 roll = g.roll();
                 prob = g.probabilities();
@@ -181,7 +181,7 @@ final class ModelCommands {
             }
             List<PianoRoll> rolls = DatasetLoader.load(data).split(split);
             if (max > 0) rolls = rolls.subList(0, Math.min(max, rolls.size()));
-            if (kind.equals(RnnRbmTrainer.KIND)) {
+            if (kind.equals(RnnRbmTrainer.KIND) || kind.equals(RnnRbmTrainer.KIND_LSTM)) {
                 int runs = a.integer("ais-runs", 100), k = a.integer("ais-steps", 14_500);
                 Progress bar = new Progress(System.err, "AIS, " + runs + " runs x " + k + " temperatures",
                         rolls.stream().mapToLong(PianoRoll::frames).sum());

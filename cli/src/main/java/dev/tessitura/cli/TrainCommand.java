@@ -41,7 +41,7 @@ import java.util.Set;
  */
 final class TrainCommand {
     static final String USAGE = """
-            usage: tessitura train --model rnn-rbm|lstm|melody-lstm --data <pickle|mat|midi folder> --out <run dir> [options]
+            usage: tessitura train --model rnn-rbm|lstm-rbm|lstm|melody-lstm --data <pickle|mat|midi folder> --out <run dir> [options]
               --epochs N            epochs to train (default 20); with --resume, the total to reach
               --resume              continue the run in --out from its checkpoint (exactly as if never stopped)
               --backend NAME        auto (default), scalar, simd, cuda
@@ -53,6 +53,8 @@ final class TrainCommand {
               --lr 0.001 (both parts) or --lr-rbm R --lr-rnn R   --lr-decay 1 (per epoch)
               --optimizer sgd|nesterov|momentum (default sgd) --momentum 0.9   --clip-norm 0 (off)
               --learn-u0            learn u(0) instead of fixing it at 0    --pretrain N  RBM pretraining epochs
+            LSTM-RBM (--model lstm-rbm): the RNN-RBM's options, with an LSTM stack as the recurrence (u(0) = 0)
+              --layers 100          LSTM units per layer (the last is u(t)'s size; replaces --recurrent)
             LSTM (--model lstm; defaults after Ip's RNN4Music):
               --layers 120,120,120  units per layer
               --batch 32 --steps 100  minibatch of B sequences x L time steps
@@ -99,8 +101,8 @@ final class TrainCommand {
         a.maxPositionals(0);
         String kind = a.string("model", null);
         if (kind == null) throw new UsageError("missing --model");
-        if (!Set.of(LstmTrainer.KIND, RnnRbmTrainer.KIND, MelodyModel.KIND).contains(kind)) {
-            throw new UsageError("unknown --model '" + kind + "' (rnn-rbm, lstm, melody-lstm)");
+        if (!Set.of(LstmTrainer.KIND, RnnRbmTrainer.KIND, RnnRbmTrainer.KIND_LSTM, MelodyModel.KIND).contains(kind)) {
+            throw new UsageError("unknown --model '" + kind + "' (rnn-rbm, lstm-rbm, lstm, melody-lstm)");
         }
         Path data = a.path("data"), dir = a.path("out");
         if (data == null) throw new UsageError("missing --data");
@@ -189,7 +191,7 @@ final class TrainCommand {
             LstmTrainer t = saved != null ? LstmTrainer.load(be, saved) : new LstmTrainer(be, lstmConfig(a), notes);
             return Trainee.lstm(t, train, d.valid());
         }
-        RnnRbmTrainer t = saved != null ? RnnRbmTrainer.load(be, saved) : new RnnRbmTrainer(be, rnnRbmConfig(a), notes);
+        RnnRbmTrainer t = saved != null ? RnnRbmTrainer.load(be, saved) : new RnnRbmTrainer(be, rnnRbmConfig(a, kind), notes);
         if (saved == null && t.config().pretrainEpochs() > 0) {
             Progress bar = new Progress(System.err, "RBM pretraining", (long) t.config().pretrainEpochs() * frames);
             double recon = t.pretrain(train, t.config().pretrainEpochs(), bar::advance);
@@ -199,15 +201,20 @@ final class TrainCommand {
         return Trainee.rnnRbm(t, train, d.valid());
     }
 
-    static RnnRbmTrainer.Config rnnRbmConfig(Args a) {
+    /** The RNN-RBM's configuration, or the LSTM-RBM's (kind lstm-rbm: --layers instead of --recurrent). */
+    static RnnRbmTrainer.Config rnnRbmConfig(Args a, String kind) {
         RnnRbmTrainer.Config d = RnnRbmTrainer.Config.defaults();
+        boolean lstm = kind.equals(RnnRbmTrainer.KIND_LSTM);
+        if (lstm && a.string("recurrent", null) != null) throw new UsageError("lstm-rbm: the size of u(t) is the last of --layers, not --recurrent");
+        if (!lstm && a.string("layers", null) != null) throw new UsageError("rnn-rbm: --layers is for lstm-rbm; the recurrent size is --recurrent");
+        int[] layers = lstm ? ints(a.string("layers", Integer.toString(d.nu()))) : new int[0];
         try {
             float lr = (float) a.number("lr", d.lrRbm());
-            return new RnnRbmTrainer.Config(a.integer("hidden", d.nh()), a.integer("recurrent", d.nu()), a.integer("k", d.k()),
+            return new RnnRbmTrainer.Config(a.integer("hidden", d.nh()), lstm ? layers[layers.length - 1] : a.integer("recurrent", d.nu()), a.integer("k", d.k()),
                     a.integer("chunk", d.chunk()), Optimizer.Kind.parse(a.string("optimizer", "sgd")),
                     (float) a.number("lr-rbm", lr), (float) a.number("lr-rnn", lr), (float) a.number("momentum", d.momentum()),
                     (float) a.number("clip-norm", d.clipNorm()), (float) a.number("lr-decay", d.lrDecay()), a.flag("learn-u0"),
-                    a.integer("pretrain", 0), a.integer("seed", 1));
+                    a.integer("pretrain", 0), a.integer("seed", 1), layers);
         } catch (IllegalArgumentException e) {
             throw new UsageError(e.getMessage());
         }

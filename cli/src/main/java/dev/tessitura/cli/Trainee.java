@@ -60,7 +60,7 @@ interface Trainee {
     }
 
     /**
-     * The RNN-RBM: the training cost is the free-energy gap per frame; the validation monitor is the expected
+     * The RNN-RBM (and the LSTM-RBM): the training cost is the free-energy gap per frame; the validation monitor is the expected
      * frame-level accuracy from Gibbs estimates of the note marginals (cheap), its cost 1 - that accuracy. The
      * log-likelihood with AIS is `tessitura evaluate`'s job: thousands of AIS temperatures per epoch would dwarf
      * training on a CPU.
@@ -69,7 +69,8 @@ interface Trainee {
         return new Trainee() {
             public String describe() {
                 RnnRbmTrainer.Config c = t.config();
-                return "rnn-rbm " + t.model.nv + "/" + c.nh() + "/" + c.nu() + ", CD-" + c.k() + ", " + t.model.params.size() + " parameters";
+                String u = c.isLstm() ? "LSTM " + java.util.Arrays.toString(c.lstmLayers()) : Integer.toString(c.nu());
+                return c.kind() + " " + t.model.nv + "/" + c.nh() + "/" + u + ", CD-" + c.k() + ", " + t.model.params.size() + " parameters";
             }
             public long framesPerEpoch() { return t.framesPerEpoch(train); }
             public EpochResult trainEpoch(Position from, BooleanSupplier stop, IntConsumer progress) {
@@ -132,8 +133,8 @@ interface Trainee {
 
     /** The kinds of model this build trains. */
     static void checkKind(String kind) {
-        if (!List.of(LstmTrainer.KIND, RnnRbmTrainer.KIND, MelodyModel.KIND).contains(kind)) {
-            throw new IllegalArgumentException("unknown model kind '" + kind + "' (lstm, rnn-rbm, melody-lstm)");
+        if (!List.of(LstmTrainer.KIND, RnnRbmTrainer.KIND, RnnRbmTrainer.KIND_LSTM, MelodyModel.KIND).contains(kind)) {
+            throw new IllegalArgumentException("unknown model kind '" + kind + "' (lstm, rnn-rbm, lstm-rbm, melody-lstm)");
         }
     }
 }

@@ -121,6 +121,37 @@ class TrainCommandTest {
     }
 
     @Test
+    void lstmRbmTrainsResumesGeneratesAndEvaluates() throws Exception {
+        Path data = dataset(), run = dir.resolve("lstm-rbm");
+        String[] common = {"--model", "lstm-rbm", "--data", data.toString(), "--out", run.toString(), "--hidden", "12",
+                "--layers", "9,7", "--k", "3", "--chunk", "9", "--lr", "0.05", "--optimizer", "nesterov", "--backend", "scalar"};
+        MainTest.Result r = main(concat(new String[] {"train", "--epochs", "1"}, common));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("lstm-rbm 88/12/LSTM [9, 7]"), r.out());
+        r = main(concat(new String[] {"train", "--epochs", "2", "--resume"}, common));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("resuming") && r.out().contains("epoch 2: train cost"), r.out());
+        Path song = dir.resolve("lstm-rbm-song.mid");
+        r = main("generate", "--checkpoint", run.resolve("checkpoint.safetensors").toString(), "--out", song.toString(),
+                "--steps", "10", "--k", "5", "--backend", "scalar");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("10 frames"), r.out());
+        r = main("evaluate", "--checkpoint", run.resolve("best.safetensors").toString(), "--data", data.toString(),
+                "--ais-runs", "10", "--ais-steps", "100", "--gibbs-samples", "5", "--backend", "scalar");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().matches("(?s).*log-likelihood per time step: -\\d+\\.\\d+ \\+- .*"), r.out());
+        // options of the other recurrence are refused, not ignored
+        r = main("train", "--model", "lstm-rbm", "--data", data.toString(), "--out", dir.resolve("x").toString(), "--recurrent", "5");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--layers"), r.err());
+        r = main("train", "--model", "lstm-rbm", "--data", data.toString(), "--out", dir.resolve("y").toString(), "--learn-u0");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("u(0)"), r.err());
+        r = main("train", "--model", "rnn-rbm", "--data", data.toString(), "--out", dir.resolve("z").toString(), "--layers", "5");
+        assertEquals(2, r.code());
+    }
+
+    @Test
     void melodyLstmFromAFolderOfMidiFiles() throws Exception {
         Path midi = dir.resolve("midi");
         Random rnd = new Random(5);

@@ -40,32 +40,50 @@ public final class Lstm {
     private Tensor x;                // the last forward's input (T B, nIn)
 
     public Lstm(Backend backend, int nIn, int[] hidden, int nOut) {
+        this(backend, nIn, hidden, nOut, null, null);
+    }
+
+    /**
+     * A stack whose parameters and gradients live in the given tensors of {@link #size} elements (views into a
+     * larger model's storage, as in the LSTM-RBM), or in new ones where they are null. nOut = 0: no read-out; use
+     * {@link #forwardHidden} and {@link #backwardFromHidden}.
+     */
+    public Lstm(Backend backend, int nIn, int[] hidden, int nOut, Tensor params, Tensor grads) {
         if (hidden.length == 0) throw new IllegalArgumentException("lstm: at least one layer");
+        for (int hn : hidden) if (hn < 1) throw new IllegalArgumentException("lstm: layer sizes must be >= 1, got " + java.util.Arrays.toString(hidden));
         this.be = backend;
         this.nIn = nIn;
         this.hidden = hidden.clone();
         this.nOut = nOut;
         int layers = hidden.length;
-        long total = 0;
-        for (int l = 0; l < layers; l++) {
-            int in = inputSize(l), g4 = 4 * hidden[l];
-            total += (long) in * g4 + (long) hidden[l] * g4 + g4;
+        long total = size(nIn, hidden, nOut);
+        this.params = params != null ? params : be.zeros(Math.toIntExact(total));
+        this.grads = grads != null ? grads : be.zeros(Math.toIntExact(total));
+        if (this.params.size() != total || this.grads.size() != total) {
+            throw new IllegalArgumentException("lstm: parameters need " + total + " elements, got " + this.params.size() + " and " + this.grads.size());
         }
-        total += (long) hidden[layers - 1] * nOut + nOut;
-        params = be.zeros(Math.toIntExact(total));
-        grads = be.zeros(Math.toIntExact(total));
         wx = new Tensor[layers]; wh = new Tensor[layers]; b = new Tensor[layers];
         gWx = new Tensor[layers]; gWh = new Tensor[layers]; gB = new Tensor[layers];
         long at = 0;
         for (int l = 0; l < layers; l++) {
             int in = inputSize(l), hn = hidden[l], g4 = 4 * hn;
-            wx[l] = params.view(at, in, g4); gWx[l] = grads.view(at, in, g4); at += (long) in * g4;
-            wh[l] = params.view(at, hn, g4); gWh[l] = grads.view(at, hn, g4); at += (long) hn * g4;
-            b[l] = params.view(at, g4); gB[l] = grads.view(at, g4); at += g4;
+            wx[l] = this.params.view(at, in, g4); gWx[l] = this.grads.view(at, in, g4); at += (long) in * g4;
+            wh[l] = this.params.view(at, hn, g4); gWh[l] = this.grads.view(at, hn, g4); at += (long) hn * g4;
+            b[l] = this.params.view(at, g4); gB[l] = this.grads.view(at, g4); at += g4;
         }
         int top = hidden[layers - 1];
-        wy = params.view(at, top, nOut); gWy = grads.view(at, top, nOut); at += (long) top * nOut;
-        by = params.view(at, nOut); gBy = grads.view(at, nOut);
+        wy = this.params.view(at, top, nOut); gWy = this.grads.view(at, top, nOut); at += (long) top * nOut;
+        by = this.params.view(at, nOut); gBy = this.grads.view(at, nOut);
+    }
+
+    /** The number of parameters of a stack: per layer Wx, Wh, b; then Wy and by. */
+    public static long size(int nIn, int[] hidden, int nOut) {
+        long total = 0;
+        for (int l = 0; l < hidden.length; l++) {
+            int in = l == 0 ? nIn : hidden[l - 1], g4 = 4 * hidden[l];
+            total += (long) in * g4 + (long) hidden[l] * g4 + g4;
+        }
+        return total + (long) hidden[hidden.length - 1] * nOut + nOut;
     }
 
     public int layers() { return hidden.length; }
@@ -82,7 +100,7 @@ public final class Lstm {
     public java.util.List<String> paramNames() {
         java.util.List<String> names = new java.util.ArrayList<>();
         for (int l = 0; l < layers(); l++) names.addAll(java.util.List.of("Wx" + l, "Wh" + l, "b" + l));
-        names.addAll(java.util.List.of("Wy", "by"));
+        if (nOut > 0) names.addAll(java.util.List.of("Wy", "by"));
         return names;
     }
 
@@ -129,9 +147,11 @@ public final class Lstm {
             c0[l] = be.zeros(bs, hn);
         }
         hasState = false;
-        logits = be.zeros(rows, nOut);
-        dLogits = be.zeros(rows, nOut);
-        yLogits = be.zeros(rows, nOut);
+        if (nOut > 0) {
+            logits = be.zeros(rows, nOut);
+            dLogits = be.zeros(rows, nOut);
+            yLogits = be.zeros(rows, nOut);
+        }
         dz = be.zeros(rows * 4 * hMax);
         dhA = be.zeros(rows * hMax);
         dhB = be.zeros(rows * hMax);
@@ -149,6 +169,18 @@ public final class Lstm {
      * are this one's h_0 and c_0, and no gradient flows back into it (truncated BPTT).
      */
     public Tensor forward(Tensor x, int t, int bs, boolean carry) {
+        if (nOut == 0) throw new IllegalStateException("lstm: no read-out (nOut = 0); use forwardHidden");
+        Tensor in = forwardHidden(x, t, bs, carry);
+        be.gemm(logits, in, false, wy, false, 1f, 0f);                // y^ = h_top Wy + by
+        be.addRowVector(logits, logits, by);
+        return logits;
+    }
+
+    /**
+     * The stack alone over x (T, B, nIn) (see {@link #forward}); returns the top layer's h (T B, H_top), valid
+     * until the next call.
+     */
+    public Tensor forwardHidden(Tensor x, int t, int bs, boolean carry) {
         if (x.size() != (long) t * bs * nIn) {
             throw new IllegalArgumentException("lstm: x " + x + " is not (" + t + ", " + bs + ", " + nIn + ")");
         }
@@ -174,10 +206,8 @@ public final class Lstm {
             }
             in = h[l];
         }
-        be.gemm(logits, in, false, wy, false, 1f, 0f);                // y^ = h_top Wy + by
-        be.addRowVector(logits, logits, by);
         hasState = true;
-        return logits;
+        return in;
     }
 
     /**
@@ -216,13 +246,29 @@ public final class Lstm {
 
     /** Backward pass of the last forward from d loss / d logits (T B, nOut); accumulates into {@link #grads}. */
     public void backwardFromLogits(Tensor dLogits) {
-        int t = steps, bs = batch, rows = t * bs;
-        int top = hidden[layers() - 1];
         be.gemm(gWy, h[layers() - 1], true, dLogits, false, 1f, 1f);  // dWy += h^T dy^
         be.columnSums(gBy, dLogits, 1f, 1f);                           // dby += sum over rows
-        Tensor dhBuf = dhA, belowBuf = dhB;                            // the two alternate as we go down
-        Tensor dh = dhBuf.view(0, rows, top);
+        Tensor dh = hiddenGradient();
         be.gemm(dh, dLogits, false, wy, true, 1f, 0f);                 // dh_top = dy^ Wy^T
+        backwardFromHidden(dh);
+    }
+
+    /** The buffer (T B, H_top) that {@link #backwardFromHidden} reads d loss / d h_top from (a caller may fill it). */
+    public Tensor hiddenGradient() {
+        return dhA.view(0, steps * batch, hidden[layers() - 1]);
+    }
+
+    /**
+     * Backward pass of the last forward from d loss / d h_top (T B, H_top), which must be {@link #hiddenGradient}
+     * (it is overwritten on the way down); accumulates into the stack's gradients.
+     */
+    public void backwardFromHidden(Tensor dhTop) {
+        int t = steps, bs = batch, rows = t * bs;
+        if (dhTop.storage() != dhA.storage() || dhTop.offset() != dhA.offset() || dhTop.size() != (long) rows * hidden[layers() - 1]) {
+            throw new IllegalArgumentException("lstm: backwardFromHidden reads hiddenGradient(), got " + dhTop);
+        }
+        Tensor dhBuf = dhA, belowBuf = dhB;                            // the two alternate as we go down
+        Tensor dh = dhTop;
         for (int l = layers() - 1; l >= 0; l--) {
             int hn = hidden[l], g4 = 4 * hn;
             Tensor dzl = dz.view(0, rows, g4), dcl = dc.view(0, bs, hn);

@@ -170,6 +170,26 @@ public final class LstmReference {
                 }
             }
         }
+        backwardLayers(tape, dh, gr);
+        return new Result(crossEntropy(tape.logits, y, batch, steps), gr);
+    }
+
+    /** The top layer's h (B, T, H_top) for inputs x (B, T, nIn), both flattened row-major. */
+    public double[] hiddenTop(double[] x, int batch, int steps) {
+        return forward(x, batch, steps).h[hidden.length - 1].clone();
+    }
+
+    /** The gradients of the stack (not the read-out) given d loss / d h_top (B, T, H_top) for inputs x (B, T, nIn). */
+    public Grads gradsFromTop(double[] x, int batch, int steps, double[] dhTop) {
+        Tape tape = forward(x, batch, steps);
+        Grads gr = new Grads(this);
+        backwardLayers(tape, dhTop.clone(), gr);
+        return gr;
+    }
+
+    /** BPTT through the layers, from d loss / d h_top (B T, H_top); accumulates into gr. */
+    private void backwardLayers(Tape tape, double[] dh, Grads gr) {
+        int batch = tape.batch, steps = tape.steps, rows = batch * steps;
         // layers from the top: BPTT within the layer, then the gradient of its input goes to the layer below
         for (int l = hidden.length - 1; l >= 0; l--) {
             int in = l == 0 ? nIn : hidden[l - 1], hn = hidden[l], g4 = 4 * hn;
@@ -214,7 +234,6 @@ public final class LstmReference {
             }
             dh = dInput;
         }
-        return new Result(crossEntropy(tape.logits, y, batch, steps), gr);
     }
 
     static double sigmoid(double x) {

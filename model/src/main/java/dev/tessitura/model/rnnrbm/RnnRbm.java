@@ -1,26 +1,35 @@
 package dev.tessitura.model.rnnrbm;
 
 import dev.tessitura.engine.Backend;
-import dev.tessitura.engine.Philox;
 import dev.tessitura.engine.Rng;
 import dev.tessitura.engine.Tensor;
+import dev.tessitura.model.Init;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The RNN-RBM of Boulanger-Lewandowski, Bengio and Vincent (ICML 2012) on any backend; the equations are those of
- * {@link RnnRbmReference}, which tests this class. A chunk of T frames is processed as batched products wherever
+ * {@link RnnRbmReference}, which tests this class. The same class is the LSTM-RBM (Lyu et al. 2015): the RBM part
+ * (W, bv, bh and the bias maps Wuv, Wuh) is shared, only the {@link Recurrence} that makes u(t) from v(1..t) differs:
+ * (3) {@code u(t) = tanh(bu + v(t) Wvu + u(t-1) Wuu)}, or u(t) = the top h of an LSTM stack over v(1..t). A chunk of T frames is processed as batched products wherever
  * the recurrence allows: the time-dependent biases of all steps are two GEMMs over the T previous states, the
  * negative samples of all steps come from one batched Gibbs chain with per-row biases, and only u(t)'s recurrence
  * and its backpropagation step through time one row at a time.
  *
- * <p>All parameters live in one tensor with views W (nv, nh), bv (nv), bh (nh), Wuh (nu, nh), Wuv (nu, nv),
- * Wvu (nv, nu), Wuu (nu, nu), bu (nu), u0 (nu); the gradients in a second tensor of the same layout.
+ * <p>All parameters live in one tensor with views W (nv, nh), bv (nv), bh (nh), Wuh (nu, nh), Wuv (nu, nv), then
+ * the recurrence's: Wvu (nv, nu), Wuu (nu, nu), bu (nu), u0 (nu), or per LSTM layer Wx (in, 4H), Wh (H, 4H), b (4H);
+ * the gradients in a second tensor of the same layout.
  */
 public final class RnnRbm {
     public final int nv, nh, nu;
     private final Backend be;
     public final Tensor params, grads;
-    public final Tensor W, bv, bh, Wuh, Wuv, Wvu, Wuu, bu, u0;
-    private final Tensor gW, gBv, gBh, gWuh, gWuv, gWvu, gWuu, gBu, gU0;
+    public final Tensor W, bv, bh, Wuh, Wuv;
+    private final Tensor gW, gBv, gBh, gWuh, gWuv;
+    /** What makes u(t): the tanh RNN of the paper, or an LSTM stack. */
+    final Recurrence recurrence;
+    private final String[] names;
+    private final Tensor[] paramViews, gradViews;
 
     // workspace for a chunk of T frames, reallocated when T grows
     private int capacity = -1;
@@ -30,49 +39,77 @@ public final class RnnRbm {
     private Tensor vNeg;          // (T, nv): the negative samples
     private Tensor f;             // (T): free energies
     private Tensor dBv, dBh;      // (T, nv), (T, nh): d cost / d bv(t), d bh(t)
-    private Tensor dU, dA;        // (T+1, nu), (T, nu): d cost / d u(t), d cost / d (pre-activation of u(t))
-    private final Tensor eye;     // (nu, nu): the identity, to form WuuT with one GEMM on any backend
-    private final Tensor WuuT;    // (nu, nu): Wuu^T for BPTT's row-by-row products
+    private Tensor dU;            // (T+1, nu): d cost / d u(t)
 
+    /** The paper's RNN-RBM: nu recurrent tanh units. */
     public RnnRbm(Backend backend, int nv, int nh, int nu) {
+        this(backend, nv, nh, nu, null);
+    }
+
+    /** The LSTM-RBM: u(t) is the top h of an LSTM stack with these layer sizes over v(1..t). */
+    public RnnRbm(Backend backend, int nv, int nh, int[] lstmLayers) {
+        this(backend, nv, nh, lstmLayers[lstmLayers.length - 1], lstmLayers.clone());
+    }
+
+    private RnnRbm(Backend backend, int nv, int nh, int nu, int[] lstmLayers) {
         this.be = backend;
         this.nv = nv;
         this.nh = nh;
         this.nu = nu;
-        int[][] shapes = {{nv, nh}, {nv}, {nh}, {nu, nh}, {nu, nv}, {nv, nu}, {nu, nu}, {nu}, {nu}};
-        long total = 0;
-        for (int[] s : shapes) total += s.length == 1 ? s[0] : (long) s[0] * s[1];
-        params = be.zeros(Math.toIntExact(total));
-        grads = be.zeros(Math.toIntExact(total));
-        Tensor[] p = new Tensor[9], g = new Tensor[9];
+        int[][] shapes = {{nv, nh}, {nv}, {nh}, {nu, nh}, {nu, nv}};
+        long rbm = 0;
+        for (int[] s : shapes) rbm += s.length == 1 ? s[0] : (long) s[0] * s[1];
+        long rec = lstmLayers == null ? TanhRecurrence.size(nv, nu) : LstmRecurrence.size(nv, lstmLayers);
+        params = be.zeros(Math.toIntExact(rbm + rec));
+        grads = be.zeros(Math.toIntExact(rbm + rec));
+        Tensor[] p = new Tensor[5], g = new Tensor[5];
         long at = 0;
-        for (int i = 0; i < 9; i++) {
+        for (int i = 0; i < 5; i++) {
             p[i] = params.view(at, shapes[i]);
             g[i] = grads.view(at, shapes[i]);
             at += p[i].size();
         }
-        W = p[0]; bv = p[1]; bh = p[2]; Wuh = p[3]; Wuv = p[4]; Wvu = p[5]; Wuu = p[6]; bu = p[7]; u0 = p[8];
-        gW = g[0]; gBv = g[1]; gBh = g[2]; gWuh = g[3]; gWuv = g[4]; gWvu = g[5]; gWuu = g[6]; gBu = g[7]; gU0 = g[8];
-        float[] id = new float[nu * nu];
-        for (int k = 0; k < nu; k++) id[k * nu + k] = 1f;
-        eye = be.of(id, nu, nu);
-        WuuT = be.zeros(nu, nu);
+        W = p[0]; bv = p[1]; bh = p[2]; Wuh = p[3]; Wuv = p[4];
+        gW = g[0]; gBv = g[1]; gBh = g[2]; gWuh = g[3]; gWuv = g[4];
+        Tensor recParams = params.view(at, Math.toIntExact(rec)), recGrads = grads.view(at, Math.toIntExact(rec));
+        recurrence = lstmLayers == null ? new TanhRecurrence(be, nv, nu, recParams, recGrads)
+                : new LstmRecurrence(be, nv, lstmLayers, recParams, recGrads);
+        List<String> n = new ArrayList<>(List.of("W", "bv", "bh", "Wuh", "Wuv"));
+        List<Tensor> pv = new ArrayList<>(List.of(p)), gv = new ArrayList<>(List.of(g));
+        n.addAll(recurrence.names());
+        for (String name : recurrence.names()) {
+            pv.add(recurrence.param(name));
+            gv.add(recurrence.grad(name));
+        }
+        names = n.toArray(String[]::new);
+        paramViews = pv.toArray(Tensor[]::new);
+        gradViews = gv.toArray(Tensor[]::new);
     }
 
     /** The parameter names in storage order, as checkpoints and the fixtures name them. */
+    public String[] names() {
+        return names.clone();
+    }
+
+    /** The RNN-RBM's names: W, bv, bh, Wuh, Wuv, Wvu, Wuu, bu, u0. */
     public static final String[] NAMES = {"W", "bv", "bh", "Wuh", "Wuv", "Wvu", "Wuu", "bu", "u0"};
 
+    /** The LSTM layer sizes, or null for the paper's tanh recurrence. */
+    public int[] lstmLayers() {
+        return recurrence instanceof LstmRecurrence l ? l.layers() : null;
+    }
+
     public Tensor param(String name) {
-        return pick(name, new Tensor[] {W, bv, bh, Wuh, Wuv, Wvu, Wuu, bu, u0});
+        return pick(name, paramViews);
     }
 
     public Tensor grad(String name) {
-        return pick(name, new Tensor[] {gW, gBv, gBh, gWuh, gWuv, gWvu, gWuu, gBu, gU0});
+        return pick(name, gradViews);
     }
 
-    private static Tensor pick(String name, Tensor[] ts) {
-        for (int i = 0; i < NAMES.length; i++) if (NAMES[i].equals(name)) return ts[i];
-        throw new IllegalArgumentException("rnn-rbm: no parameter " + name);
+    private Tensor pick(String name, Tensor[] ts) {
+        for (int i = 0; i < names.length; i++) if (names[i].equals(name)) return ts[i];
+        throw new IllegalArgumentException("rnn-rbm: no parameter " + name + " (has " + String.join(", ", names) + ")");
     }
 
     /** The RBM part (W, bv, bh) and the RNN part (the rest) as ranges of {@link #params}: {offset, length}. */
@@ -89,21 +126,15 @@ public final class RnnRbm {
      * The tutorial's initialisation (deeplearning.net rnnrbm.py, build_rnnrbm: {@code W = shared_normal(n_visible,
      * n_hidden, 0.01)}, {@code Wuh, Wuv, Wvu, Wuu = shared_normal(..., 0.0001)}, biases shared_zeros, where
      * shared_normal draws numpy.random.normal(scale=...)): W ~ N(0, 0.01^2), the four recurrent matrices
-     * ~ N(0, 0.0001^2), biases and u(0) zero; normals from Philox stream (seed, 0) by Box-Muller.
+     * ~ N(0, 0.0001^2), biases and u(0) zero; normals from Philox stream (seed, 0) by Box-Muller. The LSTM-RBM's
+     * LSTM weights ~ N(0, 0.01^2) (large enough for its gates to pass a signal), its biases zero.
      */
     public void initTutorial(long seed) {
-        int n = Math.toIntExact(params.size());
-        float[] u = new float[n + (n & 1)], p = new float[n];
-        Philox.uniforms(seed, 0, 0, u, 0, u.length);
-        for (int i = 0; i + 1 < u.length; i += 2) {
-            double r = Math.sqrt(-2 * Math.log(1 - u[i])), a = 2 * Math.PI * u[i + 1];
-            p[i] = (float) (r * Math.cos(a));
-            if (i + 1 < n) p[i + 1] = (float) (r * Math.sin(a));
-        }
-        be.copyFromHost(params, p, 0);
+        Init.normal(be, params, 1.0, seed);
         be.scale(W, 0.01f);
-        for (Tensor t : new Tensor[] {Wuh, Wuv, Wvu, Wuu}) be.scale(t, 0.0001f);
-        for (Tensor t : new Tensor[] {bv, bh, bu, u0}) be.fill(t, 0f);
+        for (Tensor t : new Tensor[] {Wuh, Wuv}) be.scale(t, 0.0001f);
+        for (Tensor t : new Tensor[] {bv, bh}) be.fill(t, 0f);
+        recurrence.initTutorial();
     }
 
     private void workspace(int steps) {
@@ -117,12 +148,11 @@ public final class RnnRbm {
         dBv = be.zeros(steps, nv);
         dBh = be.zeros(steps, nh);
         dU = be.zeros(steps + 1, nu);
-        dA = be.zeros(steps, nu);
     }
 
     /**
-     * The recurrence over a chunk v (T, nv): u(t) for t = 1..T from u(0) = u0 (3), and the biases bv(t), bh(t) of
-     * every step from u(t-1) (1), (2). Leaves them in the workspace; returns u (T+1, nu) (row 0 is u(0)).
+     * The recurrence over a chunk v (T, nv): u(t) for t = 1..T from u(0), and the biases bv(t), bh(t) of every step
+     * from u(t-1) (1), (2). Leaves them in the workspace; returns u (T+1, nu) (row 0 is u(0)).
      */
     public Tensor forward(Tensor v, int steps) {
         if (steps < 1 || v.rank() != 2 || v.dim(0) != steps || v.dim(1) != nv) {
@@ -131,16 +161,8 @@ public final class RnnRbm {
         }
         workspace(steps);
         forwardSteps = steps;
-        Tensor u = uAll.slice(0, steps + 1), uPrev = uAll.slice(0, steps), uNext = uAll.slice(1, steps + 1);
-        be.copy(u.at(0), u0);
-        // a(t) = bu + v(t) Wvu for all t at once, then + u(t-1) Wuu step by step, u(t) = tanh(a(t))
-        be.gemm(uNext, v, false, Wvu, false, 1f, 0f);
-        be.addRowVector(uNext, uNext, bu);
-        for (int t = 1; t <= steps; t++) {
-            Tensor ut = u.slice(t, t + 1);
-            be.gemm(ut, u.slice(t - 1, t), false, Wuu, false, 1f, 1f);
-            be.tanh(ut, ut);
-        }
+        Tensor u = uAll.slice(0, steps + 1), uPrev = uAll.slice(0, steps);
+        recurrence.forward(v, u, steps);
         Tensor bvt = bvT.slice(0, steps), bht = bhT.slice(0, steps);
         be.gemm(bvt, uPrev, false, Wuv, false, 1f, 0f);                 // (1) bv(t) = bv + u(t-1) Wuv
         be.addRowVector(bvt, bvt, bv);
@@ -207,22 +229,11 @@ public final class RnnRbm {
         // (1), (2): dWuv += u(t-1)^T dbv(t), dWuh += u(t-1)^T dbh(t), d u(t-1) = dbv(t) Wuv^T + dbh(t) Wuh^T
         be.gemm(gWuv, uPrev, true, dbv, false, 1f, 1f);
         be.gemm(gWuh, uPrev, true, dbh, false, 1f, 1f);
-        Tensor du = dU.slice(0, steps + 1), da = dA.slice(0, steps);
+        Tensor du = dU.slice(0, steps + 1);
         be.fill(du.at(steps), 0f);
         be.gemm(du.slice(0, steps), dbv, false, Wuv, true, 1f, 0f);
         be.gemm(du.slice(0, steps), dbh, false, Wuh, true, 1f, 1f);
-        // (3) backwards in time: da(t) = du(t) (1 - u(t)^2), du(t-1) += da(t) Wuu^T. Wuu^T is formed once (exactly:
-        // I Wuu^T adds only zeros): a transposed operand would be repacked by each of the T products (6x slower on SIMD)
-        be.gemm(WuuT, eye, false, Wuu, true, 1f, 0f);
-        for (int t = steps; t >= 1; t--) {
-            Tensor dat = da.slice(t - 1, t);
-            be.tanhBackward(dat, du.slice(t, t + 1), u.slice(t, t + 1));
-            be.gemm(du.slice(t - 1, t), dat, false, WuuT, false, 1f, 1f);
-        }
-        be.gemm(gWuu, uPrev, true, da, false, 1f, 1f);                  // dWuu += u(t-1)^T da(t)
-        be.gemm(gWvu, v, true, da, false, 1f, 1f);                      // dWvu += v(t)^T da(t)
-        be.columnSums(gBu, da, 1f, 1f);                                 // dbu += sum_t da(t)
-        be.axpy(gU0, du.at(0), 1f);                                     // d u(0), used when u(0) is learned
+        recurrence.backward(v, u, du, steps);                           // (3) by backpropagation through time
         return cost;
     }
 

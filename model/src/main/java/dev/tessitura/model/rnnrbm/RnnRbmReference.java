@@ -40,10 +40,32 @@ public final class RnnRbmReference {
 
     /** v and vNeg are (T, nv) row-major. u[t] is u(t) for t = 0..T (u[0] = u0). */
     public Forward forward(double[] v, double[] vNeg, int steps) {
+        return rbmForward(v, vNeg, steps, recurrence(v, steps));
+    }
+
+    /** (3): u(0) = u0, u(t) = tanh(bu + v(t) Wvu + u(t-1) Wuu) for t = 1..T. */
+    double[][] recurrence(double[] v, int steps) {
         double[][] u = new double[steps + 1][];
+        u[0] = u0.clone();
+        for (int t = 0; t < steps; t++) {
+            double[] a = affine(bu, u[t], wuu, nu, nu);
+            for (int i = 0; i < nv; i++) {
+                double x = v[t * nv + i];
+                if (x != 0) for (int k = 0; k < nu; k++) a[k] += x * wvu[i * nu + k];
+            }
+            u[t + 1] = new double[nu];
+            for (int k = 0; k < nu; k++) u[t + 1][k] = Math.tanh(a[k]);
+        }
+        return u;
+    }
+
+    /**
+     * The RBM part, given the states u(0..T) of any recurrence (the LSTM-RBM's reference shares it): the biases (1),
+     * (2), the free energies of data and negative samples and the cost.
+     */
+    Forward rbmForward(double[] v, double[] vNeg, int steps, double[][] u) {
         double[][] bvt = new double[steps][], bht = new double[steps][];
         double[] f = new double[steps], fn = new double[steps];
-        u[0] = u0.clone();
         double cost = 0;
         for (int t = 0; t < steps; t++) {
             bvt[t] = affine(bv, u[t], wuv, nu, nv);                       // (1)
@@ -51,13 +73,6 @@ public final class RnnRbmReference {
             f[t] = freeEnergy(v, t, bvt[t], bht[t]);
             fn[t] = freeEnergy(vNeg, t, bvt[t], bht[t]);
             cost += (f[t] - fn[t]) / steps;
-            double[] a = affine(bu, u[t], wuu, nu, nu);                   // (3)
-            for (int i = 0; i < nv; i++) {
-                double x = v[t * nv + i];
-                if (x != 0) for (int k = 0; k < nu; k++) a[k] += x * wvu[i * nu + k];
-            }
-            u[t + 1] = new double[nu];
-            for (int k = 0; k < nu; k++) u[t + 1][k] = Math.tanh(a[k]);
         }
         return new Forward(u, bvt, bht, f, fn, cost);
     }
@@ -67,12 +82,39 @@ public final class RnnRbmReference {
         return forward(v, vNeg, steps).cost();
     }
 
+    static Grads zeroGrads(RnnRbmReference m) {
+        return new Grads(new double[m.w.length], new double[m.nv], new double[m.nh], new double[m.wuh.length],
+                new double[m.wuv.length], new double[m.wvu.length], new double[m.wuu.length], new double[m.nu], new double[m.nu]);
+    }
+
     /** d cost / d every parameter, by hand: the RBM terms directly, the RNN through bv(t) and bh(t) by BPTT. */
     public Grads grads(double[] v, double[] vNeg, int steps) {
         Forward fw = forward(v, vNeg, steps);
-        Grads g = new Grads(new double[w.length], new double[nv], new double[nh], new double[wuh.length],
-                new double[wuv.length], new double[wvu.length], new double[wuu.length], new double[nu], new double[nu]);
-        double[][] du = new double[steps + 1][nu];       // d cost / d u(t) through the biases of step t+1
+        Grads g = zeroGrads(this);
+        double[][] du = rbmBackward(fw, v, vNeg, steps, g);
+        // (3) backwards in time: da(t) = du(t) (1 - u(t)^2); du(t-1) += da(t) Wuu^T
+        for (int t = steps; t >= 1; t--) {
+            double[] da = new double[nu];
+            for (int k = 0; k < nu; k++) da[k] = du[t][k] * (1 - fw.u()[t][k] * fw.u()[t][k]);
+            for (int k = 0; k < nu; k++) {
+                g.bu()[k] += da[k];
+                for (int i = 0; i < nv; i++) g.wvu()[i * nu + k] += v[(t - 1) * nv + i] * da[k];
+                for (int m = 0; m < nu; m++) {
+                    g.wuu()[m * nu + k] += fw.u()[t - 1][m] * da[k];
+                    du[t - 1][m] += da[k] * wuu[m * nu + k];
+                }
+            }
+        }
+        System.arraycopy(du[0], 0, g.u0(), 0, nu);
+        return g;
+    }
+
+    /**
+     * The RBM part of the gradient (W, bv, bh, Wuh, Wuv into g) for the forward pass fw, and d cost / d u(t) through
+     * the biases of step t+1 (t = 0..T; row T is 0): what a recurrence backpropagates.
+     */
+    double[][] rbmBackward(Forward fw, double[] v, double[] vNeg, int steps, Grads g) {
+        double[][] du = new double[steps + 1][nu];
         for (int t = 0; t < steps; t++) {
             // dF/dbv(t) = -x, dF/dbh(t) = -sigmoid(x W + bh(t)), dF/dW = -x^T sigmoid(...); cost = (F(v) - F(v~)) / T
             double[] dbvt = new double[nv], dbht = new double[nh];
@@ -102,21 +144,7 @@ public final class RnnRbmReference {
                 }
             }
         }
-        // (3) backwards in time: da(t) = du(t) (1 - u(t)^2); du(t-1) += da(t) Wuu^T
-        for (int t = steps; t >= 1; t--) {
-            double[] da = new double[nu];
-            for (int k = 0; k < nu; k++) da[k] = du[t][k] * (1 - fw.u()[t][k] * fw.u()[t][k]);
-            for (int k = 0; k < nu; k++) {
-                g.bu()[k] += da[k];
-                for (int i = 0; i < nv; i++) g.wvu()[i * nu + k] += v[(t - 1) * nv + i] * da[k];
-                for (int m = 0; m < nu; m++) {
-                    g.wuu()[m * nu + k] += fw.u()[t - 1][m] * da[k];
-                    du[t - 1][m] += da[k] * wuu[m * nu + k];
-                }
-            }
-        }
-        System.arraycopy(du[0], 0, g.u0(), 0, nu);
-        return g;
+        return du;
     }
 
     /** b + x M for a row vector x (n) and M (n, m). */

@@ -35,13 +35,40 @@ import java.util.function.IntConsumer;
 public final class RnnRbmTrainer {
     /** Hyper-parameters; defaults are the tutorial's (150 hidden, 100 recurrent, CD-15, lr 0.001, chunks of 100). */
     public record Config(int nh, int nu, int k, int chunk, Optimizer.Kind optimizer, float lrRbm, float lrRnn,
-                         float momentum, float clipNorm, float lrDecay, boolean learnU0, int pretrainEpochs, long seed) {
+                         float momentum, float clipNorm, float lrDecay, boolean learnU0, int pretrainEpochs, long seed,
+                         int[] lstmLayers) {
         public static Config defaults() {
             return new Config(150, 100, 15, 100, Optimizer.Kind.SGD, 0.001f, 0.001f, 0.9f, 0f, 1f, false, 0, 1);
         }
 
+        /** The paper's RNN-RBM (tanh recurrence of nu units). */
+        public Config(int nh, int nu, int k, int chunk, Optimizer.Kind optimizer, float lrRbm, float lrRnn, float momentum,
+                      float clipNorm, float lrDecay, boolean learnU0, int pretrainEpochs, long seed) {
+            this(nh, nu, k, chunk, optimizer, lrRbm, lrRnn, momentum, clipNorm, lrDecay, learnU0, pretrainEpochs, seed, new int[0]);
+        }
+
+        /**
+         * lstmLayers non-empty: the LSTM-RBM, whose u(t) is the top layer of an LSTM stack of these sizes (nu must be
+         * the last of them); u(0) is then 0, not learned.
+         */
         public Config {
             if (nh < 1 || nu < 1 || k < 1 || chunk < 1) throw new IllegalArgumentException("rnn-rbm: sizes, k and chunk must be >= 1");
+            lstmLayers = lstmLayers == null ? new int[0] : lstmLayers.clone();
+            if (lstmLayers.length > 0) {
+                for (int h : lstmLayers) if (h < 1) throw new IllegalArgumentException("lstm-rbm: layer sizes must be >= 1");
+                if (nu != lstmLayers[lstmLayers.length - 1]) {
+                    throw new IllegalArgumentException("lstm-rbm: nu (" + nu + ") must be the top LSTM layer's size " + lstmLayers[lstmLayers.length - 1]);
+                }
+                if (learnU0) throw new IllegalArgumentException("lstm-rbm: u(0) is the LSTM's zero state; --learn-u0 is for rnn-rbm");
+            }
+        }
+
+        public boolean isLstm() {
+            return lstmLayers.length > 0;
+        }
+
+        public String kind() {
+            return isLstm() ? KIND_LSTM : KIND;
         }
     }
 
@@ -62,7 +89,7 @@ public final class RnnRbmTrainer {
     public RnnRbmTrainer(Backend backend, Config config, int nv) {
         this.be = backend;
         this.config = config;
-        this.model = new RnnRbm(backend, nv, config.nh(), config.nu());
+        this.model = config.isLstm() ? new RnnRbm(backend, nv, config.nh(), config.lstmLayers()) : new RnnRbm(backend, nv, config.nh(), config.nu());
         model.initTutorial(config.seed());
         this.optimizer = new Optimizer(backend, config.optimizer(), model.params, config.momentum());
         this.rng = new Rng(config.seed(), 3);
@@ -134,7 +161,7 @@ public final class RnnRbmTrainer {
         Tensor neg = model.sampleNegatives(v, steps, config.k(), rng);
         model.zeroGrads();
         double cost = model.costAndGradients(v, neg, steps);
-        if (!config.learnU0()) be.fill(model.grad("u0"), 0f);
+        if (!config.isLstm() && !config.learnU0()) be.fill(model.grad("u0"), 0f);
         double norm2 = be.sumOfSquares(model.grads);
         if (!Double.isFinite(cost) || !Double.isFinite(norm2)) {
             throw new DivergedException("rnn-rbm: the cost or the gradient is not finite (cost " + cost
@@ -206,10 +233,10 @@ public final class RnnRbmTrainer {
             System.arraycopy(a, 0, prob, 0, a.length);
         }
         Rng g = new Rng(seed, 5);
-        Tensor u = be.zeros(1, model.nu), a = be.zeros(1, model.nu);   // (1, nu): u(t-1), then its pre-activation
+        Tensor u = be.zeros(1, model.nu);                              // (1, nu): u(t-1)
         Tensor bvt = be.zeros(1, nv), bht = be.zeros(1, model.nh);      // (1, nv), (1, nh): bv(t), bh(t)
         Tensor v = be.zeros(1, nv), vp = be.zeros(1, nv);               // (1, nv): v(t) and P(v(t) | h) of the last step
-        be.copy(u.reshape(model.nu), model.u0);
+        model.recurrence.start(u);
         for (int t = 0; t < total; t++) {
             if (t >= p) {
                 be.gemm(bvt, u, false, model.Wuv, false, 1f, 0f);          // (1)
@@ -223,10 +250,7 @@ public final class RnnRbmTrainer {
             } else {
                 be.copyFromHost(v, out, t * nv);
             }
-            be.gemm(a, v, false, model.Wvu, false, 1f, 0f);                // (3) u(t) = tanh(bu + v Wvu + u(t-1) Wuu)
-            be.addRowVector(a, a, model.bu);
-            be.gemm(a, u, false, model.Wuu, false, 1f, 1f);
-            be.tanh(u, a);
+            model.recurrence.step(v, u, u);                              // (3), or the LSTM
         }
         return new Generated(PianoRoll.fromFloats(out, total, PianoRoll.DEFAULT_LOWEST, nv), prob);
     }
@@ -310,12 +334,13 @@ public final class RnnRbmTrainer {
 
     // ---------------------------------------------------------------- checkpoints
 
-    public static final String KIND = "rnn-rbm";
+    public static final String KIND = "rnn-rbm", KIND_LSTM = "lstm-rbm";
 
     /** Writes the parameters, the optimizer state, the RNG position and the configuration atomically. */
     public void save(Path file, Position at, Map<String, String> extra) throws IOException {
         Map<String, String> meta = new LinkedHashMap<>(extra);
-        meta.put("kind", KIND);
+        meta.put("kind", config.kind());
+        if (config.isLstm()) meta.put("lstm_layers", joined(config.lstmLayers()));
         meta.put("nv", Integer.toString(model.nv));
         meta.put("nh", Integer.toString(config.nh()));
         meta.put("nu", Integer.toString(config.nu()));
@@ -334,7 +359,7 @@ public final class RnnRbmTrainer {
         meta.putAll(at.toMetadata());
         meta.put("optimizer_steps", Integer.toString(optimizer.steps()));
         Map<String, SafeTensors.F32> tensors = new LinkedHashMap<>();
-        for (String name : RnnRbm.NAMES) {
+        for (String name : model.names()) {
             Tensor p = model.param(name);
             tensors.put(name, new SafeTensors.F32(p.shape(), be.toArray(p)));
         }
@@ -345,19 +370,33 @@ public final class RnnRbmTrainer {
 
     public static RnnRbmTrainer load(Backend backend, SafeTensors.Contents c) {
         Map<String, String> m = c.metadata();
-        if (!KIND.equals(m.get("kind"))) throw new IllegalArgumentException("not an RNN-RBM checkpoint (kind " + m.get("kind") + ")");
+        if (!KIND.equals(m.get("kind")) && !KIND_LSTM.equals(m.get("kind"))) {
+            throw new IllegalArgumentException("not an RNN-RBM or LSTM-RBM checkpoint (kind " + m.get("kind") + ")");
+        }
+        int[] layers = KIND_LSTM.equals(m.get("kind")) ? parseLayers(m.get("lstm_layers")) : new int[0];
         Config cfg = new Config(Integer.parseInt(m.get("nh")), Integer.parseInt(m.get("nu")), Integer.parseInt(m.get("k")),
                 Integer.parseInt(m.get("chunk")), Optimizer.Kind.valueOf(m.get("optimizer")), Float.parseFloat(m.get("lr_rbm")),
                 Float.parseFloat(m.get("lr_rnn")), Float.parseFloat(m.get("momentum")), Float.parseFloat(m.get("clip_norm")),
                 Float.parseFloat(m.get("lr_decay")), Boolean.parseBoolean(m.get("learn_u0")),
-                Integer.parseInt(m.get("pretrain_epochs")), Long.parseLong(m.get("seed")));
+                Integer.parseInt(m.get("pretrain_epochs")), Long.parseLong(m.get("seed")), layers);
         RnnRbmTrainer t = new RnnRbmTrainer(backend, cfg, Integer.parseInt(m.get("nv")));
-        for (String name : RnnRbm.NAMES) copyIn(backend, t.model.param(name), c, name);
+        for (String name : t.model.names()) copyIn(backend, t.model.param(name), c, name);
         Tensor[] state = t.optimizer.state();
         for (int i = 0; i < state.length; i++) copyIn(backend, state[i], c, "opt." + i);
         t.optimizer.restoreSteps(Integer.parseInt(m.get("optimizer_steps")));
         t.rng.seek(Long.parseLong(m.get("rng_block")));
         return t;
+    }
+
+    static String joined(int[] xs) {
+        StringBuilder b = new StringBuilder();
+        for (int x : xs) b.append(b.isEmpty() ? "" : ",").append(x);
+        return b.toString();
+    }
+
+    private static int[] parseLayers(String s) {
+        if (s == null || s.isBlank()) throw new IllegalArgumentException("lstm-rbm checkpoint without lstm_layers");
+        return java.util.Arrays.stream(s.split(",")).mapToInt(x -> Integer.parseInt(x.trim())).toArray();
     }
 
     public static Position position(SafeTensors.Contents c) {

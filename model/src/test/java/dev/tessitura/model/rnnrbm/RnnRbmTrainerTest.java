@@ -224,4 +224,80 @@ class RnnRbmTrainerTest {
             assertTrue(e.getMessage().contains("not finite"));
         }
     }
+
+    // ---------------------------------------------------------------- the LSTM-RBM through the same trainer
+
+    /** The LSTM-RBM with two LSTM layers (6, then 8 = u(t)'s size), otherwise as {@link #config}. */
+    static RnnRbmTrainer.Config lstmConfig(float lr, Optimizer.Kind kind) {
+        return new RnnRbmTrainer.Config(10, 8, 5, 7, kind, lr, lr, 0.9f, 0f, 1f, false, 0, 2, new int[] {6, 8});
+    }
+
+    @Test
+    void lstmRbmLearnsTheChordCycleExactly() {
+        try (Backend be = Backends.create("simd", new BackendOptions(1, 0))) {
+            RnnRbmTrainer tr = new RnnRbmTrainer(be, lstmConfig(0.05f, Optimizer.Kind.NESTEROV), NOTES);
+            assertEquals(RnnRbmTrainer.KIND_LSTM, tr.config().kind());
+            double before = exactLogLikelihood(be, tr, tunes());
+            for (int e = 0; e < 60; e++) tr.trainEpoch(tunes(), e, null);
+            double after = exactLogLikelihood(be, tr, tunes());
+            assertTrue(after > before + 3, "log-likelihood per frame " + before + " -> " + after);
+        }
+    }
+
+    @Test
+    void lstmRbmResumesBitForBitWhateverTheThreadCount() throws Exception {
+        float[] want = null;
+        for (int threads : new int[] {1, 2}) {
+            try (Backend be = Backends.create("simd", new BackendOptions(threads, 0))) {
+                RnnRbmTrainer tr = new RnnRbmTrainer(be, lstmConfig(0.05f, Optimizer.Kind.NESTEROV), NOTES);
+                for (int e = 0; e < 3; e++) tr.trainEpoch(tunes(), e, null);
+                float[] got = be.toArray(tr.model.params);
+                if (want == null) want = got; else assertArrayEquals(want, got, "1 and 2 threads");
+            }
+        }
+        Path ckpt = tmp.resolve("lstm-rbm.safetensors");
+        try (Backend be = Backends.create("simd", new BackendOptions(1, 0))) {
+            RnnRbmTrainer tr = new RnnRbmTrainer(be, lstmConfig(0.05f, Optimizer.Kind.NESTEROV), NOTES);
+            tr.trainEpoch(tunes(), 0, null);
+            int[] calls = {0};
+            EpochResult r = tr.trainEpoch(tunes(), Position.start(1), () -> ++calls[0] >= 4, null);
+            tr.save(ckpt, r.next(), Map.of());
+        }
+        try (Backend be = Backends.create("simd", new BackendOptions(2, 0))) {
+            SafeTensors.Contents c = SafeTensors.read(ckpt);
+            assertEquals("lstm-rbm", c.metadata().get("kind"));
+            assertEquals("6,8", c.metadata().get("lstm_layers"));
+            assertTrue(c.tensors().containsKey("Wx1") && !c.tensors().containsKey("Wuu"));
+            RnnRbmTrainer tr = RnnRbmTrainer.load(be, c);
+            assertArrayEquals(new int[] {6, 8}, tr.model.lstmLayers());
+            tr.trainEpoch(tunes(), RnnRbmTrainer.position(c), () -> false, null);
+            tr.trainEpoch(tunes(), 2, null);
+            assertArrayEquals(want, be.toArray(tr.model.params));
+        }
+    }
+
+    @Test
+    void lstmRbmGeneratesFromItsOwnStateAfterThePrimer() {
+        try (Backend be = scalar()) {
+            RnnRbmTrainer tr = new RnnRbmTrainer(be, lstmConfig(0.05f, Optimizer.Kind.NESTEROV), NOTES);
+            for (int e = 0; e < 40; e++) tr.trainEpoch(tunes(), e, null);
+            PianoRoll primer = tunes().get(1);
+            RnnRbmTrainer.Generated a = tr.generate(primer, 16, 25, false, 3), b = tr.generate(primer, 16, 25, false, 3);
+            assertEquals(a.roll(), b.roll(), "a second piece starts from a fresh LSTM state");
+            for (int t = 0; t < primer.frames(); t++) assertArrayEquals(primer.notesAt(t), a.roll().notesAt(t));
+            java.util.Set<String> chords = new java.util.HashSet<>();
+            for (PianoRoll r : tunes()) for (int t = 0; t < r.frames(); t++) chords.add(java.util.Arrays.toString(r.notesAt(t)));
+            int known = 0;
+            for (int t = primer.frames(); t < a.roll().frames(); t++) if (chords.contains(java.util.Arrays.toString(a.roll().notesAt(t)))) known++;
+            assertTrue(known >= 12, "only " + known + " of 16 generated frames are chords of the training tunes");
+        }
+    }
+
+    @Test
+    void lstmRbmRefusesALearnedU0AndAMismatchedSize() {
+        assertThrows(IllegalArgumentException.class, () -> new RnnRbmTrainer.Config(10, 8, 5, 7, Optimizer.Kind.SGD,
+                0.1f, 0.1f, 0.9f, 0f, 1f, true, 0, 2, new int[] {8}));
+        assertThrows(IllegalArgumentException.class, () -> new RnnRbmTrainer.Config(10, 7, 5, 7, Optimizer.Kind.SGD,
+                0.1f, 0.1f, 0.9f, 0f, 1f, false, 0, 2, new int[] {8}));
+    }
 }

@@ -1,0 +1,35 @@
+package dev.tessitura.model.rnnrbm;
+
+import dev.tessitura.engine.Tensor;
+import java.util.List;
+
+/**
+ * The deterministic part of an RNN-RBM: the state u(t) that sets the biases of step t+1, made from v(1..t). Its
+ * parameters are views into the model's one parameter tensor (and gradients into its gradient tensor).
+ */
+interface Recurrence {
+    /** Parameter names in storage order, and the views they name. */
+    List<String> names();
+
+    Tensor param(String name);
+
+    Tensor grad(String name);
+
+    /** Sets the recurrence's parameters after the RBM part's tutorial initialisation drew N(0, 1) everywhere. */
+    void initTutorial();
+
+    /** u (T+1, nu): writes u(0) into row 0 and u(t) for t = 1..T, from the chunk v (T, nv). */
+    void forward(Tensor v, Tensor u, int steps);
+
+    /**
+     * Given du (T+1, nu) = d cost / d u(t) through the biases (row T is 0), ACCUMULATES the recurrence's gradients
+     * by backpropagation through time. du may be overwritten. Needs the last {@link #forward}'s v and u.
+     */
+    void backward(Tensor v, Tensor u, Tensor du, int steps);
+
+    /** Generation: u(0) into u (1, nu); forgets the state of an earlier piece. */
+    void start(Tensor u);
+
+    /** Generation, one step: u(t) into uOut (1, nu) from v(t) (1, nv) and u(t-1) (1, nu) (uOut may be uPrev). */
+    void step(Tensor v, Tensor uPrev, Tensor uOut);
+}

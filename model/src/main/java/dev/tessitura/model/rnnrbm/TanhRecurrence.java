@@ -1,0 +1,96 @@
+package dev.tessitura.model.rnnrbm;
+
+import dev.tessitura.engine.Backend;
+import dev.tessitura.engine.Tensor;
+import java.util.List;
+
+/** The paper's recurrence (3): u(t) = tanh(bu + v(t) Wvu + u(t-1) Wuu), u(0) = u0 (zero unless learned). */
+final class TanhRecurrence implements Recurrence {
+    private final Backend be;
+    private final int nu;
+    final Tensor Wvu, Wuu, bu, u0;
+    private final Tensor gWvu, gWuu, gBu, gU0;
+    private final Tensor eye;     // (nu, nu): the identity, to form WuuT with one GEMM on any backend
+    private final Tensor WuuT;    // (nu, nu): Wuu^T for BPTT's row-by-row products
+    private Tensor dA;            // (T, nu): d cost / d (pre-activation of u(t))
+    private final Tensor a1;      // (1, nu): generation's pre-activation
+
+    static long size(int nv, int nu) {
+        return (long) nv * nu + (long) nu * nu + 2L * nu;
+    }
+
+    TanhRecurrence(Backend be, int nv, int nu, Tensor params, Tensor grads) {
+        this.be = be;
+        this.nu = nu;
+        long at = 0;
+        Wvu = params.view(at, nv, nu); gWvu = grads.view(at, nv, nu); at += (long) nv * nu;
+        Wuu = params.view(at, nu, nu); gWuu = grads.view(at, nu, nu); at += (long) nu * nu;
+        bu = params.view(at, nu); gBu = grads.view(at, nu); at += nu;
+        u0 = params.view(at, nu); gU0 = grads.view(at, nu);
+        float[] id = new float[nu * nu];
+        for (int k = 0; k < nu; k++) id[k * nu + k] = 1f;
+        eye = be.of(id, nu, nu);
+        WuuT = be.zeros(nu, nu);
+        a1 = be.zeros(1, nu);
+    }
+
+    @Override public List<String> names() { return List.of("Wvu", "Wuu", "bu", "u0"); }
+
+    @Override public Tensor param(String name) { return pick(name, Wvu, Wuu, bu, u0); }
+
+    @Override public Tensor grad(String name) { return pick(name, gWvu, gWuu, gBu, gU0); }
+
+    private Tensor pick(String name, Tensor... ts) {
+        int i = names().indexOf(name);
+        if (i < 0) throw new IllegalArgumentException("rnn-rbm: no parameter " + name);
+        return ts[i];
+    }
+
+    @Override public void initTutorial() {
+        be.scale(Wvu, 0.0001f);
+        be.scale(Wuu, 0.0001f);
+        be.fill(bu, 0f);
+        be.fill(u0, 0f);
+    }
+
+    @Override public void forward(Tensor v, Tensor u, int steps) {
+        be.copy(u.at(0), u0);
+        // a(t) = bu + v(t) Wvu for all t at once, then + u(t-1) Wuu step by step, u(t) = tanh(a(t))
+        Tensor uNext = u.slice(1, steps + 1);
+        be.gemm(uNext, v, false, Wvu, false, 1f, 0f);
+        be.addRowVector(uNext, uNext, bu);
+        for (int t = 1; t <= steps; t++) {
+            Tensor ut = u.slice(t, t + 1);
+            be.gemm(ut, u.slice(t - 1, t), false, Wuu, false, 1f, 1f);
+            be.tanh(ut, ut);
+        }
+    }
+
+    @Override public void backward(Tensor v, Tensor u, Tensor du, int steps) {
+        if (dA == null || dA.dim(0) < steps) dA = be.zeros(steps, nu);
+        Tensor da = dA.slice(0, steps), uPrev = u.slice(0, steps);
+        // backwards in time: da(t) = du(t) (1 - u(t)^2), du(t-1) += da(t) Wuu^T. Wuu^T is formed once (exactly:
+        // I Wuu^T adds only zeros): a transposed operand would be repacked by each of the T products (6x slower on SIMD)
+        be.gemm(WuuT, eye, false, Wuu, true, 1f, 0f);
+        for (int t = steps; t >= 1; t--) {
+            Tensor dat = da.slice(t - 1, t);
+            be.tanhBackward(dat, du.slice(t, t + 1), u.slice(t, t + 1));
+            be.gemm(du.slice(t - 1, t), dat, false, WuuT, false, 1f, 1f);
+        }
+        be.gemm(gWuu, uPrev, true, da, false, 1f, 1f);                  // dWuu += u(t-1)^T da(t)
+        be.gemm(gWvu, v, true, da, false, 1f, 1f);                      // dWvu += v(t)^T da(t)
+        be.columnSums(gBu, da, 1f, 1f);                                 // dbu += sum_t da(t)
+        be.axpy(gU0, du.at(0), 1f);                                     // d u(0), used when u(0) is learned
+    }
+
+    @Override public void start(Tensor u) {
+        be.copy(u.reshape(nu), u0);
+    }
+
+    @Override public void step(Tensor v, Tensor uPrev, Tensor uOut) {
+        be.gemm(a1, v, false, Wvu, false, 1f, 0f);                      // (3) u(t) = tanh(bu + v Wvu + u(t-1) Wuu)
+        be.addRowVector(a1, a1, bu);
+        be.gemm(a1, uPrev, false, Wuu, false, 1f, 1f);
+        be.tanh(uOut, a1);
+    }
+}
