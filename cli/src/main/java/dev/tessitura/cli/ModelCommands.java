@@ -48,7 +48,9 @@ final class ModelCommands {
     static final String EVALUATE_USAGE = """
             usage: tessitura evaluate --checkpoint <file> --data <pickle|mat|midi folder> [--split test] [--backend NAME]
               --max-sequences N    the first N sequences of the split only
-            RNN-RBM: --ais-runs 100 --ais-steps 14500 (the paper's schedule shape, fewer steps = faster, coarser)
+              --every N            every N-th sequence of the split only (0, N, 2N, ...: a sample across the split)
+            RNN-RBM, LSTM-RBM: --ais-runs 100 --ais-steps 14500 (the paper's schedule shape, fewer steps = faster,
+                     coarser; --ais-runs 0: accuracies only)
                      --gibbs-burn-in 20 --gibbs-samples 50 (note marginals for the accuracy)
             prints the log-likelihood per time step (averaged over all time steps of the split as one flat list, with
             its standard error) and the frame-level accuracy ACC = sum TP / sum (TP + FP + FN) (Bay et al. 2009) of
@@ -156,7 +158,7 @@ final class ModelCommands {
     }
 
     private static int evaluate(String[] argv, PrintStream out) throws IOException {
-        Args a = DatasetCommand.parse(argv, Set.of("checkpoint", "data", "split", "backend", "max-sequences", "ais-runs",
+        Args a = DatasetCommand.parse(argv, Set.of("checkpoint", "data", "split", "backend", "max-sequences", "every", "ais-runs",
                 "ais-steps", "gibbs-burn-in", "gibbs-samples", "seed"), Set.of());
         a.maxPositionals(0);
         Path data = a.path("data");
@@ -165,7 +167,8 @@ final class ModelCommands {
         if (!Dataset.SPLITS.contains(split)) throw new UsageError("--split must be train, valid or test");
         SafeTensors.Contents c = checkpoint(a);
         DatasetCommand.mustExist(data);
-        int max = a.integer("max-sequences", 0);
+        int max = a.integer("max-sequences", 0), every = a.integer("every", 1);
+        if (every < 1) throw new UsageError("--every must be >= 1");
         String kind = Trainee.kind(c);
         try (Backend be = Backends.create(a.string("backend", "auto"), BackendOptions.fromSystemProperties())) {
             long t0 = System.nanoTime();
@@ -180,18 +183,24 @@ final class ModelCommands {
                 return 0;
             }
             List<PianoRoll> rolls = DatasetLoader.load(data).split(split);
+            if (every > 1) rolls = java.util.stream.IntStream.range(0, rolls.size()).filter(i -> i % every == 0).mapToObj(rolls::get).toList();
             if (max > 0) rolls = rolls.subList(0, Math.min(max, rolls.size()));
             if (kind.equals(RnnRbmTrainer.KIND) || kind.equals(RnnRbmTrainer.KIND_LSTM)) {
                 int runs = a.integer("ais-runs", 100), k = a.integer("ais-steps", 14_500);
-                Progress bar = new Progress(System.err, "AIS, " + runs + " runs x " + k + " temperatures",
+                if (runs < 0 || runs == 1) throw new UsageError("--ais-runs must be 0 (accuracies only) or >= 2");
+                Progress bar = new Progress(System.err, runs == 0 ? "note marginals" : "AIS, " + runs + " runs x " + k + " temperatures",
                         rolls.stream().mapToLong(PianoRoll::frames).sum());
                 RnnRbmTrainer.Evaluation ev = RnnRbmTrainer.load(be, c).evaluate(rolls, runs, Ais.Schedule.paperShape(k),
                         a.integer("gibbs-burn-in", 20), a.integer("gibbs-samples", 50), a.integer("seed", 1), bar::advance);
                 bar.finish();
                 out.printf(Locale.ROOT, "%s, split %s: %d sequences, %,d frames (%.1f s)%n", data, split, rolls.size(), ev.frames(),
                         (System.nanoTime() - t0) / 1e9);
-                out.printf(Locale.ROOT, "log-likelihood per time step: %.4f +- %.4f (AIS: %d runs, %d temperatures; AIS error %.4f)%n",
-                        ev.logLikelihood(), ev.stdErr(), runs, k, ev.aisStdErr());
+                if (runs > 0) {
+                    out.printf(Locale.ROOT, "log-likelihood per time step: %.4f +- %.4f (AIS: %d runs, %d temperatures; AIS error %.4f)%n",
+                            ev.logLikelihood(), ev.stdErr(), runs, k, ev.aisStdErr());
+                } else {
+                    out.println("log-likelihood per time step: not computed (--ais-runs 0)");
+                }
                 out.printf(Locale.ROOT, "frame-level accuracy: %.2f%% (expected under the model), %.2f%% (p > 0.5), %.2f%% (one sample)%n",
                         100 * ev.accExpected(), 100 * ev.accThreshold(), 100 * ev.accSampled());
                 return 0;
