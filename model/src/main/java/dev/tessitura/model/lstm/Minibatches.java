@@ -13,7 +13,11 @@ import java.util.List;
  *       is repeated (tiled) to fill the window, a longer one truncated. Every row counts; no state is carried.</li>
  *   <li>{@link Mode#CHUNKS}, the exact way: B tunes side by side, cut into consecutive chunks of L steps; the LSTM
  *       state is carried from one chunk to the next of the same group, and the steps after a tune's end are masked
- *       out, so every pair of every tune is seen exactly once and nothing else is.</li>
+ *       out, so every pair of every tune is seen exactly once and nothing else is. A group runs as long as its
+ *       longest tune, so tunes of like length are grouped: after the shuffle, each pool of {@link #POOL} groups' worth
+ *       of tunes is sorted by length before it is cut into groups, and the groups' order is shuffled again (on
+ *       Nottingham: 60 % of the computed rows are real frames instead of 34 % with random groups). Without
+ *       shuffling (evaluation) all tunes are sorted by length.</li>
  * </ul>
  * Data are laid out time-major, (L, B, n), as {@link Lstm#forward} takes them.
  */
@@ -28,6 +32,9 @@ public final class Minibatches {
 
     private Minibatches() {}
 
+    /** Groups per pool of tunes sorted by length in {@link Mode#CHUNKS} (more: less padding, less randomness). */
+    static final int POOL = 8;
+
     /**
      * The minibatches of one epoch over {@code rolls} in the order given by a seeded shuffle (Philox stream
      * (seed, 1), epoch as the block offset, so every epoch has its own order and a resumed run the same one).
@@ -37,27 +44,32 @@ public final class Minibatches {
                                     long seed, int epoch) {
         List<PianoRoll> usable = new ArrayList<>();
         for (PianoRoll r : rolls) if (r.frames() >= 2) usable.add(r);
-        if (shuffle) shuffle(usable, seed, epoch);
+        if (shuffle) shuffle(usable, seed, 1, (long) epoch << 20);
         List<Batch> out = new ArrayList<>();
-        for (int g = 0; g < usable.size(); g += batch) {
-            List<PianoRoll> group = usable.subList(g, Math.min(usable.size(), g + batch));
-            if (mode == Mode.TILE) out.add(tiled(group, batch, steps));
-            else chunks(group, batch, steps, out);
+        if (mode == Mode.TILE) {
+            for (int g = 0; g < usable.size(); g += batch) out.add(tiled(usable.subList(g, Math.min(usable.size(), g + batch)), batch, steps));
+            return out;
         }
+        // CHUNKS: tunes of like length side by side (longest first), then the groups in a shuffled order
+        int pool = shuffle ? POOL * batch : Math.max(usable.size(), 1);
+        java.util.Comparator<PianoRoll> longestFirst = java.util.Comparator.comparingInt(PianoRoll::frames).reversed();
+        List<List<PianoRoll>> groups = new ArrayList<>();
+        for (int p = 0; p < usable.size(); p += pool) {
+            List<PianoRoll> sorted = new ArrayList<>(usable.subList(p, Math.min(usable.size(), p + pool)));
+            sorted.sort(longestFirst);
+            for (int g = 0; g < sorted.size(); g += batch) groups.add(sorted.subList(g, Math.min(sorted.size(), g + batch)));
+        }
+        if (shuffle) shuffle(groups, seed, 7, (long) epoch << 20);
+        for (List<PianoRoll> group : groups) chunks(group, batch, steps, out);
         return out;
     }
 
-    /** Fisher-Yates with Philox uniforms: the same order on every machine for (seed, epoch). */
-    static void shuffle(List<PianoRoll> list, long seed, int epoch) {
+    /** Fisher-Yates with uniforms of Philox stream (seed, stream) from block {@code block}: the same order everywhere. */
+    static <T> void shuffle(List<T> list, long seed, int stream, long block) {
         int n = list.size();
         float[] u = new float[Math.max(n, 1)];
-        Philox.uniforms(seed, 1, (long) epoch << 20, u, 0, n);
-        for (int i = n - 1; i > 0; i--) {
-            int j = Math.min(i, (int) (u[i] * (i + 1)));
-            PianoRoll t = list.get(i);
-            list.set(i, list.get(j));
-            list.set(j, t);
-        }
+        Philox.uniforms(seed, stream, block, u, 0, n);
+        for (int i = n - 1; i > 0; i--) java.util.Collections.swap(list, i, Math.min(i, (int) (u[i] * (i + 1))));
     }
 
     private static Batch tiled(List<PianoRoll> group, int batch, int steps) {

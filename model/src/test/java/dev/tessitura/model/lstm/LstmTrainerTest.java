@@ -70,6 +70,34 @@ class LstmTrainerTest {
     }
 
     @Test
+    void shuffledChunksGroupTunesOfLikeLengthAndStillSeeEveryPairOnce() {
+        java.util.Random r = new java.util.Random(4);
+        List<PianoRoll> rolls = new java.util.ArrayList<>();
+        int pairs = 0;
+        for (int i = 0; i < 53; i++) {
+            int frames = 2 + r.nextInt(60);
+            rolls.add(arpeggio(frames, 4, i % 3));
+            pairs += frames - 1;
+        }
+        List<Minibatches.Batch> a = Minibatches.epoch(rolls, Minibatches.Mode.CHUNKS, 3, 5, true, 9, 2);
+        assertEquals(pairs, a.stream().mapToInt(Minibatches.Batch::frames).sum());
+        List<Minibatches.Batch> again = Minibatches.epoch(rolls, Minibatches.Mode.CHUNKS, 3, 5, true, 9, 2);
+        for (int i = 0; i < a.size(); i++) assertArrayEquals(a.get(i).x(), again.get(i).x());
+        List<Minibatches.Batch> other = Minibatches.epoch(rolls, Minibatches.Mode.CHUNKS, 3, 5, true, 9, 3);
+        assertFalse(java.util.Arrays.equals(a.get(0).x(), other.get(0).x()), "another epoch, another order");
+        // sorted pools: far fewer padded rows than the 53 tunes in random groups of 3 would need
+        long computed = (long) a.size() * 3 * 5, random = 0;
+        List<PianoRoll> shuffled = new java.util.ArrayList<>(rolls);
+        Minibatches.shuffle(shuffled, 9, 1, 2L << 20);
+        for (int g = 0; g < shuffled.size(); g += 3) {
+            int longest = 0;
+            for (PianoRoll p : shuffled.subList(g, Math.min(g + 3, shuffled.size()))) longest = Math.max(longest, p.frames() - 1);
+            random += (long) ((longest + 4) / 5) * 3 * 5;
+        }
+        assertTrue(computed < 0.9 * random, "rows computed " + computed + ", with random groups " + random);
+    }
+
+    @Test
     void tilingRepeatsShortTunesAndTruncatesLongOnes() {
         List<PianoRoll> rolls = List.of(arpeggio(3, 4, 0), arpeggio(50, 4, 0));
         List<Minibatches.Batch> batches = Minibatches.epoch(rolls, Minibatches.Mode.TILE, 2, 6, false, 0, 0);
