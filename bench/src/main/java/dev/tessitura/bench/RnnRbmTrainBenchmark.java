@@ -22,6 +22,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * One training update of the RNN-RBM at the tutorial's sizes (88 visible, 150 hidden, 100 recurrent, CD-15) on a
  * chunk of 100 frames: recurrence, batched biases, the CD-15 chain of all 100 conditional RBMs, free-energy
  * gradients, BPTT and the SGD step. The "elements" rate counts frames: frames/s (issue 4's bar: 50,000 on 2 cores).
+ * {@code recurrence = lstm}: the LSTM-RBM, the same RBM part with one LSTM layer of 100 units making u(t).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -35,6 +36,9 @@ public class RnnRbmTrainBenchmark {
     @Param({"scalar", "simd-1t", "simd-2t"})
     public String impl;
 
+    @Param({"tanh", "lstm"})
+    public String recurrence;
+
     private Backend backend;
     private RnnRbmTrainer trainer;
     private Tensor v;
@@ -42,7 +46,12 @@ public class RnnRbmTrainBenchmark {
     @Setup
     public void setup() {
         backend = Impl.create(impl);
-        trainer = new RnnRbmTrainer(backend, RnnRbmTrainer.Config.defaults(), NV);
+        RnnRbmTrainer.Config d = RnnRbmTrainer.Config.defaults();
+        if (recurrence.equals("lstm")) {
+            d = new RnnRbmTrainer.Config(d.nh(), d.nu(), d.k(), d.chunk(), d.optimizer(), d.lrRbm(), d.lrRnn(), d.momentum(),
+                    d.clipNorm(), d.lrDecay(), false, 0, d.seed(), new int[] {d.nu()});
+        }
+        trainer = new RnnRbmTrainer(backend, d, NV);
         float[] hv = Impl.random(T * NV, 12);
         for (int i = 0; i < hv.length; i++) hv[i] = hv[i] > 0.91f ? 1f : 0f;     // about 4 notes per frame, as Nottingham
         v = backend.of(hv, T, NV);
