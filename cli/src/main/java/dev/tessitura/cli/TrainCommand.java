@@ -53,6 +53,8 @@ final class TrainCommand {
               --lr 0.001 (both parts) or --lr-rbm R --lr-rnn R   --lr-decay 1 (per epoch)
               --optimizer sgd|nesterov|momentum (default sgd) --momentum 0.9   --clip-norm 0 (off)
               --learn-u0            learn u(0) instead of fixing it at 0    --pretrain N  RBM pretraining epochs
+              --pretrain-rnn N      first train the RNN part alone as a next-frame predictor (W = 0, cross-entropy),
+              --pretrain-rnn-lr 0.001  N epochs of Adam at this rate; the RNN-RBM then starts from that RNN
             LSTM-RBM (--model lstm-rbm): the RNN-RBM's options, with an LSTM stack as the recurrence (u(0) = 0)
               --layers 100          LSTM units per layer (the last is u(t)'s size; replaces --recurrent)
             LSTM (--model lstm; defaults after Ip's RNN4Music):
@@ -96,7 +98,8 @@ final class TrainCommand {
     private static int train(String[] argv, PrintStream out, PrintStream err) throws IOException {
         Args a = DatasetCommand.parse(argv, Set.of("model", "data", "out", "epochs", "backend", "seed", "patience",
                 "max-sequences", "layers", "batch", "steps", "batching", "optimizer", "lr", "momentum", "clip", "init-std",
-                "hidden", "recurrent", "k", "chunk", "lr-rbm", "lr-rnn", "lr-decay", "clip-norm", "pretrain"),
+                "hidden", "recurrent", "k", "chunk", "lr-rbm", "lr-rnn", "lr-decay", "clip-norm", "pretrain",
+                "pretrain-rnn", "pretrain-rnn-lr"),
                 Set.of("resume", "learn-u0"));
         a.maxPositionals(0);
         String kind = a.string("model", null);
@@ -198,6 +201,13 @@ final class TrainCommand {
             bar.finish();
             out.printf(Locale.ROOT, "RBM pretraining: %d epochs, reconstruction cost %.4f%n", t.config().pretrainEpochs(), recon);
         }
+        for (int e = 0; saved == null && e < t.config().pretrainRnnEpochs(); e++) {
+            Progress bar = new Progress(System.err, "RNN pretraining " + (e + 1) + "/" + t.config().pretrainRnnEpochs(), frames);
+            double cost = t.pretrainRnnEpoch(train, e, bar::advance);
+            bar.finish();
+            out.printf(Locale.ROOT, "RNN pretraining epoch %d: cross-entropy per frame %.4f train, %.4f valid%n", e + 1, cost,
+                    d.valid().isEmpty() ? Double.NaN : t.predictorCost(d.valid()));
+        }
         return Trainee.rnnRbm(t, train, d.valid());
     }
 
@@ -214,7 +224,8 @@ final class TrainCommand {
                     a.integer("chunk", d.chunk()), Optimizer.Kind.parse(a.string("optimizer", "sgd")),
                     (float) a.number("lr-rbm", lr), (float) a.number("lr-rnn", lr), (float) a.number("momentum", d.momentum()),
                     (float) a.number("clip-norm", d.clipNorm()), (float) a.number("lr-decay", d.lrDecay()), a.flag("learn-u0"),
-                    a.integer("pretrain", 0), a.integer("seed", 1), layers);
+                    a.integer("pretrain", 0), a.integer("seed", 1), layers, a.integer("pretrain-rnn", 0),
+                    (float) a.number("pretrain-rnn-lr", d.pretrainRnnLr()));
         } catch (IllegalArgumentException e) {
             throw new UsageError(e.getMessage());
         }

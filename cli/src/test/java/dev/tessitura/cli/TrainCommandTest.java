@@ -159,6 +159,23 @@ class TrainCommandTest {
     }
 
     @Test
+    void rnnPretrainingRunsBeforeTheRnnRbmAndIsRecordedInTheCheckpoint() throws Exception {
+        Path data = dataset(), run = dir.resolve("pre-rnn");
+        MainTest.Result r = main("train", "--model", "rnn-rbm", "--data", data.toString(), "--out", run.toString(),
+                "--hidden", "12", "--recurrent", "9", "--k", "3", "--chunk", "9", "--epochs", "1", "--pretrain-rnn", "2",
+                "--pretrain-rnn-lr", "0.01", "--backend", "scalar");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().matches("(?s).*RNN pretraining epoch 2: cross-entropy per frame \\d+\\.\\d+ train, \\d+\\.\\d+ valid.*"), r.out());
+        var meta = dev.tessitura.model.io.SafeTensors.read(run.resolve("checkpoint.safetensors")).metadata();
+        assertEquals("2", meta.get("pretrain_rnn_epochs"));
+        assertEquals("0.01", meta.get("pretrain_rnn_lr"));
+        r = main("train", "--model", "rnn-rbm", "--data", data.toString(), "--out", dir.resolve("both").toString(),
+                "--pretrain", "1", "--pretrain-rnn", "1");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("not both"), r.err());
+    }
+
+    @Test
     void melodyLstmFromAFolderOfMidiFiles() throws Exception {
         Path midi = dir.resolve("midi");
         Random rnd = new Random(5);

@@ -43,10 +43,24 @@ public final class LstmRbmReference {
     public Grads grads(double[] v, double[] vNeg, int steps) {
         RnnRbmReference.Forward fw = forward(v, vNeg, steps);
         RnnRbmReference.Grads g = RnnRbmReference.zeroGrads(rbm);
-        double[][] du = rbm.rbmBackward(fw, v, vNeg, steps, g);
+        return new Grads(g, lstmGrads(v, steps, rbm.rbmBackward(fw, v, vNeg, steps, g)));
+    }
+
+    /** RNN pretraining's cost with the LSTM as the RNN: see {@link RnnRbmReference#predictorCost(double[], int)}. */
+    public double predictorCost(double[] v, int steps) {
+        return rbm.predictorCost(v, steps, states(v, steps));
+    }
+
+    public Grads predictorGrads(double[] v, int steps) {
+        RnnRbmReference.Grads g = RnnRbmReference.zeroGrads(rbm);
+        return new Grads(g, lstmGrads(v, steps, rbm.predictorBackward(v, steps, states(v, steps), g)));
+    }
+
+    /** The LSTM's gradients from d cost / d u(t), t = 0..T (u(0) = 0 is no parameter, so row 0 is dropped). */
+    private LstmReference.Grads lstmGrads(double[] v, int steps, double[][] du) {
         int nu = rbm.nu;
         double[] dhTop = new double[steps * nu];                         // d cost / d h_top(t) = d cost / d u(t)
         for (int t = 1; t <= steps; t++) System.arraycopy(du[t], 0, dhTop, (t - 1) * nu, nu);
-        return new Grads(g, lstm.gradsFromTop(v, 1, steps, dhTop));
+        return lstm.gradsFromTop(v, 1, steps, dhTop);
     }
 }

@@ -211,7 +211,6 @@ public final class RnnRbm {
     public double costAndGradients(Tensor v, Tensor neg, int steps) {
         requireForward(steps);
         Tensor bvt = bvT.slice(0, steps), bht = bhT.slice(0, steps), fs = f.slice(0, steps);
-        Tensor u = uAll.slice(0, steps + 1), uPrev = uAll.slice(0, steps);
         float inv = 1f / steps;
         be.freeEnergy(fs, v, W, bvt, bht);
         double cost = be.sum(fs);
@@ -226,15 +225,55 @@ public final class RnnRbm {
         be.freeEnergyGrad(gW, dbv, dbh, neg, W, bht, -inv);
         be.columnSums(gBv, dbv, 1f, 1f);
         be.columnSums(gBh, dbh, 1f, 1f);
-        // (1), (2): dWuv += u(t-1)^T dbv(t), dWuh += u(t-1)^T dbh(t), d u(t-1) = dbv(t) Wuv^T + dbh(t) Wuh^T
-        be.gemm(gWuv, uPrev, true, dbv, false, 1f, 1f);
-        be.gemm(gWuh, uPrev, true, dbh, false, 1f, 1f);
+        backThroughBiases(v, dbv, dbh, steps);
+        return cost;
+    }
+
+    /**
+     * RNN pretraining's cost for the last forward: the RNN part alone as a next-frame predictor, i.e. the RNN-RBM with
+     * W = 0, whose conditional is a product of independent notes P(v_j(t) = 1 | v(<t)) = sigmoid(bv_j(t)). Its exact
+     * negative log-likelihood per frame, sum_t sum_j [softplus(bv_j(t)) - v_j(t) bv_j(t)] / T. Uses the negative
+     * samples' buffer as scratch.
+     */
+    public double predictorCost(Tensor v, int steps) {
+        requireForward(steps);
+        Tensor bvt = bvT.slice(0, steps), nll = dBv.slice(0, steps), vb = vNeg.slice(0, steps);
+        be.softplus(nll, bvt);
+        be.mul(vb, v, bvt);
+        be.sub(nll, nll, vb);
+        return be.sum(nll) / steps;
+    }
+
+    /**
+     * {@link #predictorCost} and its gradient, ACCUMULATED into {@link #grads}: d/d bv(t) = (sigmoid(bv(t)) - v(t)) / T
+     * reaches bv, Wuv and the recurrence; W, bh and Wuh get nothing.
+     */
+    public double predictorCostAndGradients(Tensor v, int steps) {
+        double cost = predictorCost(v, steps);
+        Tensor dbv = dBv.slice(0, steps);
+        be.sigmoid(dbv, bvT.slice(0, steps));
+        be.sub(dbv, dbv, v);
+        be.scale(dbv, 1f / steps);
+        be.columnSums(gBv, dbv, 1f, 1f);
+        backThroughBiases(v, dbv, null, steps);
+        return cost;
+    }
+
+    /**
+     * From d cost / d bv(t) (and d bh(t), unless null) to the bias maps and, by backpropagation through time, the
+     * recurrence: (1), (2) give dWuv += u(t-1)^T dbv(t), dWuh += u(t-1)^T dbh(t), d u(t-1) = dbv(t) Wuv^T + dbh(t) Wuh^T.
+     */
+    private void backThroughBiases(Tensor v, Tensor dbv, Tensor dbh, int steps) {
+        Tensor u = uAll.slice(0, steps + 1), uPrev = uAll.slice(0, steps);
         Tensor du = dU.slice(0, steps + 1);
+        be.gemm(gWuv, uPrev, true, dbv, false, 1f, 1f);
         be.fill(du.at(steps), 0f);
         be.gemm(du.slice(0, steps), dbv, false, Wuv, true, 1f, 0f);
-        be.gemm(du.slice(0, steps), dbh, false, Wuh, true, 1f, 1f);
+        if (dbh != null) {
+            be.gemm(gWuh, uPrev, true, dbh, false, 1f, 1f);
+            be.gemm(du.slice(0, steps), dbh, false, Wuh, true, 1f, 1f);
+        }
         recurrence.backward(v, u, du, steps);                           // (3) by backpropagation through time
-        return cost;
     }
 
     public void zeroGrads() {

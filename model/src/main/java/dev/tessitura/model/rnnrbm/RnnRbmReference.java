@@ -91,22 +91,73 @@ public final class RnnRbmReference {
     public Grads grads(double[] v, double[] vNeg, int steps) {
         Forward fw = forward(v, vNeg, steps);
         Grads g = zeroGrads(this);
-        double[][] du = rbmBackward(fw, v, vNeg, steps, g);
+        recurrenceBackward(fw.u(), v, rbmBackward(fw, v, vNeg, steps, g), steps, g);
+        return g;
+    }
+
+    /**
+     * RNN pretraining's cost: the RNN part alone as a next-frame predictor, the RNN-RBM with W = 0, whose conditional
+     * is a product of independent notes P(v_j(t) = 1 | v(<t)) = sigmoid(bv_j(t)). Its exact negative log-likelihood
+     * per frame: sum_t sum_j [softplus(bv_j(t)) - v_j(t) bv_j(t)] / T.
+     */
+    public double predictorCost(double[] v, int steps) {
+        return predictorCost(v, steps, recurrence(v, steps));
+    }
+
+    /** d predictorCost / d bv, Wuv and the recurrence (W, bh, Wuh get zero): d/d bv(t) = (sigmoid(bv(t)) - v(t)) / T. */
+    public Grads predictorGrads(double[] v, int steps) {
+        double[][] u = recurrence(v, steps);
+        Grads g = zeroGrads(this);
+        recurrenceBackward(u, v, predictorBackward(v, steps, u, g), steps, g);
+        return g;
+    }
+
+    /** The predictor's cost given the states u(0..T) of any recurrence (the LSTM-RBM's reference shares it). */
+    double predictorCost(double[] v, int steps, double[][] u) {
+        double cost = 0;
+        for (int t = 0; t < steps; t++) {
+            double[] bvt = affine(bv, u[t], wuv, nu, nv);                // (1)
+            for (int i = 0; i < nv; i++) {
+                double a = bvt[i];
+                cost += Math.max(a, 0) + Math.log1p(Math.exp(-Math.abs(a))) - v[t * nv + i] * a;
+            }
+        }
+        return cost / steps;
+    }
+
+    /** The predictor's gradient of bv and Wuv into g, and d cost / d u(t) (t = 0..T; row T is 0) for the recurrence. */
+    double[][] predictorBackward(double[] v, int steps, double[][] u, Grads g) {
+        double[][] du = new double[steps + 1][nu];
+        for (int t = 0; t < steps; t++) {
+            double[] bvt = affine(bv, u[t], wuv, nu, nv);
+            for (int i = 0; i < nv; i++) {
+                double d = (1 / (1 + Math.exp(-bvt[i])) - v[t * nv + i]) / steps;
+                g.bv()[i] += d;
+                for (int k = 0; k < nu; k++) {
+                    g.wuv()[k * nv + i] += u[t][k] * d;
+                    du[t][k] += d * wuv[k * nv + i];
+                }
+            }
+        }
+        return du;
+    }
+
+    /** (3) backwards in time from d cost / d u(t) (t = 0..T): Wvu, Wuu, bu and u0 into g. */
+    private void recurrenceBackward(double[][] u, double[] v, double[][] du, int steps, Grads g) {
         // (3) backwards in time: da(t) = du(t) (1 - u(t)^2); du(t-1) += da(t) Wuu^T
         for (int t = steps; t >= 1; t--) {
             double[] da = new double[nu];
-            for (int k = 0; k < nu; k++) da[k] = du[t][k] * (1 - fw.u()[t][k] * fw.u()[t][k]);
+            for (int k = 0; k < nu; k++) da[k] = du[t][k] * (1 - u[t][k] * u[t][k]);
             for (int k = 0; k < nu; k++) {
                 g.bu()[k] += da[k];
                 for (int i = 0; i < nv; i++) g.wvu()[i * nu + k] += v[(t - 1) * nv + i] * da[k];
                 for (int m = 0; m < nu; m++) {
-                    g.wuu()[m * nu + k] += fw.u()[t - 1][m] * da[k];
+                    g.wuu()[m * nu + k] += u[t - 1][m] * da[k];
                     du[t - 1][m] += da[k] * wuu[m * nu + k];
                 }
             }
         }
         System.arraycopy(du[0], 0, g.u0(), 0, nu);
-        return g;
     }
 
     /**

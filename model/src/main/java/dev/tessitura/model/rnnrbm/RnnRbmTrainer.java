@@ -36,9 +36,15 @@ public final class RnnRbmTrainer {
     /** Hyper-parameters; defaults are the tutorial's (150 hidden, 100 recurrent, CD-15, lr 0.001, chunks of 100). */
     public record Config(int nh, int nu, int k, int chunk, Optimizer.Kind optimizer, float lrRbm, float lrRnn,
                          float momentum, float clipNorm, float lrDecay, boolean learnU0, int pretrainEpochs, long seed,
-                         int[] lstmLayers) {
+                         int[] lstmLayers, int pretrainRnnEpochs, float pretrainRnnLr) {
         public static Config defaults() {
             return new Config(150, 100, 15, 100, Optimizer.Kind.SGD, 0.001f, 0.001f, 0.9f, 0f, 1f, false, 0, 1);
+        }
+
+        /** Without RNN pretraining. */
+        public Config(int nh, int nu, int k, int chunk, Optimizer.Kind optimizer, float lrRbm, float lrRnn, float momentum,
+                      float clipNorm, float lrDecay, boolean learnU0, int pretrainEpochs, long seed, int[] lstmLayers) {
+            this(nh, nu, k, chunk, optimizer, lrRbm, lrRnn, momentum, clipNorm, lrDecay, learnU0, pretrainEpochs, seed, lstmLayers, 0, 0.001f);
         }
 
         /** The paper's RNN-RBM (tanh recurrence of nu units). */
@@ -60,6 +66,11 @@ public final class RnnRbmTrainer {
                     throw new IllegalArgumentException("lstm-rbm: nu (" + nu + ") must be the top LSTM layer's size " + lstmLayers[lstmLayers.length - 1]);
                 }
                 if (learnU0) throw new IllegalArgumentException("lstm-rbm: u(0) is the LSTM's zero state; --learn-u0 is for rnn-rbm");
+            }
+            if (pretrainRnnEpochs < 0 || !(pretrainRnnLr > 0)) throw new IllegalArgumentException("rnn-rbm: RNN pretraining needs epochs >= 0 and a learning rate > 0");
+            if (pretrainRnnEpochs > 0 && pretrainEpochs > 0) {
+                // RBM pretraining fits a static bv to the frames' marginals, which bv(t) of the pretrained RNN already carries
+                throw new IllegalArgumentException("rnn-rbm: choose RBM pretraining (--pretrain) or RNN pretraining (--pretrain-rnn), not both");
             }
         }
 
@@ -99,11 +110,16 @@ public final class RnnRbmTrainer {
 
     /** The chunks of an epoch, in a Philox shuffle of the sequences for (seed, epoch): {sequence, first frame, length}. */
     List<int[]> chunks(List<PianoRoll> rolls, int epoch) {
+        return chunks(rolls, 1, epoch);
+    }
+
+    /** As above with the shuffle drawn from Philox stream (seed, stream). */
+    private List<int[]> chunks(List<PianoRoll> rolls, int stream, int epoch) {
         int n = rolls.size();
         Integer[] order = new Integer[n];
         for (int i = 0; i < n; i++) order[i] = i;
         float[] u = new float[Math.max(n, 1)];
-        Philox.uniforms(config.seed(), 1, (long) epoch << 20, u, 0, n);
+        Philox.uniforms(config.seed(), stream, (long) epoch << 20, u, 0, n);
         for (int i = n - 1; i > 0; i--) {
             int j = Math.min(i, (int) (u[i] * (i + 1)));
             Integer t = order[i];
@@ -161,19 +177,73 @@ public final class RnnRbmTrainer {
         Tensor neg = model.sampleNegatives(v, steps, config.k(), rng);
         model.zeroGrads();
         double cost = model.costAndGradients(v, neg, steps);
-        if (!config.isLstm() && !config.learnU0()) be.fill(model.grad("u0"), 0f);
-        double norm2 = be.sumOfSquares(model.grads);
-        if (!Double.isFinite(cost) || !Double.isFinite(norm2)) {
-            throw new DivergedException("rnn-rbm: the cost or the gradient is not finite (cost " + cost
-                    + ", squared gradient norm " + norm2 + "); try a smaller learning rate or --clip-norm");
-        }
-        double norm = Math.sqrt(norm2);
+        double norm = gradientNorm(cost);
         if (config.clipNorm() > 0 && norm > config.clipNorm()) be.scale(model.grads, (float) (config.clipNorm() / norm));
         optimizer.begin();
         long[] rbm = model.rbmBlock(), rnn = model.rnnBlock();
         optimizer.apply(model.params, model.grads, rbm[0], (int) rbm[1], config.lrRbm() * decay);
         optimizer.apply(model.params, model.grads, rnn[0], (int) rnn[1], config.lrRnn() * decay);
         return cost;
+    }
+
+    /** Zeroes u(0)'s gradient unless it is learned; the gradient's norm, after checking that it and the cost are finite. */
+    private double gradientNorm(double cost) {
+        if (!config.isLstm() && !config.learnU0()) be.fill(model.grad("u0"), 0f);
+        double norm2 = be.sumOfSquares(model.grads);
+        if (!Double.isFinite(cost) || !Double.isFinite(norm2)) {
+            throw new DivergedException("rnn-rbm: the cost or the gradient is not finite (cost " + cost
+                    + ", squared gradient norm " + norm2 + "); try a smaller learning rate or --clip-norm");
+        }
+        return Math.sqrt(norm2);
+    }
+
+    private Optimizer rnnPretraining;   // Adam's moments, kept across the pretraining epochs
+
+    /**
+     * One epoch of RNN pretraining: bv, Wuv and the recurrence trained as an RNN that predicts every frame from the
+     * previous ones, P(v_j(t) = 1 | v(<t)) = sigmoid(bv_j(t)), with the cross-entropy cost
+     * ({@link RnnRbm#predictorCostAndGradients}); Adam at {@code pretrainRnnLr}, one update per chunk, the chunks in
+     * a Philox shuffle from stream (seed, 8). That RNN is the RNN-RBM with W = 0, so after it the RNN-RBM (whose W is
+     * still small) starts from the RNN's log-likelihood, and CD training adds what only the RBM can model: the
+     * dependencies between the notes of one frame. Returns the epoch's mean cost per frame.
+     */
+    public double pretrainRnnEpoch(List<PianoRoll> rolls, int epoch, IntConsumer progress) {
+        if (rnnPretraining == null) rnnPretraining = new Optimizer(be, Optimizer.Kind.ADAM, model.params, 0f);
+        double total = 0;
+        long frames = 0;
+        float[][] cache = new float[rolls.size()][];
+        for (int[] c : chunks(rolls, 8, epoch)) {
+            if (cache[c[0]] == null) cache[c[0]] = rolls.get(c[0]).toFloats();
+            Tensor v = be.zeros(c[2], model.nv);
+            be.copyFromHost(v, cache[c[0]], c[1] * model.nv);
+            model.forward(v, c[2]);
+            model.zeroGrads();
+            double cost = model.predictorCostAndGradients(v, c[2]);
+            gradientNorm(cost);
+            rnnPretraining.begin();
+            rnnPretraining.apply(model.params, model.grads, 0, Math.toIntExact(model.params.size()), config.pretrainRnnLr());
+            total += cost * c[2];
+            frames += c[2];
+            if (progress != null) progress.accept(c[2]);
+        }
+        return total / Math.max(frames, 1);
+    }
+
+    /**
+     * The pretrained RNN's exact negative log-likelihood per frame over whole sequences of a split (a flat average
+     * over all frames, as the evaluation): what the RNN-RBM's log-likelihood starts from after RNN pretraining.
+     */
+    public double predictorCost(List<PianoRoll> rolls) {
+        double total = 0;
+        long frames = 0;
+        for (PianoRoll r : rolls) {
+            if (r.frames() == 0) continue;
+            Tensor v = be.of(r.toFloats(), r.frames(), model.nv);
+            model.forward(v, r.frames());
+            total += model.predictorCost(v, r.frames()) * r.frames();
+            frames += r.frames();
+        }
+        return total / Math.max(frames, 1);
     }
 
     /**
@@ -354,6 +424,8 @@ public final class RnnRbmTrainer {
         meta.put("lr_decay", Float.toString(config.lrDecay()));
         meta.put("learn_u0", Boolean.toString(config.learnU0()));
         meta.put("pretrain_epochs", Integer.toString(config.pretrainEpochs()));
+        meta.put("pretrain_rnn_epochs", Integer.toString(config.pretrainRnnEpochs()));
+        meta.put("pretrain_rnn_lr", Float.toString(config.pretrainRnnLr()));
         meta.put("seed", Long.toString(config.seed()));
         meta.put("rng_block", Long.toString(rng.position()));
         meta.putAll(at.toMetadata());
@@ -378,7 +450,8 @@ public final class RnnRbmTrainer {
                 Integer.parseInt(m.get("chunk")), Optimizer.Kind.valueOf(m.get("optimizer")), Float.parseFloat(m.get("lr_rbm")),
                 Float.parseFloat(m.get("lr_rnn")), Float.parseFloat(m.get("momentum")), Float.parseFloat(m.get("clip_norm")),
                 Float.parseFloat(m.get("lr_decay")), Boolean.parseBoolean(m.get("learn_u0")),
-                Integer.parseInt(m.get("pretrain_epochs")), Long.parseLong(m.get("seed")), layers);
+                Integer.parseInt(m.get("pretrain_epochs")), Long.parseLong(m.get("seed")), layers,
+                Integer.parseInt(m.getOrDefault("pretrain_rnn_epochs", "0")), Float.parseFloat(m.getOrDefault("pretrain_rnn_lr", "0.001")));
         RnnRbmTrainer t = new RnnRbmTrainer(backend, cfg, Integer.parseInt(m.get("nv")));
         for (String name : t.model.names()) copyIn(backend, t.model.param(name), c, name);
         Tensor[] state = t.optimizer.state();

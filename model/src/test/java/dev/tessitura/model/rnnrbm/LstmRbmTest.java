@@ -54,24 +54,20 @@ class LstmRbmTest {
         for (double[] p : all) for (int i = 0; i < p.length; i++) p[i] = r.nextDouble(-1, 1);
         double[][] data = binary(r, steps * nv, 0.5);
         double[] v = data[0], vNeg = data[1];
-        List<double[]> an = grads(m.grads(v, vNeg, steps));
-        double eps = 1e-6, largest = 0;
-        for (int k = 0; k < all.size(); k++) {
-            double[] p = all.get(k);
-            for (int i = 0; i < p.length; i++) {
-                double saved = p[i];
-                p[i] = saved + eps;
-                double up = m.cost(v, vNeg, steps);
-                p[i] = saved - eps;
-                double down = m.cost(v, vNeg, steps);
-                p[i] = saved;
-                double fd = (up - down) / (2 * eps);
-                largest = Math.max(largest, Math.abs(fd));
-                // central differences: truncation O(eps^2) ~ 1e-12, rounding ~ 1e-16 / eps = 1e-10
-                assertEquals(fd, an.get(k)[i], 1e-8 + 1e-6 * Math.abs(fd), "parameter " + k + " index " + i);
-            }
-        }
-        assertTrue(largest > 1e-3, "the check must see real gradients, largest " + largest);
+        RnnRbmReferenceTest.assertMatchesFiniteDifferences(all.toArray(double[][]::new),
+                grads(m.grads(v, vNeg, steps)).toArray(double[][]::new), () -> m.cost(v, vNeg, steps));
+    }
+
+    @Test
+    void referencePredictorGradientsMatchFiniteDifferences() {
+        SplittableRandom r = new SplittableRandom(6);
+        int nv = 5, steps = 6;
+        LstmRbmReference m = new LstmRbmReference(nv, 4, new int[] {3, 2});
+        List<double[]> all = params(m);
+        for (double[] p : all) for (int i = 0; i < p.length; i++) p[i] = r.nextDouble(-1, 1);
+        double[] v = binary(r, steps * nv, 0.5)[0];
+        RnnRbmReferenceTest.assertMatchesFiniteDifferences(all.toArray(double[][]::new),
+                grads(m.predictorGrads(v, steps)).toArray(double[][]::new), () -> m.predictorCost(v, steps));
     }
 
     @Test
@@ -120,15 +116,11 @@ class LstmRbmTest {
                 double scale = 0;
                 for (int t = 0; t < steps; t++) scale += Math.abs(fw.freeEnergy()[t]) + Math.abs(fw.freeEnergyNeg()[t]);
                 assertEquals(fw.cost(), cost, 1e-5 * Math.max(1, scale / steps), at + "cost");
-                for (int k = 0; k < want.size(); k++) {
-                    float[] got = be.toArray(m.grad(names[k]));
-                    if (RnnRbmTest.norm(want.get(k)) == 0) {
-                        for (float x : got) assertEquals(0f, x, at + names[k] + " should be exactly zero");
-                        continue;
-                    }
-                    double err = relErr(got, want.get(k));
-                    assertTrue(err < 1e-4, at + names[k] + ": relative error " + err);
-                }
+                RnnRbmTest.assertGrads(be, m, names, want.toArray(double[][]::new), at);
+                m.zeroGrads();
+                double pc = m.predictorCostAndGradients(tv, steps);
+                assertEquals(ref.predictorCost(data[0], steps), pc, 1e-5 * Math.max(1, Math.abs(pc)), at + "predictor cost");
+                RnnRbmTest.assertGrads(be, m, names, grads(ref.predictorGrads(data[0], steps)).toArray(double[][]::new), at + "predictor ");
             }
         }
     }

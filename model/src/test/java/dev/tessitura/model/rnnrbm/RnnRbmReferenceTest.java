@@ -80,19 +80,55 @@ class RnnRbmReferenceTest {
         }
         RnnRbmReference.Grads g = m.grads(v, vNeg, steps);
         double[][] an = {g.w(), g.bv(), g.bh(), g.wuh(), g.wuv(), g.wvu(), g.wuu(), g.bu(), g.u0()};
-        double eps = 1e-6;
-        for (int k = 0; k < all.length; k++) {
-            for (int i = 0; i < all[k].length; i++) {
-                double saved = all[k][i];
-                all[k][i] = saved + eps;
-                double up = m.cost(v, vNeg, steps);
-                all[k][i] = saved - eps;
-                double down = m.cost(v, vNeg, steps);
-                all[k][i] = saved;
+        assertMatchesFiniteDifferences(all, an, () -> m.cost(v, vNeg, steps));
+    }
+
+    @Test
+    void rnnPretrainingCostIsTheRnnRbmsWithWZeroAndItsGradientsMatchFiniteDifferences() {
+        SplittableRandom r = new SplittableRandom(9);
+        RnnRbmReference m = new RnnRbmReference(5, 4, 3);
+        double[][] all = {m.w, m.bv, m.bh, m.wuh, m.wuv, m.wvu, m.wuu, m.bu, m.u0};
+        for (double[] p : all) for (int i = 0; i < p.length; i++) p[i] = r.nextDouble(-1, 1);
+        int steps = 6;
+        double[] v = new double[steps * 5];
+        for (int i = 0; i < v.length; i++) v[i] = r.nextInt(2);
+        RnnRbmReference.Grads g = m.predictorGrads(v, steps);
+        double[][] an = {g.w(), g.bv(), g.bh(), g.wuh(), g.wuv(), g.wvu(), g.wuu(), g.bu(), g.u0()};
+        assertMatchesFiniteDifferences(all, an, () -> m.predictorCost(v, steps));
+        for (double[] none : new double[][] {g.w(), g.bh(), g.wuh()}) for (double x : none) assertEquals(0.0, x);
+
+        // with W = 0 the conditional RBM is a product of independent notes with P(v_j = 1) = sigmoid(bv_j(t)):
+        // log Z_t = sum_j softplus(bv_j(t)) + sum_k softplus(bh_k(t)) and F_t(v) = -v.bv(t) - sum_k softplus(bh_k(t)),
+        // so the predictor's cost is the RNN-RBM's exact negative log-likelihood per frame
+        java.util.Arrays.fill(m.w, 0);
+        RnnRbmReference.Forward fw = m.forward(v, v, steps);
+        double nll = 0;
+        for (int t = 0; t < steps; t++) {
+            double logZ = 0;
+            for (double b : fw.bvt()[t]) logZ += Math.log1p(Math.exp(b));
+            for (double b : fw.bht()[t]) logZ += Math.log1p(Math.exp(b));
+            nll += fw.freeEnergy()[t] + logZ;
+        }
+        assertEquals(nll / steps, m.predictorCost(v, steps), 1e-12);
+    }
+
+    /** Central differences of {@code cost} in every entry of every parameter against the analytic gradients. */
+    static void assertMatchesFiniteDifferences(double[][] params, double[][] analytic, java.util.function.DoubleSupplier cost) {
+        double eps = 1e-6, largest = 0;
+        for (int k = 0; k < params.length; k++) {
+            for (int i = 0; i < params[k].length; i++) {
+                double saved = params[k][i];
+                params[k][i] = saved + eps;
+                double up = cost.getAsDouble();
+                params[k][i] = saved - eps;
+                double down = cost.getAsDouble();
+                params[k][i] = saved;
                 double fd = (up - down) / (2 * eps);
+                largest = Math.max(largest, Math.abs(fd));
                 // central differences: truncation O(eps^2) ~ 1e-12, rounding ~ 1e-16 / eps = 1e-10
-                assertEquals(fd, an[k][i], 1e-8 + 1e-6 * Math.abs(fd), "parameter " + k + " index " + i);
+                assertEquals(fd, analytic[k][i], 1e-8 + 1e-6 * Math.abs(fd), "parameter " + k + " index " + i);
             }
         }
+        assertTrue(largest > 1e-3, "the check must see real gradients, largest " + largest);
     }
 }

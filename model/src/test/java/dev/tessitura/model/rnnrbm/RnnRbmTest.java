@@ -66,6 +66,19 @@ class RnnRbmTest {
     /** Awkward sizes {nv, nh, nu, T}: single units, odd sizes, and the piano's 88 keys over a long chunk. */
     static final int[][] SIZES = {{1, 1, 1, 1}, {5, 4, 3, 6}, {13, 7, 5, 9}, {88, 33, 17, 31}};
 
+    /** Each engine gradient against float64: exactly zero where the reference's is (e.g. T = 1: u(1) feeds no bias), else relative error < 1e-4. */
+    static void assertGrads(Backend be, RnnRbm m, String[] names, double[][] want, String at) {
+        for (int k = 0; k < want.length; k++) {
+            float[] got = be.toArray(m.grad(names[k]));
+            if (norm(want[k]) == 0) {
+                for (float x : got) assertEquals(0f, x, at + names[k] + " should be exactly zero");
+                continue;
+            }
+            double err = relErr(got, want[k]);
+            assertTrue(err < 1e-4, at + names[k] + ": relative error " + err);
+        }
+    }
+
     static double relErrRows(float[] got, double[][] rows) {
         double[] want = new double[rows.length * rows[0].length];
         for (int t = 0; t < rows.length; t++) System.arraycopy(rows[t], 0, want, t * rows[0].length, rows[0].length);
@@ -106,17 +119,7 @@ class RnnRbmTest {
                 double scale = 0;
                 for (int t = 0; t < steps; t++) scale += Math.abs(fw.freeEnergy()[t]) + Math.abs(fw.freeEnergyNeg()[t]);
                 assertEquals(fw.cost(), cost, 1e-5 * Math.max(1, scale / steps), at + "cost");
-                double[][] want = {g.w(), g.bv(), g.bh(), g.wuh(), g.wuv(), g.wvu(), g.wuu(), g.bu(), g.u0()};
-                for (int k = 0; k < want.length; k++) {
-                    float[] got = be.toArray(m.grad(RnnRbm.NAMES[k]));
-                    if (norm(want[k]) == 0) {
-                        // e.g. T = 1: u(1) feeds no bias, so Wvu, Wuu and bu get exactly nothing
-                        for (float x : got) assertEquals(0f, x, at + RnnRbm.NAMES[k] + " should be exactly zero");
-                        continue;
-                    }
-                    double err = relErr(got, want[k]);
-                    assertTrue(err < 1e-4, at + RnnRbm.NAMES[k] + ": relative error " + err);
-                }
+                assertGrads(be, m, RnnRbm.NAMES, new double[][] {g.w(), g.bv(), g.bh(), g.wuh(), g.wuv(), g.wvu(), g.wuu(), g.bu(), g.u0()}, at);
                 // parameter gradients accumulate: a second call without zeroGrads doubles them
                 float[] once = be.toArray(m.grads);
                 m.costAndGradients(tv, tNeg, steps);
@@ -124,6 +127,13 @@ class RnnRbmTest {
                 for (int i = 0; i < once.length; i++) {
                     assertEquals(2 * once[i], twice[i], 1e-5 * Math.abs(once[i]) + 1e-6, at + "accumulation at " + i);
                 }
+                // RNN pretraining: the predictor's cross-entropy and its gradients (W, bh, Wuh exactly zero)
+                m.zeroGrads();
+                double pc = m.predictorCostAndGradients(tv, steps);
+                assertEquals(ref.predictorCost(v, steps), pc, 1e-5 * Math.max(1, Math.abs(pc)), at + "predictor cost");
+                RnnRbmReference.Grads pg = ref.predictorGrads(v, steps);
+                assertGrads(be, m, RnnRbm.NAMES, new double[][] {pg.w(), pg.bv(), pg.bh(), pg.wuh(), pg.wuv(), pg.wvu(), pg.wuu(), pg.bu(), pg.u0()},
+                        at + "predictor ");
             }
         }
     }

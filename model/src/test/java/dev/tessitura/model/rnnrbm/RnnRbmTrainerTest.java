@@ -300,4 +300,36 @@ class RnnRbmTrainerTest {
         assertThrows(IllegalArgumentException.class, () -> new RnnRbmTrainer.Config(10, 7, 5, 7, Optimizer.Kind.SGD,
                 0.1f, 0.1f, 0.9f, 0f, 1f, false, 0, 2, new int[] {8}));
     }
+    @Test
+    void rnnPretrainingLearnsTheCycleAsAPredictorAndTheRnnRbmStartsFromItsLikelihood() {
+        RnnRbmTrainer.Config c = new RnnRbmTrainer.Config(10, 8, 5, 7, Optimizer.Kind.SGD, 0.05f, 0.05f, 0.9f, 0f, 1f, false, 0, 2,
+                new int[0], 30, 0.01f);
+        float[] params = null;
+        for (int run = 0; run < 2; run++) {
+            try (Backend be = Backends.create("simd", new BackendOptions(1 + run, 0))) {
+                RnnRbmTrainer tr = new RnnRbmTrainer(be, c, NOTES);
+                float[] w = be.toArray(tr.model.W), bh = be.toArray(tr.model.bh), wuh = be.toArray(tr.model.Wuh);
+                double before = tr.predictorCost(tunes());
+                for (int e = 0; e < c.pretrainRnnEpochs(); e++) tr.pretrainRnnEpoch(tunes(), e, null);
+                double after = tr.predictorCost(tunes());
+                // untrained: 12 notes at P = 1/2, 12 log 2 = 8.3 nats; trained, only each tune's first chord is a guess
+                assertTrue(before > 8 && after < 1.0, "predictor cross-entropy per frame " + before + " -> " + after);
+                // the RBM part is untouched, so the RNN-RBM (W small) starts from the RNN's likelihood
+                assertArrayEquals(w, be.toArray(tr.model.W));
+                assertArrayEquals(bh, be.toArray(tr.model.bh));
+                assertArrayEquals(wuh, be.toArray(tr.model.Wuh));
+                assertEquals(-after, exactLogLikelihood(be, tr, tunes()), 0.05);
+                // same seed, same result, whatever the thread count
+                if (params == null) params = be.toArray(tr.model.params);
+                else assertArrayEquals(params, be.toArray(tr.model.params));
+            }
+        }
+    }
+
+    @Test
+    void rbmAndRnnPretrainingAreExclusive() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new RnnRbmTrainer.Config(10, 8, 5, 7,
+                Optimizer.Kind.SGD, 0.1f, 0.1f, 0.9f, 0f, 1f, false, 3, 2, new int[0], 3, 0.001f));
+        assertTrue(e.getMessage().contains("--pretrain-rnn"), e.getMessage());
+    }
 }
