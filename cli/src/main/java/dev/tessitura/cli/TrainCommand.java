@@ -55,6 +55,9 @@ final class TrainCommand {
               --learn-u0            learn u(0) instead of fixing it at 0    --pretrain N  RBM pretraining epochs
               --pretrain-rnn N      first train the RNN part alone as a next-frame predictor (W = 0, cross-entropy),
               --pretrain-rnn-lr 0.001  N epochs of Adam at this rate; the RNN-RBM then starts from that RNN
+              --monitor-ll N        validation monitor (best.safetensors, --patience): a rough AIS log-likelihood
+                                    (10 runs x 300 temperatures) on every N-th validation sequence, instead of the
+                                    expected ACC (default 0: ACC, cheap, but it does not track the log-likelihood)
             LSTM-RBM (--model lstm-rbm): the RNN-RBM's options, with an LSTM stack as the recurrence (u(0) = 0)
               --layers 100          LSTM units per layer (the last is u(t)'s size; replaces --recurrent)
             LSTM (--model lstm; defaults after Ip's RNN4Music):
@@ -99,7 +102,7 @@ final class TrainCommand {
         Args a = DatasetCommand.parse(argv, Set.of("model", "data", "out", "epochs", "backend", "seed", "patience",
                 "max-sequences", "layers", "batch", "steps", "batching", "optimizer", "lr", "momentum", "clip", "init-std",
                 "hidden", "recurrent", "k", "chunk", "lr-rbm", "lr-rnn", "lr-decay", "clip-norm", "pretrain",
-                "pretrain-rnn", "pretrain-rnn-lr"),
+                "pretrain-rnn", "pretrain-rnn-lr", "monitor-ll"),
                 Set.of("resume", "learn-u0"));
         a.maxPositionals(0);
         String kind = a.string("model", null);
@@ -208,7 +211,9 @@ final class TrainCommand {
             out.printf(Locale.ROOT, "RNN pretraining epoch %d: cross-entropy per frame %.4f train, %.4f valid%n", e + 1, cost,
                     d.valid().isEmpty() ? Double.NaN : t.predictorCost(d.valid()));
         }
-        return Trainee.rnnRbm(t, train, d.valid());
+        int llEvery = a.integer("monitor-ll", 0);
+        if (llEvery < 0) throw new UsageError("--monitor-ll must be >= 0");
+        return Trainee.rnnRbm(t, train, d.valid(), llEvery);
     }
 
     /** The RNN-RBM's configuration, or the LSTM-RBM's (kind lstm-rbm: --layers instead of --recurrent). */

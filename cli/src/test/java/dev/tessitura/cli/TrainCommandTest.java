@@ -163,8 +163,12 @@ class TrainCommandTest {
         Path data = dataset(), run = dir.resolve("pre-rnn");
         MainTest.Result r = main("train", "--model", "rnn-rbm", "--data", data.toString(), "--out", run.toString(),
                 "--hidden", "12", "--recurrent", "9", "--k", "3", "--chunk", "9", "--epochs", "1", "--pretrain-rnn", "2",
-                "--pretrain-rnn-lr", "0.01", "--backend", "scalar");
+                "--pretrain-rnn-lr", "0.01", "--monitor-ll", "2", "--backend", "scalar");
         assertEquals(0, r.code(), r.err());
+        // the monitor is -LL per frame by AIS (a positive number of nats), not 1 - ACC
+        String[] row = java.nio.file.Files.readAllLines(run.resolve("metrics.csv")).get(1).split(",");
+        double validCost = Double.parseDouble(row[2]), validAcc = Double.parseDouble(row[3]);
+        assertTrue(validCost > 1 && Math.abs(validCost + validAcc - 1) > 0.01, String.join(",", row));
         assertTrue(r.out().matches("(?s).*RNN pretraining epoch 2: cross-entropy per frame \\d+\\.\\d+ train, \\d+\\.\\d+ valid.*"), r.out());
         var meta = dev.tessitura.model.io.SafeTensors.read(run.resolve("checkpoint.safetensors")).metadata();
         assertEquals("2", meta.get("pretrain_rnn_epochs"));
