@@ -70,8 +70,7 @@ class RnnRbmReferenceTest {
     void gradientsOfAllParametersAndU0MatchFiniteDifferences() {
         SplittableRandom r = new SplittableRandom(7);
         RnnRbmReference m = new RnnRbmReference(5, 4, 3);
-        double[][] all = {m.w, m.bv, m.bh, m.wuh, m.wuv, m.wvu, m.wuu, m.bu, m.u0};
-        for (double[] p : all) for (int i = 0; i < p.length; i++) p[i] = r.nextDouble(-1, 1);
+        double[][] all = randomParams(m, r);
         int steps = 6;
         double[] v = new double[steps * 5], vNeg = new double[steps * 5];
         for (int i = 0; i < v.length; i++) {
@@ -87,8 +86,7 @@ class RnnRbmReferenceTest {
     void rnnPretrainingCostIsTheRnnRbmsWithWZeroAndItsGradientsMatchFiniteDifferences() {
         SplittableRandom r = new SplittableRandom(9);
         RnnRbmReference m = new RnnRbmReference(5, 4, 3);
-        double[][] all = {m.w, m.bv, m.bh, m.wuh, m.wuv, m.wvu, m.wuu, m.bu, m.u0};
-        for (double[] p : all) for (int i = 0; i < p.length; i++) p[i] = r.nextDouble(-1, 1);
+        double[][] all = randomParams(m, r);
         int steps = 6;
         double[] v = new double[steps * 5];
         for (int i = 0; i < v.length; i++) v[i] = r.nextInt(2);
@@ -110,6 +108,13 @@ class RnnRbmReferenceTest {
             nll += fw.freeEnergy()[t] + logZ;
         }
         assertEquals(nll / steps, m.predictorCost(v, steps), 1e-12);
+    }
+
+    /** Every parameter and u(0) drawn from U(-1, 1); returns them in the order of the gradients' arrays. */
+    static double[][] randomParams(RnnRbmReference m, SplittableRandom r) {
+        double[][] all = {m.w, m.bv, m.bh, m.wuh, m.wuv, m.wvu, m.wuu, m.bu, m.u0};
+        for (double[] p : all) for (int i = 0; i < p.length; i++) p[i] = r.nextDouble(-1, 1);
+        return all;
     }
 
     /** Central differences of {@code cost} in every entry of every parameter against the analytic gradients. */

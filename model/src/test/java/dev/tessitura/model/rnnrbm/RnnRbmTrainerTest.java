@@ -332,4 +332,27 @@ class RnnRbmTrainerTest {
                 Optimizer.Kind.SGD, 0.1f, 0.1f, 0.9f, 0f, 1f, false, 3, 2, new int[0], 3, 0.001f));
         assertTrue(e.getMessage().contains("--pretrain-rnn"), e.getMessage());
     }
+    @Test
+    void accuracyChainsStartAtThePreviousTrueFrame() {
+        // three bistable notes: W = 30 I, biases -15, so each unit keeps its start value (a flip has odds ~e^-15) and
+        // the estimate shows where the chains start: at v(t-1) the prediction of a held chord is right from frame 2
+        // on (frame 1 starts from zeros), ACC = 18 / 20; from zeros it would be 0
+        try (Backend be = scalar()) {
+            RnnRbmTrainer.Config c = new RnnRbmTrainer.Config(3, 2, 5, 10, Optimizer.Kind.SGD, 0.1f, 0.1f, 0.9f, 0f, 1f, false, 0, 2);
+            RnnRbmTrainer tr = new RnnRbmTrainer(be, c, 3);
+            be.fill(tr.model.params, 0f);
+            be.copyFromHost(tr.model.W, new float[] {30, 0, 0, 0, 30, 0, 0, 0, 30}, 0);
+            be.fill(tr.model.bv, -15f);
+            be.fill(tr.model.bh, -15f);
+            PianoRoll.Builder b = PianoRoll.builder(10, 21, 3);
+            for (int t = 0; t < 10; t++) {
+                b.set(t, 21);
+                b.set(t, 23);
+            }
+            RnnRbmTrainer.Evaluation ev = tr.evaluate(List.of(b.build()), 0, null, 5, 5, 3, null);
+            assertEquals(0.9, ev.accThreshold(), 1e-12);
+            assertEquals(0.9, ev.accSampled(), 1e-12);
+            assertEquals(0.9, ev.accExpected(), 1e-4);
+        }
+    }
 }
