@@ -129,7 +129,12 @@ public final class TrainingCurveImage {
         Draw.centred(g, yLabel, -(y0 + h / 2), 16);
         g.setTransform(saved);
         g.setFont(Draw.TITLE);
-        Draw.centred(g, title, x0 + w / 2, 8 + g.getFontMetrics().getAscent());
+        // a long title (model and monitor names) shrinks to the image's width rather than running off both edges
+        while (g.getFontMetrics().stringWidth(title) > WIDTH - 12 && g.getFont().getSize2D() > 8) {
+            g.setFont(g.getFont().deriveFont(g.getFont().getSize2D() - 0.5f));
+        }
+        int tx = Math.max(6 + g.getFontMetrics().stringWidth(title) / 2, Math.min(x0 + w / 2, WIDTH - 6 - g.getFontMetrics().stringWidth(title) / 2));
+        Draw.centred(g, title, tx, 8 + g.getFontMetrics().getAscent());
         g.setFont(Draw.LABEL);
     }
 

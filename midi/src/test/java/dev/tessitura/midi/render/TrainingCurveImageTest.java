@@ -77,6 +77,21 @@ class TrainingCurveImageTest {
     }
 
     @Test
+    void aLongTitleStaysInsideTheImage() {
+        String title = "rnn-rbm: train: free-energy gap per frame; valid: -log-likelihood per frame (AIS 10 x 300, every 40th sequence)";
+        BufferedImage img = TrainingCurveImage.render(new double[] {1, 2}, new double[] {2, 3}, title, "cost");
+        int ink = 0;
+        for (int y = 0; y < 28; y++) {
+            for (int x = 0; x < img.getWidth(); x++) {
+                boolean dark = (img.getRGB(x, y) & 0xff) < 128;
+                if (dark && (x < 3 || x >= img.getWidth() - 3)) throw new AssertionError("title touches the edge at x = " + x);
+                if (dark) ink++;
+            }
+        }
+        assertTrue(ink > 200, "the title is drawn: " + ink + " dark pixels");
+    }
+
+    @Test
     void niceSteps() {
         assertEquals(0.2, Draw.niceStep(0.13), 1e-12);
         assertEquals(10, Draw.niceStep(7), 1e-12);
