@@ -57,7 +57,8 @@ final class TrainCommand {
               --pretrain-rnn-lr 0.001  N epochs of Adam at this rate; the RNN-RBM then starts from that RNN
               --monitor-ll N        validation monitor (best.safetensors, --patience): a rough AIS log-likelihood
                                     (10 runs x 300 temperatures) on every N-th validation sequence, instead of the
-                                    expected ACC (default 0: ACC, cheap, but it does not track the log-likelihood)
+                                    expected ACC (default 0: ACC, cheap, but it does not track the log-likelihood).
+                                    300 temperatures grow optimistic as W grows: confirm with evaluate --ais-steps 3000+
             LSTM-RBM (--model lstm-rbm): the RNN-RBM's options, with an LSTM stack as the recurrence (u(0) = 0)
               --layers 100          LSTM units per layer (the last is u(t)'s size; replaces --recurrent)
             LSTM (--model lstm; defaults after Ip's RNN4Music):
