@@ -160,15 +160,20 @@ public final class RnnRbmTrainer {
                 return new EpochResult(total / Math.max(frames, 1), new Position(from.epoch(), i, total, frames), false);
             }
             int[] c = chunks.get(i);
-            if (cache[c[0]] == null) cache[c[0]] = rolls.get(c[0]).toFloats();
-            Tensor v = be.zeros(c[2], model.nv);
-            be.copyFromHost(v, cache[c[0]], c[1] * model.nv);
-            double cost = step(v, c[2], decay);
+            double cost = step(chunk(rolls, cache, c), c[2], decay);
             total += cost * c[2];
             frames += c[2];
             if (progress != null) progress.accept(c[2]);
         }
         return new EpochResult(total / Math.max(frames, 1), Position.start(from.epoch() + 1), true);
+    }
+
+    /** The frames of chunk c = {sequence, first frame, length} as a tensor (T, nv); cache holds each roll's floats. */
+    private Tensor chunk(List<PianoRoll> rolls, float[][] cache, int[] c) {
+        if (cache[c[0]] == null) cache[c[0]] = rolls.get(c[0]).toFloats();
+        Tensor v = be.zeros(c[2], model.nv);
+        be.copyFromHost(v, cache[c[0]], c[1] * model.nv);
+        return v;
     }
 
     /** One update on a chunk v (T, nv); returns its cost (free-energy gap per frame). */
@@ -213,9 +218,7 @@ public final class RnnRbmTrainer {
         long frames = 0;
         float[][] cache = new float[rolls.size()][];
         for (int[] c : chunks(rolls, 8, epoch)) {
-            if (cache[c[0]] == null) cache[c[0]] = rolls.get(c[0]).toFloats();
-            Tensor v = be.zeros(c[2], model.nv);
-            be.copyFromHost(v, cache[c[0]], c[1] * model.nv);
+            Tensor v = chunk(rolls, cache, c);
             model.forward(v, c[2]);
             model.zeroGrads();
             double cost = model.predictorCostAndGradients(v, c[2]);
