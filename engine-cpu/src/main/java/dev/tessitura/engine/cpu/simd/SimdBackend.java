@@ -540,6 +540,12 @@ public final class SimdBackend implements Backend {
         boolean parallel = 4L * k * batch * nv * nh >= GEMM_PARALLEL_FLOPS;
         float[] vd = data(v), wd = data(w), bvd = data(bv), bhd = data(bh);
         int vOff = off(v), wOff = off(w), bvOff = off(bv), bhOff = off(bh);
+        // W^T (nh, nv) once per chain: the visible half-steps then read it in place instead of packing W transposed
+        // on each of their k calls (the same values in the same order: the same bits)
+        float[] wT = new float[nh * nv];
+        for (int i = 0; i < nv; i++) {
+            for (int j = 0; j < nh; j++) wT[j * nv + i] = wd[wOff + i * nh + j];
+        }
         pool.forRange(batch, parallel, (r0, r1) -> {
             int rows = r1 - r0;
             float[] h = new float[rows * nh];   // (rows, nh) hidden sample
@@ -547,7 +553,7 @@ public final class SimdBackend implements Backend {
                 halfStep(h, 0, null, 0, vd, vOff + r0 * nv, wd, wOff, false, bhd, bhOff + (bhPerRow ? r0 * nh : 0), bhPerRow,
                         rows, nv, nh, rng.seed(), rng.stream(), hFirst[step], r0, false);
                 boolean last = step == k - 1 && vProb != null;
-                halfStep(vd, vOff + r0 * nv, last ? data(vProb) : null, last ? off(vProb) + r0 * nv : 0, h, 0, wd, wOff, true,
+                halfStep(vd, vOff + r0 * nv, last ? data(vProb) : null, last ? off(vProb) + r0 * nv : 0, h, 0, wT, 0, false,
                         bvd, bvOff + (bvPerRow ? r0 * nv : 0), bvPerRow, rows, nh, nv, rng.seed(), rng.stream(), vFirst[step], r0, false);
             }
         });

@@ -65,6 +65,12 @@ final class SimdGemm {
             if (rowsDone != null) rowsDone.rows(0, m);
             return;
         }
+        if (m == 1 && !transB) {
+            // one row (the recurrences' per-step products): the tiled path would compute MR - 1 rows of padding
+            gemv(c, cOff, a, aOff, transA ? lda : 1, b, bOff, ldb, n, k, alpha, beta);
+            if (rowsDone != null) rowsDone.rows(0, 1);
+            return;
+        }
         if (transB && !transA && k >= DOT_MIN_K) {
             // A B^T: rows of A and of B are both contiguous along k, so dot products need no packing at all
             gemmDot(c, cOff, ldc, a, aOff, lda, b, bOff, ldb, m, n, k, alpha, beta, pool, parallel, rowsDone);
@@ -92,20 +98,29 @@ final class SimdGemm {
                 int i0 = blk * MR, rows = Math.min(MR, m - i0);
                 packA(ap, a, aOff, lda, transA, i0, rows, k);
                 for (int j0 = 0; j0 < n; j0 += nr) {
-                    if (!inPlace) kernel(tile, ap, bp, j0 / nr * k * nr, nr, k);
-                    else if (j0 < tailFrom) kernel(tile, ap, b, bOff + j0, ldb, k);
-                    else kernel(tile, ap, bp, 0, nr, k);
-                    storeTile(c, cOff + i0 * ldc + j0, ldc, tile, rows, Math.min(nr, n - j0), alpha, beta);
+                    // a full tile goes straight from the registers to C; a partial one through the scratch tile
+                    boolean full = rows == MR && j0 + nr <= n;
+                    float[] dst = full ? c : tile;
+                    int dOff = full ? cOff + i0 * ldc + j0 : 0, ldd = full ? ldc : nr;
+                    if (!inPlace) kernel(dst, dOff, ldd, full, ap, bp, j0 / nr * k * nr, nr, k, alpha, beta);
+                    else if (j0 < tailFrom) kernel(dst, dOff, ldd, full, ap, b, bOff + j0, ldb, k, alpha, beta);
+                    else kernel(dst, dOff, ldd, full, ap, bp, 0, nr, k, alpha, beta);
+                    if (!full) storeTile(c, cOff + i0 * ldc + j0, ldc, tile, rows, Math.min(nr, n - j0), alpha, beta);
                 }
                 if (rowsDone != null) rowsDone.rows(i0, i0 + rows);
             }
         });
     }
 
-    /** tile (MR, NR) = ap (k, MR)^T * (k, NR) starting at bp[bOff], rows ldbp apart: the register-blocked inner loop. */
-    void kernel(float[] tile, float[] ap, float[] bp, int bOff, int ldbp, int k) {
+    /**
+     * The register-blocked inner loop: the (MR, NR) product ap (k, MR)^T * (k, NR) of op(B) at bp[bOff] (rows ldbp
+     * apart). With {@code toC} it is finished as storeTile would (alpha * acc, plus beta * C unless beta = 0) straight
+     * into dst[dOff + r * ldd ..]; otherwise the raw sums go to the scratch tile dst (rows ldd = NR apart).
+     */
+    void kernel(float[] dst, int dOff, int ldd, boolean toC, float[] ap, float[] bp, int bOff, int ldbp, int k,
+                float alpha, float beta) {
         VectorSpecies<Float> s = lanes.floats();
-        int len = s.length(), nr = 2 * len;
+        int len = s.length();
         FloatVector c00 = FloatVector.zero(s), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
                 c30 = c00, c31 = c00, c40 = c00, c41 = c00;
         for (int p = 0; p < k; p++) {
@@ -122,11 +137,75 @@ final class SimdGemm {
             a = FloatVector.broadcast(s, ap[ai + 4]);
             c40 = a.fma(b0, c40); c41 = a.fma(b1, c41);
         }
-        c00.intoArray(tile, 0);          c01.intoArray(tile, len);
-        c10.intoArray(tile, nr);         c11.intoArray(tile, nr + len);
-        c20.intoArray(tile, 2 * nr);     c21.intoArray(tile, 2 * nr + len);
-        c30.intoArray(tile, 3 * nr);     c31.intoArray(tile, 3 * nr + len);
-        c40.intoArray(tile, 4 * nr);     c41.intoArray(tile, 4 * nr + len);
+        if (toC && beta == 0f) {
+            FloatVector al = FloatVector.broadcast(s, alpha);
+            c00 = c00.mul(al); c01 = c01.mul(al); c10 = c10.mul(al); c11 = c11.mul(al); c20 = c20.mul(al);
+            c21 = c21.mul(al); c30 = c30.mul(al); c31 = c31.mul(al); c40 = c40.mul(al); c41 = c41.mul(al);
+        } else if (toC) {
+            // alpha * acc + beta * C, as one fma per element (storeTile's order)
+            FloatVector al = FloatVector.broadcast(s, alpha);
+            int r1 = dOff + ldd, r2 = r1 + ldd, r3 = r2 + ldd, r4 = r3 + ldd;
+            c00 = c00.fma(al, FloatVector.fromArray(s, dst, dOff).mul(beta));
+            c01 = c01.fma(al, FloatVector.fromArray(s, dst, dOff + len).mul(beta));
+            c10 = c10.fma(al, FloatVector.fromArray(s, dst, r1).mul(beta));
+            c11 = c11.fma(al, FloatVector.fromArray(s, dst, r1 + len).mul(beta));
+            c20 = c20.fma(al, FloatVector.fromArray(s, dst, r2).mul(beta));
+            c21 = c21.fma(al, FloatVector.fromArray(s, dst, r2 + len).mul(beta));
+            c30 = c30.fma(al, FloatVector.fromArray(s, dst, r3).mul(beta));
+            c31 = c31.fma(al, FloatVector.fromArray(s, dst, r3 + len).mul(beta));
+            c40 = c40.fma(al, FloatVector.fromArray(s, dst, r4).mul(beta));
+            c41 = c41.fma(al, FloatVector.fromArray(s, dst, r4 + len).mul(beta));
+        }
+        c00.intoArray(dst, dOff);               c01.intoArray(dst, dOff + len);
+        c10.intoArray(dst, dOff + ldd);         c11.intoArray(dst, dOff + ldd + len);
+        c20.intoArray(dst, dOff + 2 * ldd);     c21.intoArray(dst, dOff + 2 * ldd + len);
+        c30.intoArray(dst, dOff + 3 * ldd);     c31.intoArray(dst, dOff + 3 * ldd + len);
+        c40.intoArray(dst, dOff + 4 * ldd);     c41.intoArray(dst, dOff + 4 * ldd + len);
+    }
+
+    /**
+     * C (1, n) = alpha * a op(B) + beta * C with op(B) = B row-major (k, n) and a[aOff + p * aStride] = op(A)[0, p]:
+     * each element is one FMA chain over p = 0..k-1 in order and the same epilogue as {@link #storeTile}, so the
+     * result is bit for bit the tiled kernel's.
+     */
+    private void gemv(float[] c, int cOff, float[] a, int aOff, int aStride, float[] b, int bOff, int ldb,
+                      int n, int k, float alpha, float beta) {
+        VectorSpecies<Float> s = lanes.floats();
+        int len = s.length(), j = 0;
+        for (; j + 4 * len <= n; j += 4 * len) {
+            FloatVector c0 = FloatVector.zero(s), c1 = c0, c2 = c0, c3 = c0;
+            for (int p = 0; p < k; p++) {
+                FloatVector av = FloatVector.broadcast(s, a[aOff + p * aStride]);
+                int bi = bOff + p * ldb + j;
+                c0 = av.fma(FloatVector.fromArray(s, b, bi), c0);
+                c1 = av.fma(FloatVector.fromArray(s, b, bi + len), c1);
+                c2 = av.fma(FloatVector.fromArray(s, b, bi + 2 * len), c2);
+                c3 = av.fma(FloatVector.fromArray(s, b, bi + 3 * len), c3);
+            }
+            finish(c0, c, cOff + j, alpha, beta);
+            finish(c1, c, cOff + j + len, alpha, beta);
+            finish(c2, c, cOff + j + 2 * len, alpha, beta);
+            finish(c3, c, cOff + j + 3 * len, alpha, beta);
+        }
+        for (; j + len <= n; j += len) {
+            FloatVector c0 = FloatVector.zero(s);
+            for (int p = 0; p < k; p++) {
+                c0 = FloatVector.broadcast(s, a[aOff + p * aStride]).fma(FloatVector.fromArray(s, b, bOff + p * ldb + j), c0);
+            }
+            finish(c0, c, cOff + j, alpha, beta);
+        }
+        for (; j < n; j++) {
+            float acc = 0f;
+            for (int p = 0; p < k; p++) acc = Math.fma(a[aOff + p * aStride], b[bOff + p * ldb + j], acc);
+            c[cOff + j] = beta == 0f ? alpha * acc : Math.fma(acc, alpha, beta * c[cOff + j]);
+        }
+    }
+
+    /** C[at ..] = alpha * acc (+ beta * C[at ..] unless beta = 0), as {@link #storeTile} finishes a tile. */
+    private static void finish(FloatVector acc, float[] c, int at, float alpha, float beta) {
+        FloatVector r = beta == 0f ? acc.mul(alpha)
+                : acc.fma(FloatVector.broadcast(acc.species(), alpha), FloatVector.fromArray(acc.species(), c, at).mul(beta));
+        r.intoArray(c, at);
     }
 
     /** C[r, 0..cols) = alpha * tile[r, ..] + beta * C[r, ..] for the first {@code rows} rows. */

@@ -106,39 +106,50 @@ final class SimdPhilox {
 
         LongVector masked = multiplier.and(LOW32);
         int i = from;
-        // Two independent vectors per iteration: the ten rounds of one vector are a serial chain of multiplies and
-        // permutations, so one at a time leaves the core waiting on their latency.
-        for (LongVector step2 = counterStep.add(counterStep); i + 2 * len <= bound; i += 2 * len) {
-            IntVector x = counter.reinterpretAsInts(), y = counter.add(counterStep).reinterpretAsInts();
+        // Four independent vectors per iteration: one round is a serial chain (mask, multiply, permute, two XORs:
+        // about 10 cycles of latency), so a single vector leaves the core idle most of the time; four keep it busy.
+        for (LongVector step2 = counterStep.add(counterStep), step4 = step2.add(step2); i + 4 * len <= bound; i += 4 * len) {
+            IntVector x0 = counter.reinterpretAsInts(), x1 = counter.add(counterStep).reinterpretAsInts();
+            IntVector x2 = counter.add(step2).reinterpretAsInts();
+            IntVector x3 = counter.add(step2).add(counterStep).reinterpretAsInts();
             IntVector k = key0;
             for (int r = 0; r < Philox.ROUNDS; r++) {
-                LongVector xl = x.reinterpretAsLongs(), yl = y.reinterpretAsLongs();
-                IntVector xp = xl.and(LOW32).mul(masked).reinterpretAsInts();
-                IntVector yp = yl.and(LOW32).mul(masked).reinterpretAsInts();
-                IntVector xc = xl.lanewise(VectorOperators.LSHR, 32).reinterpretAsInts();
-                IntVector yc = yl.lanewise(VectorOperators.LSHR, 32).reinterpretAsInts();
-                x = xp.rearrange(rev).lanewise(VectorOperators.XOR, xc).lanewise(VectorOperators.XOR, k);
-                y = yp.rearrange(rev).lanewise(VectorOperators.XOR, yc).lanewise(VectorOperators.XOR, k);
+                // the round below, written out for each vector: a helper of this size is not always inlined,
+                // and a call boxes every vector
+                LongVector l0 = x0.reinterpretAsLongs(), l1 = x1.reinterpretAsLongs();
+                LongVector l2 = x2.reinterpretAsLongs(), l3 = x3.reinterpretAsLongs();
+                IntVector p0 = l0.and(LOW32).mul(masked).reinterpretAsInts(), p1 = l1.and(LOW32).mul(masked).reinterpretAsInts();
+                IntVector p2 = l2.and(LOW32).mul(masked).reinterpretAsInts(), p3 = l3.and(LOW32).mul(masked).reinterpretAsInts();
+                x0 = p0.rearrange(rev).lanewise(VectorOperators.XOR, l0.lanewise(VectorOperators.LSHR, 32).reinterpretAsInts()).lanewise(VectorOperators.XOR, k);
+                x1 = p1.rearrange(rev).lanewise(VectorOperators.XOR, l1.lanewise(VectorOperators.LSHR, 32).reinterpretAsInts()).lanewise(VectorOperators.XOR, k);
+                x2 = p2.rearrange(rev).lanewise(VectorOperators.XOR, l2.lanewise(VectorOperators.LSHR, 32).reinterpretAsInts()).lanewise(VectorOperators.XOR, k);
+                x3 = p3.rearrange(rev).lanewise(VectorOperators.XOR, l3.lanewise(VectorOperators.LSHR, 32).reinterpretAsInts()).lanewise(VectorOperators.XOR, k);
                 k = k.add(keyInc);
             }
-            FloatVector ux = ((FloatVector) x.lanewise(VectorOperators.LSHR, 8).convert(VectorOperators.I2F, 0)).mul(Philox.UNIFORM_SCALE);
-            FloatVector uy = ((FloatVector) y.lanewise(VectorOperators.LSHR, 8).convert(VectorOperators.I2F, 0)).mul(Philox.UNIFORM_SCALE);
+            FloatVector u0 = ((FloatVector) x0.lanewise(VectorOperators.LSHR, 8).convert(VectorOperators.I2F, 0)).mul(Philox.UNIFORM_SCALE);
+            FloatVector u1 = ((FloatVector) x1.lanewise(VectorOperators.LSHR, 8).convert(VectorOperators.I2F, 0)).mul(Philox.UNIFORM_SCALE);
+            FloatVector u2 = ((FloatVector) x2.lanewise(VectorOperators.LSHR, 8).convert(VectorOperators.I2F, 0)).mul(Philox.UNIFORM_SCALE);
+            FloatVector u3 = ((FloatVector) x3.lanewise(VectorOperators.LSHR, 8).convert(VectorOperators.I2F, 0)).mul(Philox.UNIFORM_SCALE);
             if (p == null) {
-                ux.intoArray(out, off + i);
-                uy.intoArray(out, off + i + len);
+                u0.intoArray(out, off + i);
+                u1.intoArray(out, off + i + len);
+                u2.intoArray(out, off + i + 2 * len);
+                u3.intoArray(out, off + i + 3 * len);
             } else {
-                FloatVector.zero(fs).blend(1f, ux.lt(FloatVector.fromArray(fs, p, pOff + i))).intoArray(out, off + i);
-                FloatVector.zero(fs).blend(1f, uy.lt(FloatVector.fromArray(fs, p, pOff + i + len))).intoArray(out, off + i + len);
+                FloatVector zero = FloatVector.zero(fs);
+                zero.blend(1f, u0.lt(FloatVector.fromArray(fs, p, pOff + i))).intoArray(out, off + i);
+                zero.blend(1f, u1.lt(FloatVector.fromArray(fs, p, pOff + i + len))).intoArray(out, off + i + len);
+                zero.blend(1f, u2.lt(FloatVector.fromArray(fs, p, pOff + i + 2 * len))).intoArray(out, off + i + 2 * len);
+                zero.blend(1f, u3.lt(FloatVector.fromArray(fs, p, pOff + i + 3 * len))).intoArray(out, off + i + 3 * len);
             }
-            counter = counter.add(step2);
+            counter = counter.add(step4);
         }
         for (; i < bound; i += len) {
             IntVector x = counter.reinterpretAsInts();
             IntVector k = key0;
             for (int r = 0; r < Philox.ROUNDS; r++) {
                 LongVector xl = x.reinterpretAsLongs();
-                // both factors masked to 32 bits: C2 then emits one vpmuludq instead of a full 64-bit multiply
-                IntVector prod = xl.and(LOW32).mul(multiplier.and(LOW32)).reinterpretAsInts(); // (lo0, hi0, lo1, hi1)
+                IntVector prod = xl.and(LOW32).mul(masked).reinterpretAsInts();           // (lo0, hi0, lo1, hi1)
                 IntVector carry = xl.lanewise(VectorOperators.LSHR, 32).reinterpretAsInts(); // (c1, 0, c3, 0)
                 x = prod.rearrange(rev).lanewise(VectorOperators.XOR, carry).lanewise(VectorOperators.XOR, k);
                 k = k.add(keyInc);
@@ -149,8 +160,7 @@ final class SimdPhilox {
             if (p == null) {
                 u.intoArray(out, off + i);
             } else {
-                FloatVector prob = FloatVector.fromArray(fs, p, pOff + i);
-                FloatVector.zero(fs).blend(1f, u.lt(prob)).intoArray(out, off + i);
+                FloatVector.zero(fs).blend(1f, u.lt(FloatVector.fromArray(fs, p, pOff + i))).intoArray(out, off + i);
             }
             counter = counter.add(counterStep);
         }
