@@ -74,6 +74,11 @@ extern "C" __global__ void k_axpy(float* y, const float* x, long long n, float a
     GRID_STRIDE(i, n) y[i] += alpha * x[i];
 }
 
+// Backend.transpose: out (cols, rows) = a^T, a (rows, cols); thread i reads a[i] (coalesced reads)
+extern "C" __global__ void k_transpose(float* out, const float* a, long long n, int rows, int cols) {
+    GRID_STRIDE(i, n) out[(i % cols) * rows + i / cols] = a[i];
+}
+
 // Backend.addRowVector: out[i, j] = x[i, j] + bias[j]
 extern "C" __global__ void k_add_row_vector(float* out, const float* x, const float* bias, long long n, int cols) {
     GRID_STRIDE(i, n) out[i] = x[i] + bias[i % cols];

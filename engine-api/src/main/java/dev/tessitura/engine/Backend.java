@@ -65,6 +65,13 @@ public interface Backend extends AutoCloseable {
      */
     void gemm(Tensor c, Tensor a, boolean transA, Tensor b, boolean transB, float alpha, float beta);
 
+    /**
+     * out (cols, rows) = a^T for a (rows, cols); out must not share memory with a. For a weight used transposed at
+     * every step of a recurrence (the LSTM's dh_{t-1} = dz_t Wh^T): formed once, the per-step products then read
+     * it in place.
+     */
+    void transpose(Tensor out, Tensor a);
+
     /** out[i, j] = x[i, j] + bias[j]: a bias vector broadcast over rows. */
     void addRowVector(Tensor out, Tensor x, Tensor bias);
 

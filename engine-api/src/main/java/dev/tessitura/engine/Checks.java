@@ -55,6 +55,13 @@ public final class Checks {
         inPlaceOrDisjoint(op, out, ins);
     }
 
+    /** out (cols, rows) = a^T (rows, cols), disjoint. */
+    public static void transpose(Backend backend, Tensor out, Tensor a) {
+        owned(backend, "transpose", out, a);
+        shape("transpose", "out", out, a.cols(), a.rows());
+        disjoint("transpose", out, a);
+    }
+
     /** C (m,n) = op(A) (m,k) * op(B) (k,n). Returns {m, n, k}. */
     public static int[] gemm(Backend backend, Tensor c, Tensor a, boolean transA, Tensor b, boolean transB) {
         owned(backend, "gemm", c, a, b);

@@ -156,6 +156,15 @@ public final class ScalarBackend implements Backend {
     }
 
     @Override
+    public void transpose(Tensor out, Tensor a) {
+        Checks.transpose(this, out, a);
+        int rows = a.rows(), cols = a.cols();
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) d(out)[o(out) + j * rows + i] = d(a)[o(a) + i * cols + j];
+        }
+    }
+
+    @Override
     public double sum(Tensor x) {
         Checks.owned(this, "sum", x);
         double s = 0;

@@ -44,6 +44,8 @@ class ConformanceArgumentsTest {
                     new Bad("sigmoid", () -> be.sigmoid(be.zeros(3), be.zeros(4))),
                     new Bad("axpy", () -> be.axpy(be.zeros(3), be.zeros(4), 1)),
                     new Bad("copy", () -> be.copy(be.zeros(3), be.zeros(4))),
+                    new Bad("transpose", () -> be.transpose(be.zeros(3, 4), be.zeros(3, 4))),
+                    new Bad("transpose", () -> be.transpose(big.view(0, 4, 4), big.view(10, 4, 4))),
                     new Bad("bernoulli", () -> be.bernoulli(be.zeros(3), be.zeros(4), rng)),
                     new Bad("addRowVector", () -> be.addRowVector(be.zeros(2, 3), be.zeros(2, 3), be.zeros(4))),
                     new Bad("columnSums", () -> be.columnSums(be.zeros(2), be.zeros(2, 3), 1, 0)),

@@ -91,6 +91,27 @@ class ConformanceTest {
 
     @ParameterizedTest
     @MethodSource("dev.tessitura.engine.cpu.ConformanceSupport#backends")
+    void transposeIsExactAtOffsets(String backend) {
+        SplittableRandom r = new SplittableRandom(13);
+        try (Backend be = create(backend)) {
+            // awkward shapes around the 16 x 16 tiles, a row, a column, and empty ones
+            for (int[] rc : new int[][] {{1, 1}, {1, 17}, {17, 1}, {7, 13}, {16, 16}, {33, 15}, {120, 480}, {0, 4}, {4, 0}}) {
+                int rows = rc[0], cols = rc[1];
+                float[] x = random(r, rows * cols + 5, -2, 2);
+                Tensor out = be.zeros(cols + 2, rows).view(rows, cols, rows);   // at an offset in a bigger storage
+                be.transpose(out, be.of(x, x.length).view(5, rows, cols));
+                float[] got = be.toArray(out);
+                for (int i = 0; i < rows; i++) {
+                    for (int j = 0; j < cols; j++) {
+                        assertEquals(x[5 + i * cols + j], got[j * rows + i], backend + " " + rows + "x" + cols + " [" + i + ", " + j + "]");
+                    }
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.tessitura.engine.cpu.ConformanceSupport#backends")
     void rowAndColumnOps(String backend) {
         SplittableRandom r = new SplittableRandom(12);
         try (Backend be = create(backend)) {

@@ -285,6 +285,14 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
+    public void transpose(Tensor out, Tensor a) {
+        enter();
+        Checks.transpose(this, out, a);
+        long n = a.size();
+        if (n > 0) launch(Kernel.TRANSPOSE, grid(n), THREADS, 0, out, a, n, a.rows(), a.cols());
+    }
+
+    @Override
     public void addRowVector(Tensor out, Tensor x, Tensor bias) {
         enter();
         Checks.elementwise(this, "addRowVector", out, x);

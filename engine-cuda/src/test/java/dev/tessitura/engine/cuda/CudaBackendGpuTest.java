@@ -152,6 +152,21 @@ class CudaBackendGpuTest {
     }
 
     @Test
+    void transposeAtOffsets() {
+        SplittableRandom r = new SplittableRandom(3);
+        for (int[] rc : new int[][] {{1, 1}, {1, 9}, {9, 1}, {120, 480}, {207, 13}, {0, 5}}) {
+            int rows = rc[0], cols = rc[1];
+            float[] x = random(r, rows * cols + 3, 2);
+            Tensor xs = gpu.of(x, x.length).view(3, rows, cols), out = gpu.zeros(cols, rows);
+            gpu.transpose(out, xs);
+            float[] got = gpu.toArray(out);
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < cols; j++) assertEquals(x[3 + i * cols + j], got[j * rows + i], rows + "x" + cols + " [" + i + ", " + j + "]");
+            }
+        }
+    }
+
+    @Test
     void hostCopiesWithOffsetsAndViews() {
         float[] src = new float[50];
         for (int i = 0; i < src.length; i++) src[i] = i * 0.5f;

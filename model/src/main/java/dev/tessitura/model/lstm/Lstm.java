@@ -25,6 +25,9 @@ public final class Lstm {
     public final Tensor params, grads;
     private final Tensor[] wx, wh, b, gWx, gWh, gB;
     private final Tensor wy, by, gWy, gBy;
+    // Wh^T and Wx^T (4H_l, H_l) and (4H_l, in_l), formed at the start of each backward pass: the products
+    // dh_{t-1} += dz_t Wh^T and dh_below = dz Wx^T then read them in place instead of as transposed operands
+    private final Tensor[] whT, wxT;
 
     // workspace for one (T, B), reallocated when the shape changes
     private int steps = -1, batch = -1;
@@ -63,6 +66,7 @@ public final class Lstm {
             throw new IllegalArgumentException("lstm: parameters need " + total + " elements, got " + this.params.size() + " and " + this.grads.size());
         }
         wx = new Tensor[layers]; wh = new Tensor[layers]; b = new Tensor[layers];
+        whT = new Tensor[layers]; wxT = new Tensor[layers];
         gWx = new Tensor[layers]; gWh = new Tensor[layers]; gB = new Tensor[layers];
         long at = 0;
         for (int l = 0; l < layers; l++) {
@@ -70,6 +74,8 @@ public final class Lstm {
             wx[l] = this.params.view(at, in, g4); gWx[l] = this.grads.view(at, in, g4); at += (long) in * g4;
             wh[l] = this.params.view(at, hn, g4); gWh[l] = this.grads.view(at, hn, g4); at += (long) hn * g4;
             b[l] = this.params.view(at, g4); gB[l] = this.grads.view(at, g4); at += g4;
+            whT[l] = be.zeros(g4, hn);
+            wxT[l] = l > 0 ? be.zeros(g4, in) : null;   // layer 0 passes no gradient to the data
         }
         int top = hidden[layers - 1];
         wy = this.params.view(at, top, nOut); gWy = this.grads.view(at, top, nOut); at += (long) top * nOut;
@@ -273,11 +279,12 @@ public final class Lstm {
             int hn = hidden[l], g4 = 4 * hn;
             Tensor dzl = dz.view(0, rows, g4), dcl = dc.view(0, bs, hn);
             be.fill(dcl, 0f);
+            be.transpose(whT[l], wh[l]);
             for (int s = t - 1; s >= 0; s--) {
                 Tensor dzs = rows(dzl, s, bs);
                 Tensor cPrev = s > 0 ? rows(c[l], s - 1, bs) : fromState ? c0[l] : null;
                 be.lstmCellBackward(dzs, dcl, rows(dh, s, bs), rows(z[l], s, bs), rows(c[l], s, bs), cPrev);
-                if (s > 0) be.gemm(rows(dh, s - 1, bs), dzs, false, wh[l], true, 1f, 1f);   // dh_{t-1} += dz_t Wh^T
+                if (s > 0) be.gemm(rows(dh, s - 1, bs), dzs, false, whT[l], false, 1f, 1f);   // dh_{t-1} += dz_t Wh^T
             }
             // dWh += sum_t h_{t-1}^T dz_t: steps 1..T-1 in one GEMM, step 0 from the carried state
             if (t > 1) be.gemm(gWh[l], h[l].slice(0, (t - 1) * bs), true, dzl.slice(bs, rows), false, 1f, 1f);
@@ -287,7 +294,8 @@ public final class Lstm {
             be.columnSums(gB[l], dzl, 1f, 1f);                           // db += sum over rows
             if (l > 0) {
                 Tensor below = belowBuf.view(0, rows, hidden[l - 1]);
-                be.gemm(below, dzl, false, wx[l], true, 1f, 0f);         // dh of the layer below = dz Wx^T
+                be.transpose(wxT[l], wx[l]);
+                be.gemm(below, dzl, false, wxT[l], false, 1f, 0f);       // dh of the layer below = dz Wx^T
                 Tensor swap = dhBuf;
                 dhBuf = belowBuf;
                 belowBuf = swap;

@@ -10,7 +10,6 @@ final class TanhRecurrence implements Recurrence {
     private final int nu;
     final Tensor Wvu, Wuu, bu, u0;
     private final Tensor gWvu, gWuu, gBu, gU0;
-    private final Tensor eye;     // (nu, nu): the identity, to form WuuT with one GEMM on any backend
     private final Tensor WuuT;    // (nu, nu): Wuu^T for BPTT's row-by-row products
     private Tensor dA;            // (T, nu): d cost / d (pre-activation of u(t))
     private final Tensor a1;      // (1, nu): generation's pre-activation
@@ -27,9 +26,6 @@ final class TanhRecurrence implements Recurrence {
         Wuu = params.view(at, nu, nu); gWuu = grads.view(at, nu, nu); at += (long) nu * nu;
         bu = params.view(at, nu); gBu = grads.view(at, nu); at += nu;
         u0 = params.view(at, nu); gU0 = grads.view(at, nu);
-        float[] id = new float[nu * nu];
-        for (int k = 0; k < nu; k++) id[k * nu + k] = 1f;
-        eye = be.of(id, nu, nu);
         WuuT = be.zeros(nu, nu);
         a1 = be.zeros(1, nu);
     }
@@ -69,9 +65,9 @@ final class TanhRecurrence implements Recurrence {
     @Override public void backward(Tensor v, Tensor u, Tensor du, int steps) {
         if (dA == null || dA.dim(0) < steps) dA = be.zeros(steps, nu);
         Tensor da = dA.slice(0, steps), uPrev = u.slice(0, steps);
-        // backwards in time: da(t) = du(t) (1 - u(t)^2), du(t-1) += da(t) Wuu^T. Wuu^T is formed once (exactly:
-        // I Wuu^T adds only zeros): a transposed operand would be repacked by each of the T products (6x slower on SIMD)
-        be.gemm(WuuT, eye, false, Wuu, true, 1f, 0f);
+        // backwards in time: da(t) = du(t) (1 - u(t)^2), du(t-1) += da(t) Wuu^T. Wuu^T is formed once: a transposed
+        // operand would be repacked by each of the T products (6x slower on SIMD)
+        be.transpose(WuuT, Wuu);
         for (int t = steps; t >= 1; t--) {
             Tensor dat = da.slice(t - 1, t);
             be.tanhBackward(dat, du.slice(t, t + 1), u.slice(t, t + 1));

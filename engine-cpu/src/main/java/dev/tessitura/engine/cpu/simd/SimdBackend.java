@@ -118,6 +118,21 @@ public final class SimdBackend implements Backend {
     }
 
     @Override
+    public void transpose(Tensor out, Tensor a) {
+        Checks.transpose(this, out, a);
+        float[] o = data(out), ad = data(a);
+        int oOff = off(out), aOff = off(a), rows = a.rows(), cols = a.cols();
+        // in tiles of 16 x 16, so that the strided writes of a tile stay within a few cache lines
+        for (int i0 = 0; i0 < rows; i0 += 16) {
+            for (int j0 = 0; j0 < cols; j0 += 16) {
+                for (int i = i0, iEnd = Math.min(rows, i0 + 16); i < iEnd; i++) {
+                    for (int j = j0, jEnd = Math.min(cols, j0 + 16); j < jEnd; j++) o[oOff + j * rows + i] = ad[aOff + i * cols + j];
+                }
+            }
+        }
+    }
+
+    @Override
     public void addRowVector(Tensor out, Tensor x, Tensor bias) {
         Checks.elementwise(this, "addRowVector", out, x);
         Checks.owned(this, "addRowVector", bias);
@@ -278,13 +293,16 @@ public final class SimdBackend implements Backend {
 
     /** Runs {@code body} over [0, n), in parallel chunks from {@code minParallel} elements on. */
     private void split(int n, int minParallel, WorkerPool.RangeTask body) {
-        if (n < minParallel || pool.threads() == 1) {
-            if (n > 0) body.run(0, n);
-            return;
-        }
+        // The body always runs on chunks of 4,096 elements, on one thread or several. Called once per op over a whole
+        // tensor, a body would be entered a few times per training step: HotSpot compiles such a method with C2 only
+        // after hundreds of calls, and until then each call runs thousands of iterations in C1's code, where the
+        // Vector API is not intrinsified and every vector is a heap object (the loss's sigmoid and softplus took ~17 %
+        // of an LSTM step that way).
         int chunk = 1 << 12;   // a multiple of every lane count, so chunk tails are only at the very end
         int chunks = (n + chunk - 1) / chunk;
-        pool.forRange(chunks, true, (from, to) -> body.run(from * chunk, Math.min(n, to * chunk)));
+        pool.forRange(chunks, n >= minParallel, (from, to) -> {
+            for (int c = from; c < to; c++) body.run(c * chunk, Math.min(n, (c + 1) * chunk));
+        });
     }
 
     /** The binary ops, one switch outside the loops so each loop is straight-line. */
@@ -363,31 +381,15 @@ public final class SimdBackend implements Backend {
         Checks.elementwise(this, op, out, x);
         float[] o = data(out), xd = data(x);
         int oOff = off(out), xOff = off(x);
-        split((int) out.size(), HEAVY_PARALLEL_ELEMENTS, (from, to) -> {
-            VectorSpecies<Float> s = lanes.floats();
-            int bound = from + s.loopBound(to - from), i = from;
-            switch (kind) {
-                case SIGMOID -> {
-                    for (; i < bound; i += s.length()) SimdMath.sigmoid(FloatVector.fromArray(s, xd, xOff + i)).intoArray(o, oOff + i);
-                    for (; i < to; i++) o[oOff + i] = SimdMath.sigmoid(xd[xOff + i]);
-                }
-                case TANH -> {
-                    for (; i < bound; i += s.length()) SimdMath.tanh(FloatVector.fromArray(s, xd, xOff + i)).intoArray(o, oOff + i);
-                    for (; i < to; i++) o[oOff + i] = SimdMath.tanh(xd[xOff + i]);
-                }
-                case SOFTPLUS -> {
-                    for (; i < bound; i += s.length()) SimdMath.softplus(FloatVector.fromArray(s, xd, xOff + i)).intoArray(o, oOff + i);
-                    for (; i < to; i++) o[oOff + i] = SimdMath.softplus(xd[xOff + i]);
-                }
-                case LOG_SIGMOID -> {
-                    for (; i < bound; i += s.length()) SimdMath.logSigmoid(FloatVector.fromArray(s, xd, xOff + i)).intoArray(o, oOff + i);
-                    for (; i < to; i++) o[oOff + i] = SimdMath.logSigmoid(xd[xOff + i]);
-                }
-                case EXP -> {
-                    for (; i < bound; i += s.length()) SimdMath.exp(FloatVector.fromArray(s, xd, xOff + i)).intoArray(o, oOff + i);
-                    for (; i < to; i++) o[oOff + i] = SimdMath.exp(xd[xOff + i]);
-                }
-            }
+        VectorSpecies<Float> s = lanes.floats();
+        // one task per function, not one task with a switch: each is then compiled on its own, within C2's
+        // inlining budget (see SimdMath's loops over arrays)
+        split((int) out.size(), HEAVY_PARALLEL_ELEMENTS, switch (kind) {
+            case SIGMOID -> (from, to) -> SimdMath.sigmoid(s, xd, xOff + from, o, oOff + from, to - from);
+            case TANH -> (from, to) -> SimdMath.tanh(s, xd, xOff + from, o, oOff + from, to - from);
+            case SOFTPLUS -> (from, to) -> SimdMath.softplus(s, xd, xOff + from, o, oOff + from, to - from);
+            case LOG_SIGMOID -> (from, to) -> SimdMath.logSigmoid(s, xd, xOff + from, o, oOff + from, to - from);
+            case EXP -> (from, to) -> SimdMath.exp(s, xd, xOff + from, o, oOff + from, to - from);
         });
     }
 
@@ -677,9 +679,12 @@ public final class SimdBackend implements Backend {
         int n = bh[1];
         float[] cp = cPrev == null ? null : data(cPrev);
         int cpOff = cPrev == null ? 0 : off(cPrev);
-        // rows are independent; a row is 4n transcendentals, so split rows once there is enough work
-        pool.forRange(bh[0], (long) bh[0] * n >= HEAVY_PARALLEL_ELEMENTS / 4, (r0, r1) ->
-                SimdLstm.forward(lanes, data(h), off(h), data(c), off(c), data(z), off(z), cp, cpOff, n, r0, r1));
+        // rows are independent; a row is 5n transcendentals, so split rows once there is enough work. Two tasks,
+        // not one: see SimdLstm
+        boolean parallel = (long) bh[0] * n >= HEAVY_PARALLEL_ELEMENTS / 4;
+        pool.forRange(bh[0], parallel, (r0, r1) -> SimdLstm.gates(lanes, data(z), off(z), n, r0, r1));
+        pool.forRange(bh[0], parallel, (r0, r1) ->
+                SimdLstm.cell(lanes, data(h), off(h), data(c), off(c), data(z), off(z), cp, cpOff, n, r0, r1));
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.tessitura.engine.cpu.simd;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -12,38 +13,45 @@ import jdk.incubator.vector.VectorSpecies;
 final class SimdLstm {
     private SimdLstm() {}
 
-    /** Rows [r0, r1): z (rows, 4n) replaced by activations, c and h (rows, n); cp null for c_0 = 0. */
-    static void forward(Lanes lanes, float[] h, int hOff, float[] c, int cOff, float[] z, int zOff,
-                        float[] cp, int cpOff, int n, int r0, int r1) {
+    /*
+     * The forward cell is two passes, run by SimdBackend.lstmCell as two tasks so that C2 compiles each on its own:
+     * with the five transcendentals of a cell in one method, C2 ran out of its inlining budget (a fixed count of IR
+     * nodes, and the Vector API's calls make many), left the math calls out of line and boxed every vector passed to
+     * them on the heap: ~37 KB per training frame.
+     */
+
+    /** Rows [r0, r1) of z (rows, 4n) replaced by the gates: i, f, o = sigmoid(z), g = tanh(z), in place. */
+    static void gates(Lanes lanes, float[] z, int zOff, int n, int r0, int r1) {
         VectorSpecies<Float> s = lanes.floats();   // a constant once inlined: see Lanes
+        for (int r = r0; r < r1; r++) {
+            int zr = zOff + r * 4 * n, k = 0;
+            for (int bound = s.loopBound(4 * n); k < bound; k += s.length()) {
+                VectorMask<Float> g = s.indexInRange(k - 2 * n, n);                  // lanes in [2n, 3n)
+                SimdMath.sigmoidOrTanh(FloatVector.fromArray(s, z, zr + k), g).intoArray(z, zr + k);
+            }
+            for (; k < 4 * n; k++) z[zr + k] = k >= 2 * n && k < 3 * n ? SimdMath.tanh(z[zr + k]) : SimdMath.sigmoid(z[zr + k]);
+        }
+    }
+
+    /** Rows [r0, r1) of c = f c_{t-1} + i g and h = o tanh(c) (c and h (rows, n)) from the gates; cp null for c_0 = 0. */
+    static void cell(Lanes lanes, float[] h, int hOff, float[] c, int cOff, float[] z, int zOff,
+                     float[] cp, int cpOff, int n, int r0, int r1) {
+        VectorSpecies<Float> s = lanes.floats();
         for (int r = r0; r < r1; r++) {
             int zr = zOff + r * 4 * n, hr = hOff + r * n, cr = cOff + r * n, pr = cpOff + r * n;
             int j = 0;
             for (int bound = s.loopBound(n); j < bound; j += s.length()) {
-                FloatVector i = SimdMath.sigmoid(FloatVector.fromArray(s, z, zr + j));
-                FloatVector f = SimdMath.sigmoid(FloatVector.fromArray(s, z, zr + n + j));
-                FloatVector g = SimdMath.tanh(FloatVector.fromArray(s, z, zr + 2 * n + j));
-                FloatVector o = SimdMath.sigmoid(FloatVector.fromArray(s, z, zr + 3 * n + j));
-                i.intoArray(z, zr + j);
-                f.intoArray(z, zr + n + j);
-                g.intoArray(z, zr + 2 * n + j);
-                o.intoArray(z, zr + 3 * n + j);
+                FloatVector i = FloatVector.fromArray(s, z, zr + j), g = FloatVector.fromArray(s, z, zr + 2 * n + j);
                 FloatVector ig = i.mul(g);
-                FloatVector cj = cp == null ? ig : f.fma(FloatVector.fromArray(s, cp, pr + j), ig);   // f c_{t-1} + i g
+                FloatVector cj = cp == null ? ig : FloatVector.fromArray(s, z, zr + n + j).fma(FloatVector.fromArray(s, cp, pr + j), ig);
                 cj.intoArray(c, cr + j);
-                o.mul(SimdMath.tanh(cj)).intoArray(h, hr + j);                                       // o tanh(c_t)
+                FloatVector.fromArray(s, z, zr + 3 * n + j).mul(SimdMath.tanh(cj)).intoArray(h, hr + j);
             }
             for (; j < n; j++) {
-                float i = SimdMath.sigmoid(z[zr + j]), f = SimdMath.sigmoid(z[zr + n + j]);
-                float g = SimdMath.tanh(z[zr + 2 * n + j]), o = SimdMath.sigmoid(z[zr + 3 * n + j]);
-                z[zr + j] = i;
-                z[zr + n + j] = f;
-                z[zr + 2 * n + j] = g;
-                z[zr + 3 * n + j] = o;
-                float ig = i * g;
-                float cj = cp == null ? ig : Math.fma(f, cp[pr + j], ig);
+                float ig = z[zr + j] * z[zr + 2 * n + j];
+                float cj = cp == null ? ig : Math.fma(z[zr + n + j], cp[pr + j], ig);
                 c[cr + j] = cj;
-                h[hr + j] = o * SimdMath.tanh(cj);
+                h[hr + j] = z[zr + 3 * n + j] * SimdMath.tanh(cj);
             }
         }
     }

@@ -4,6 +4,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * float32 transcendentals on vectors, each with a scalar twin doing the same operations in the same order (the
@@ -107,6 +108,28 @@ final class SimdMath {
         return big.blend(small, ax.compare(VectorOperators.LT, TANH_SMALL));
     }
 
+    /**
+     * tanh(x) in the lanes set in {@code tanhLanes}, sigmoid(x) in the others, with one exp for both: per lane the
+     * same operations as {@link #tanh} and {@link #sigmoid}, so the same results. The LSTM's gate row (i, f, g, o)
+     * in one pass, with one exp per vector instead of the two call sites that a vector straddling blocks would need.
+     */
+    static FloatVector sigmoidOrTanh(FloatVector x, VectorMask<Float> tanhLanes) {
+        // written out rather than calling a shared polynomial: every call that C2 must inline is a chance to run
+        // out of its inlining budget (see the loops over arrays below)
+        FloatVector one = x.broadcast(1f), ax = x.abs();
+        FloatVector e = exp(x.neg().blend(ax.add(ax), tanhLanes));        // e^-x for sigmoid, e^2|x| for tanh
+        FloatVector sig = one.div(one.add(e));
+        FloatVector z = x.mul(x);
+        FloatVector poly = z.broadcast(T4).fma(z, z.broadcast(T3));
+        poly = poly.fma(z, z.broadcast(T2));
+        poly = poly.fma(z, z.broadcast(T1));
+        poly = poly.fma(z, z.broadcast(T0));
+        FloatVector small = x.mul(z).fma(poly, x);
+        FloatVector big = one.sub(x.broadcast(2f).div(e.add(1f)));
+        big = big.blend(big.neg(), x.compare(VectorOperators.LT, 0f));
+        return sig.blend(big.blend(small, ax.compare(VectorOperators.LT, TANH_SMALL)), tanhLanes);
+    }
+
     static float tanh(float x) {
         float ax = Math.abs(x);
         if (ax < TANH_SMALL) {
@@ -203,6 +226,44 @@ final class SimdMath {
         lg = f + lg;
         lg = Math.fma(e, LN2_HI, lg);
         return lg * (y / um1);
+    }
+
+    // ---------------------------------------------------------------- loops over arrays
+
+    // out[oOff + i] = f(x[xOff + i]) for i < n, vectors then the scalar twin for the tail; in place when out == x.
+    // Kernels call these rather than the vector functions directly when they apply more than one transcendental:
+    // C2 stops inlining a method's calls once it grows past its node budget, and a vector passed to a call that was
+    // not inlined is boxed on the heap (the LSTM cell's five in one loop allocated ~37 KB per training frame).
+    // One transcendental per loop keeps every call inlined.
+
+    static void sigmoid(VectorSpecies<Float> s, float[] x, int xOff, float[] out, int oOff, int n) {
+        int i = 0;
+        for (int bound = s.loopBound(n); i < bound; i += s.length()) sigmoid(FloatVector.fromArray(s, x, xOff + i)).intoArray(out, oOff + i);
+        for (; i < n; i++) out[oOff + i] = sigmoid(x[xOff + i]);
+    }
+
+    static void tanh(VectorSpecies<Float> s, float[] x, int xOff, float[] out, int oOff, int n) {
+        int i = 0;
+        for (int bound = s.loopBound(n); i < bound; i += s.length()) tanh(FloatVector.fromArray(s, x, xOff + i)).intoArray(out, oOff + i);
+        for (; i < n; i++) out[oOff + i] = tanh(x[xOff + i]);
+    }
+
+    static void softplus(VectorSpecies<Float> s, float[] x, int xOff, float[] out, int oOff, int n) {
+        int i = 0;
+        for (int bound = s.loopBound(n); i < bound; i += s.length()) softplus(FloatVector.fromArray(s, x, xOff + i)).intoArray(out, oOff + i);
+        for (; i < n; i++) out[oOff + i] = softplus(x[xOff + i]);
+    }
+
+    static void logSigmoid(VectorSpecies<Float> s, float[] x, int xOff, float[] out, int oOff, int n) {
+        int i = 0;
+        for (int bound = s.loopBound(n); i < bound; i += s.length()) logSigmoid(FloatVector.fromArray(s, x, xOff + i)).intoArray(out, oOff + i);
+        for (; i < n; i++) out[oOff + i] = logSigmoid(x[xOff + i]);
+    }
+
+    static void exp(VectorSpecies<Float> s, float[] x, int xOff, float[] out, int oOff, int n) {
+        int i = 0;
+        for (int bound = s.loopBound(n); i < bound; i += s.length()) exp(FloatVector.fromArray(s, x, xOff + i)).intoArray(out, oOff + i);
+        for (; i < n; i++) out[oOff + i] = exp(x[xOff + i]);
     }
 
     // ---------------------------------------------------------------- reductions
