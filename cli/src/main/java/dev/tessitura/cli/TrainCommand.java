@@ -68,6 +68,9 @@ final class TrainCommand {
                                     per tune, short tunes repeated, long ones truncated
               --optimizer sgd|momentum|rmsprop|adam (default sgd)   --lr 0.1 (or one per layer + read-out: 0.1,0.1,0.1,0.05)
               --momentum 0.9  --clip 30 (element-wise gradient clipping)  --init-std 0.1
+              --forget-bias 0       initial bias of the forget gates (Gers et al. 2000 suggest 1)
+              --skip                the input fed to every layer and every layer to the read-out (Graves 2013):
+                                    a deep stack learns at once instead of sitting on the notes' marginals
             melody LSTM (--model melody-lstm; Magenta's basic_rnn; --data is a folder of MIDI files):
               --layers 128,128 --batch 64 --steps 128 --lr 0.001 (Adam) --clip-norm 5
             """;
@@ -101,10 +104,10 @@ final class TrainCommand {
 
     private static int train(String[] argv, PrintStream out, PrintStream err) throws IOException {
         Args a = DatasetCommand.parse(argv, Set.of("model", "data", "out", "epochs", "backend", "seed", "patience",
-                "max-sequences", "layers", "batch", "steps", "batching", "optimizer", "lr", "momentum", "clip", "init-std",
+                "max-sequences", "layers", "batch", "steps", "batching", "optimizer", "lr", "momentum", "clip", "init-std", "forget-bias",
                 "hidden", "recurrent", "k", "chunk", "lr-rbm", "lr-rnn", "lr-decay", "clip-norm", "pretrain",
                 "pretrain-rnn", "pretrain-rnn-lr", "monitor-ll"),
-                Set.of("resume", "learn-u0"));
+                Set.of("resume", "learn-u0", "skip"));
         a.maxPositionals(0);
         String kind = a.string("model", null);
         if (kind == null) throw new UsageError("missing --model");
@@ -258,7 +261,8 @@ final class TrainCommand {
             Minibatches.Mode mode = Minibatches.Mode.valueOf(a.string("batching", "chunks").toUpperCase(Locale.ROOT));
             return new LstmTrainer.Config(hidden, mode, a.integer("batch", d.batch()), a.integer("steps", d.steps()),
                     Optimizer.Kind.parse(a.string("optimizer", "sgd")), lr, (float) a.number("momentum", d.momentum()),
-                    (float) a.number("clip", d.clip()), a.number("init-std", d.initStd()), a.integer("seed", 1));
+                    (float) a.number("clip", d.clip()), a.number("init-std", d.initStd()),
+                    (float) a.number("forget-bias", d.forgetBias()), a.flag("skip"), a.integer("seed", 1));
         } catch (IllegalArgumentException e) {
             throw new UsageError(e.getMessage());
         }

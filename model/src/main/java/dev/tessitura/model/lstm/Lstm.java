@@ -16,6 +16,11 @@ import dev.tessitura.model.Init;
  *
  * <p>All parameters live in one tensor (views Wx[l] (in_l, 4H_l), Wh[l] (H_l, 4H_l), b[l] (4H_l), Wy (H_top, nOut),
  * by (nOut)), the gradients in a second of the same layout, so an optimizer step or a checkpoint is one loop.
+ *
+ * <p>With {@code skip} (Graves 2013; Ip's RNN4Music option) the input also feeds every layer above the first, through
+ * Wi[l] (nIn, 4H_l), and every layer below the top also feeds the read-out, through Wy{l} (H_l, nOut): each layer is
+ * then one product away from both the data and the loss (see {@link LstmReference}). Layout per layer Wx, Wi, Wh,
+ * b; then Wy0 .. Wy{top-1}, Wy, by.
  */
 public final class Lstm {
     public final int nIn, nOut;
@@ -25,6 +30,8 @@ public final class Lstm {
     public final Tensor params, grads;
     private final Tensor[] wx, wh, b, gWx, gWh, gB;
     private final Tensor wy, by, gWy, gBy;
+    private final boolean skip;
+    private final Tensor[] wi, gWi, wyl, gWyl;   // skip connections (null where absent)
     // Wh^T and Wx^T (4H_l, H_l) and (4H_l, in_l), formed at the start of each backward pass: the products
     // dh_{t-1} += dz_t Wh^T and dh_below = dz Wx^T then read them in place instead of as transposed operands
     private final Tensor[] whT, wxT;
@@ -43,7 +50,17 @@ public final class Lstm {
     private Tensor x;                // the last forward's input (T B, nIn)
 
     public Lstm(Backend backend, int nIn, int[] hidden, int nOut) {
-        this(backend, nIn, hidden, nOut, null, null);
+        this(backend, nIn, hidden, nOut, false, null, null);
+    }
+
+    /** A stack with or without the skip connections (see the class comment). */
+    public Lstm(Backend backend, int nIn, int[] hidden, int nOut, boolean skip) {
+        this(backend, nIn, hidden, nOut, skip, null, null);
+    }
+
+    /** A stack without skip connections whose parameters live in the given tensors (see the full constructor). */
+    public Lstm(Backend backend, int nIn, int[] hidden, int nOut, Tensor params, Tensor grads) {
+        this(backend, nIn, hidden, nOut, false, params, grads);
     }
 
     /**
@@ -51,31 +68,40 @@ public final class Lstm {
      * larger model's storage, as in the LSTM-RBM), or in new ones where they are null. nOut = 0: no read-out; use
      * {@link #forwardHidden} and {@link #backwardFromHidden}.
      */
-    public Lstm(Backend backend, int nIn, int[] hidden, int nOut, Tensor params, Tensor grads) {
+    public Lstm(Backend backend, int nIn, int[] hidden, int nOut, boolean skip, Tensor params, Tensor grads) {
         if (hidden.length == 0) throw new IllegalArgumentException("lstm: at least one layer");
+        if (skip && nOut == 0) throw new IllegalArgumentException("lstm: skip connections need a read-out (nOut > 0)");
         for (int hn : hidden) if (hn < 1) throw new IllegalArgumentException("lstm: layer sizes must be >= 1, got " + java.util.Arrays.toString(hidden));
         this.be = backend;
         this.nIn = nIn;
         this.hidden = hidden.clone();
         this.nOut = nOut;
+        this.skip = skip;
         int layers = hidden.length;
-        long total = size(nIn, hidden, nOut);
+        long total = size(nIn, hidden, nOut, skip);
         this.params = params != null ? params : be.zeros(Math.toIntExact(total));
         this.grads = grads != null ? grads : be.zeros(Math.toIntExact(total));
         if (this.params.size() != total || this.grads.size() != total) {
             throw new IllegalArgumentException("lstm: parameters need " + total + " elements, got " + this.params.size() + " and " + this.grads.size());
         }
         wx = new Tensor[layers]; wh = new Tensor[layers]; b = new Tensor[layers];
-        whT = new Tensor[layers]; wxT = new Tensor[layers];
         gWx = new Tensor[layers]; gWh = new Tensor[layers]; gB = new Tensor[layers];
+        whT = new Tensor[layers]; wxT = new Tensor[layers];
+        wi = new Tensor[layers]; gWi = new Tensor[layers]; wyl = new Tensor[layers]; gWyl = new Tensor[layers];
         long at = 0;
         for (int l = 0; l < layers; l++) {
             int in = inputSize(l), hn = hidden[l], g4 = 4 * hn;
             wx[l] = this.params.view(at, in, g4); gWx[l] = this.grads.view(at, in, g4); at += (long) in * g4;
+            if (skip && l > 0) {
+                wi[l] = this.params.view(at, nIn, g4); gWi[l] = this.grads.view(at, nIn, g4); at += (long) nIn * g4;
+            }
             wh[l] = this.params.view(at, hn, g4); gWh[l] = this.grads.view(at, hn, g4); at += (long) hn * g4;
             b[l] = this.params.view(at, g4); gB[l] = this.grads.view(at, g4); at += g4;
             whT[l] = be.zeros(g4, hn);
             wxT[l] = l > 0 ? be.zeros(g4, in) : null;   // layer 0 passes no gradient to the data
+        }
+        for (int l = 0; skip && l < layers - 1; l++) {
+            wyl[l] = this.params.view(at, hidden[l], nOut); gWyl[l] = this.grads.view(at, hidden[l], nOut); at += (long) hidden[l] * nOut;
         }
         int top = hidden[layers - 1];
         wy = this.params.view(at, top, nOut); gWy = this.grads.view(at, top, nOut); at += (long) top * nOut;
@@ -84,55 +110,85 @@ public final class Lstm {
 
     /** The number of parameters of a stack: per layer Wx, Wh, b; then Wy and by. */
     public static long size(int nIn, int[] hidden, int nOut) {
+        return size(nIn, hidden, nOut, false);
+    }
+
+    /** As {@link #size(int, int[], int)}, with the skip connections' Wi and Wy{l} where {@code skip}. */
+    public static long size(int nIn, int[] hidden, int nOut, boolean skip) {
         long total = 0;
         for (int l = 0; l < hidden.length; l++) {
             int in = l == 0 ? nIn : hidden[l - 1], g4 = 4 * hidden[l];
             total += (long) in * g4 + (long) hidden[l] * g4 + g4;
+            if (skip && l > 0) total += (long) nIn * g4;
+            if (skip && l < hidden.length - 1) total += (long) hidden[l] * nOut;
         }
         return total + (long) hidden[hidden.length - 1] * nOut + nOut;
     }
+
+    /** Whether the input feeds every layer and every layer the read-out. */
+    public boolean skip() { return skip; }
 
     public int layers() { return hidden.length; }
 
     /** Offset and length, in {@link #params}, of layer l's block (Wx, Wh, b); l = layers() is the read-out (Wy, by). */
     public long[] block(int l) {
-        Tensor first = l < layers() ? wx[l] : wy, last = l < layers() ? b[l] : by;
+        Tensor first = l < layers() ? wx[l] : skip && layers() > 1 ? wyl[0] : wy, last = l < layers() ? b[l] : by;
         return new long[] {first.offset() - params.offset(), last.offset() + last.size() - first.offset()};
     }
     public int hidden(int l) { return hidden[l]; }
     private int inputSize(int l) { return l == 0 ? nIn : hidden[l - 1]; }
 
-    /** The parameter names, in storage order: Wx0, Wh0, b0, Wx1, ..., Wy, by. */
+    /** The parameter names, in storage order: Wx0, Wh0, b0, Wx1, (Wi1,) ..., (Wy0, ...,) Wy, by. */
     public java.util.List<String> paramNames() {
         java.util.List<String> names = new java.util.ArrayList<>();
-        for (int l = 0; l < layers(); l++) names.addAll(java.util.List.of("Wx" + l, "Wh" + l, "b" + l));
+        for (int l = 0; l < layers(); l++) {
+            names.add("Wx" + l);
+            if (wi[l] != null) names.add("Wi" + l);
+            names.addAll(java.util.List.of("Wh" + l, "b" + l));
+        }
+        for (int l = 0; l < layers(); l++) if (wyl[l] != null) names.add("Wy" + l);
         if (nOut > 0) names.addAll(java.util.List.of("Wy", "by"));
         return names;
     }
 
     /** Views of the parameters by name, for tests and checkpoints: "Wx0", "Wh0", "b0", ..., "Wy", "by". */
     public Tensor param(String name) {
-        return named(name, wx, wh, b, wy, by);
+        return named(name, false);
     }
 
     public Tensor grad(String name) {
-        return named(name, gWx, gWh, gB, gWy, gBy);
+        return named(name, true);
     }
 
-    private Tensor named(String name, Tensor[] x, Tensor[] hh, Tensor[] bb, Tensor y, Tensor yb) {
-        if (name.equals("Wy")) return y;
-        if (name.equals("by")) return yb;
-        int l = Integer.parseInt(name.replaceAll("\\D", ""));
-        if (name.startsWith("Wx")) return x[l];
-        if (name.startsWith("Wh")) return hh[l];
-        if (name.startsWith("b")) return bb[l];
-        throw new IllegalArgumentException("lstm: no parameter " + name);
+    private Tensor named(String name, boolean grad) {
+        if (name.equals("Wy")) return grad ? gWy : wy;
+        if (name.equals("by")) return grad ? gBy : by;
+        String digits = name.replaceAll("\\D", "");
+        int l = digits.isEmpty() || digits.length() > 6 ? -1 : Integer.parseInt(digits);
+        Tensor t = l < 0 || l >= layers() ? null
+                : name.equals("Wx" + l) ? (grad ? gWx : wx)[l] : name.equals("Wi" + l) ? (grad ? gWi : wi)[l]
+                : name.equals("Wh" + l) ? (grad ? gWh : wh)[l] : name.equals("b" + l) ? (grad ? gB : b)[l]
+                : name.equals("Wy" + l) ? (grad ? gWyl : wyl)[l] : null;
+        if (t == null) throw new IllegalArgumentException("lstm: no parameter " + name);
+        return t;
     }
 
     /** Every weight ~ N(0, std^2) from Philox stream (seed, 0) by Box-Muller; biases 0 (Ip's RNN4Music: std 0.1). */
     public void initNormal(double std, long seed) {
+        initNormal(std, seed, 0f);
+    }
+
+    /**
+     * As {@link #initNormal(double, long)}, with the forget gates' biases (the block [H, 2H) of each b) set to
+     * {@code forgetBias}: 1 keeps the cells remembering from the start, so gradients reach back in time early in
+     * training (Gers, Schmidhuber and Cummins 2000; Jozefowicz, Zaremba and Sutskever 2015).
+     */
+    public void initNormal(double std, long seed, float forgetBias) {
         Init.normal(be, params, std, seed);
-        for (int l = 0; l < layers(); l++) be.fill(b[l], 0f);
+        for (int l = 0; l < layers(); l++) {
+            be.fill(b[l], 0f);
+            be.fill(b[l].view(hidden[l], hidden[l]), forgetBias);
+        }
         be.fill(by, 0f);
     }
 
@@ -178,6 +234,7 @@ public final class Lstm {
         if (nOut == 0) throw new IllegalStateException("lstm: no read-out (nOut = 0); use forwardHidden");
         Tensor in = forwardHidden(x, t, bs, carry);
         be.gemm(logits, in, false, wy, false, 1f, 0f);                // y^ = h_top Wy + by
+        for (int l = 0; l < layers() - 1 && skip; l++) be.gemm(logits, h[l], false, wyl[l], false, 1f, 1f);   // + h^l Wy{l}
         be.addRowVector(logits, logits, by);
         return logits;
     }
@@ -202,6 +259,7 @@ public final class Lstm {
         Tensor in = this.x;
         for (int l = 0; l < layers(); l++) {
             be.gemm(z[l], in, false, wx[l], false, 1f, 0f);           // z = x Wx + b, every step at once
+            if (wi[l] != null) be.gemm(z[l], this.x, false, wi[l], false, 1f, 1f);   // skip: + x Wi
             be.addRowVector(z[l], z[l], b[l]);
             for (int s = 0; s < t; s++) {
                 Tensor zs = rows(z[l], s, bs);
@@ -253,10 +311,11 @@ public final class Lstm {
     /** Backward pass of the last forward from d loss / d logits (T B, nOut); accumulates into {@link #grads}. */
     public void backwardFromLogits(Tensor dLogits) {
         be.gemm(gWy, h[layers() - 1], true, dLogits, false, 1f, 1f);  // dWy += h^T dy^
+        for (int l = 0; l < layers() - 1 && skip; l++) be.gemm(gWyl[l], h[l], true, dLogits, false, 1f, 1f);
         be.columnSums(gBy, dLogits, 1f, 1f);                           // dby += sum over rows
         Tensor dh = hiddenGradient();
         be.gemm(dh, dLogits, false, wy, true, 1f, 0f);                 // dh_top = dy^ Wy^T
-        backwardFromHidden(dh);
+        backwardLayers(dh, skip ? dLogits : null);
     }
 
     /** The buffer (T B, H_top) that {@link #backwardFromHidden} reads d loss / d h_top from (a caller may fill it). */
@@ -269,6 +328,12 @@ public final class Lstm {
      * (it is overwritten on the way down); accumulates into the stack's gradients.
      */
     public void backwardFromHidden(Tensor dhTop) {
+        if (skip) throw new IllegalStateException("lstm: with skip connections the read-out feeds every layer; use backwardFromLogits");
+        backwardLayers(dhTop, null);
+    }
+
+    /** BPTT down the stack from dh_top; with skip, dLogits also reaches each lower layer through its Wy{l}. */
+    private void backwardLayers(Tensor dhTop, Tensor dLogits) {
         int t = steps, bs = batch, rows = t * bs;
         if (dhTop.storage() != dhA.storage() || dhTop.offset() != dhA.offset() || dhTop.size() != (long) rows * hidden[layers() - 1]) {
             throw new IllegalArgumentException("lstm: backwardFromHidden reads hiddenGradient(), got " + dhTop);
@@ -291,11 +356,13 @@ public final class Lstm {
             if (fromState) be.gemm(gWh[l], h0[l], true, rows(dzl, 0, bs), false, 1f, 1f);
             Tensor in = l == 0 ? x : h[l - 1];
             be.gemm(gWx[l], in, true, dzl, false, 1f, 1f);              // dWx += x^T dz
+            if (wi[l] != null) be.gemm(gWi[l], x, true, dzl, false, 1f, 1f);   // skip: dWi += x^T dz
             be.columnSums(gB[l], dzl, 1f, 1f);                           // db += sum over rows
             if (l > 0) {
                 Tensor below = belowBuf.view(0, rows, hidden[l - 1]);
                 be.transpose(wxT[l], wx[l]);
                 be.gemm(below, dzl, false, wxT[l], false, 1f, 0f);       // dh of the layer below = dz Wx^T
+                if (dLogits != null) be.gemm(below, dLogits, false, wyl[l - 1], true, 1f, 1f);   // + dy^ Wy{l-1}^T
                 Tensor swap = dhBuf;
                 dhBuf = belowBuf;
                 belowBuf = swap;

@@ -12,6 +12,14 @@ package dev.tessitura.model.lstm;
  *   y^_t = h_t^top Wy + by;  loss = sum_{b,t,j} [softplus(y^) - y y^] / (B T)   (cross-entropy with logits)
  * </pre>
  * Wx = weight_ih^T, Wh = weight_hh^T, Wy = out.weight^T in PyTorch's terms.
+ *
+ * <p>With {@code skip} (Graves 2013, sec. 2; an option of Ip's RNN4Music) the input also feeds every layer above
+ * the first and every layer also feeds the read-out:
+ * <pre>
+ *   z_t^l = h_t^{l-1} Wx[l] + x_t Wi[l] + h_{t-1}^l Wh[l] + b[l]   (l >= 1)
+ *   y^_t = h_t^top Wy + sum_{l < top} h_t^l Wyl[l] + by
+ * </pre>
+ * so that every layer is one step from both the data and the loss.
  */
 public final class LstmReference {
     public final int nIn, nOut;
@@ -19,20 +27,32 @@ public final class LstmReference {
     /** Per layer l: Wx[l] (in_l, 4H_l), Wh[l] (H_l, 4H_l), b[l] (4H_l), row-major; then Wy (H_top, nOut), by (nOut). */
     public final double[][] wx, wh, b;
     public final double[] wy, by;
+    public final boolean skip;
+    /** With skip: Wi[l] (nIn, 4H_l) for l >= 1 and Wyl[l] (H_l, nOut) for l < top; empty arrays otherwise. */
+    public final double[][] wi, wyl;
 
     public LstmReference(int nIn, int[] hidden, int nOut) {
+        this(nIn, hidden, nOut, false);
+    }
+
+    public LstmReference(int nIn, int[] hidden, int nOut, boolean skip) {
         this.nIn = nIn;
         this.hidden = hidden.clone();
         this.nOut = nOut;
+        this.skip = skip;
         int layers = hidden.length;
         wx = new double[layers][];
         wh = new double[layers][];
         b = new double[layers][];
+        wi = new double[layers][];
+        wyl = new double[layers][];
         for (int l = 0; l < layers; l++) {
             int in = l == 0 ? nIn : hidden[l - 1], h = hidden[l];
             wx[l] = new double[in * 4 * h];
             wh[l] = new double[h * 4 * h];
             b[l] = new double[4 * h];
+            wi[l] = new double[skip && l > 0 ? nIn * 4 * h : 0];
+            wyl[l] = new double[skip && l < layers - 1 ? h * nOut : 0];
         }
         wy = new double[hidden[layers - 1] * nOut];
         by = new double[nOut];
@@ -40,7 +60,7 @@ public final class LstmReference {
 
     /** Gradients, shaped like the parameters of {@code model}. */
     public static final class Grads {
-        public final double[][] wx, wh, b;
+        public final double[][] wx, wh, b, wi, wyl;
         public final double[] wy, by;
 
         Grads(LstmReference m) {
@@ -48,10 +68,14 @@ public final class LstmReference {
             wx = new double[layers][];
             wh = new double[layers][];
             b = new double[layers][];
+            wi = new double[layers][];
+            wyl = new double[layers][];
             for (int l = 0; l < layers; l++) {
                 wx[l] = new double[m.wx[l].length];
                 wh[l] = new double[m.wh[l].length];
                 b[l] = new double[m.b[l].length];
+                wi[l] = new double[m.wi[l].length];
+                wyl[l] = new double[m.wyl[l].length];
             }
             wy = new double[m.wy.length];
             by = new double[m.by.length];
@@ -112,6 +136,10 @@ public final class LstmReference {
                         double xp = input[row * in + p];
                         if (xp != 0) for (int q = 0; q < g4; q++) z[q] += xp * wx[l][p * g4 + q];
                     }
+                    for (int p = 0; p < wi[l].length / g4; p++) {                   // skip: + x_t Wi
+                        double xp = x[row * nIn + p];
+                        if (xp != 0) for (int q = 0; q < g4; q++) z[q] += xp * wi[l][p * g4 + q];
+                    }
                     if (prev >= 0) {
                         for (int p = 0; p < hn; p++) {
                             double hp = tape.h[l][prev * hn + p];
@@ -140,6 +168,9 @@ public final class LstmReference {
             for (int k = 0; k < nOut; k++) {
                 double s = by[k];
                 for (int p = 0; p < top; p++) s += input[row * top + p] * wy[p * nOut + k];
+                for (int l = 0; l < hidden.length - 1 && skip; l++) {                 // skip: + h^l Wyl
+                    for (int p = 0; p < hidden[l]; p++) s += tape.h[l][row * hidden[l] + p] * wyl[l][p * nOut + k];
+                }
                 tape.logits[row * nOut + k] = s;
             }
         }
@@ -170,7 +201,22 @@ public final class LstmReference {
                 }
             }
         }
-        backwardLayers(tape, dh, gr);
+        // skip: the read-out's other terms, dWyl = h^T dLogits, and their share of each lower layer's dh
+        double[][] dhOut = new double[hidden.length][];
+        for (int l = 0; l < hidden.length - 1 && skip; l++) {
+            int hn = hidden[l];
+            dhOut[l] = new double[rows * hn];
+            for (int row = 0; row < rows; row++) {
+                for (int k = 0; k < nOut; k++) {
+                    double d = dLogits[row * nOut + k];
+                    for (int p = 0; p < hn; p++) {
+                        gr.wyl[l][p * nOut + k] += tape.h[l][row * hn + p] * d;
+                        dhOut[l][row * hn + p] += d * wyl[l][p * nOut + k];
+                    }
+                }
+            }
+        }
+        backwardLayers(tape, dh, dhOut, gr);
         return new Result(crossEntropy(tape.logits, y, batch, steps), gr);
     }
 
@@ -183,18 +229,22 @@ public final class LstmReference {
     public Grads gradsFromTop(double[] x, int batch, int steps, double[] dhTop) {
         Tape tape = forward(x, batch, steps);
         Grads gr = new Grads(this);
-        backwardLayers(tape, dhTop.clone(), gr);
+        backwardLayers(tape, dhTop.clone(), new double[hidden.length][], gr);
         return gr;
     }
 
-    /** BPTT through the layers, from d loss / d h_top (B T, H_top); accumulates into gr. */
-    private void backwardLayers(Tape tape, double[] dh, Grads gr) {
+    /**
+     * BPTT through the layers, from d loss / d h_top (B T, H_top) and, with skip, the read-out's direct share of
+     * each lower layer's dh (dhOut[l], or null); accumulates into gr.
+     */
+    private void backwardLayers(Tape tape, double[] dh, double[][] dhOut, Grads gr) {
         int batch = tape.batch, steps = tape.steps, rows = batch * steps;
         // layers from the top: BPTT within the layer, then the gradient of its input goes to the layer below
         for (int l = hidden.length - 1; l >= 0; l--) {
             int in = l == 0 ? nIn : hidden[l - 1], hn = hidden[l], g4 = 4 * hn;
             double[] input = tape.in[l];
             double[] dInput = new double[rows * in];
+            if (dhOut[l] != null) for (int i = 0; i < dh.length; i++) dh[i] += dhOut[l][i];
             for (int bi = 0; bi < batch; bi++) {
                 double[] dhNext = new double[hn], dcNext = new double[hn];   // from step t+1
                 for (int t = steps - 1; t >= 0; t--) {
@@ -223,6 +273,7 @@ public final class LstmReference {
                             gr.wx[l][p * g4 + q] += input[row * in + p] * d;
                             dInput[row * in + p] += d * wx[l][p * g4 + q];
                         }
+                        for (int p = 0; p < gr.wi[l].length / g4; p++) gr.wi[l][p * g4 + q] += tape.in[0][row * nIn + p] * d;
                         if (prev >= 0) {
                             for (int p = 0; p < hn; p++) {
                                 gr.wh[l][p * g4 + q] += tape.h[l][prev * hn + p] * d;

@@ -7,6 +7,8 @@ import dev.tessitura.model.Fixture;
 import static dev.tessitura.model.Fixture.relErr;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class LstmReferenceTest {
 
@@ -64,13 +66,18 @@ class LstmReferenceTest {
         assertTrue(relErr(g.by, f.tensor("grads", "out.bias")) < 1e-9, "out.bias");
     }
 
-    @Test
-    void gradientsMatchFiniteDifferences() {
-        // tiny sizes, 3 layers of different widths, every parameter checked by central differences in float64
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void gradientsMatchFiniteDifferences(boolean skip) {
+        // tiny sizes, 3 layers of different widths, every parameter checked by central differences in float64; with
+        // skip also the input's weights into layers 1 and 2 and the read-out's from layers 0 and 1
         SplittableRandom rnd = new SplittableRandom(11);
         int nIn = 5, batch = 2, steps = 4;
-        LstmReference m = new LstmReference(nIn, new int[] {3, 4, 2}, nIn);
-        double[][] all = {m.wx[0], m.wh[0], m.b[0], m.wx[1], m.wh[1], m.b[1], m.wx[2], m.wh[2], m.b[2], m.wy, m.by};
+        LstmReference m = new LstmReference(nIn, new int[] {3, 4, 2}, nIn, skip);
+        assertEquals(skip ? 5 * 16 : 0, m.wi[1].length);
+        assertEquals(skip ? 4 * 5 : 0, m.wyl[1].length);
+        double[][] all = {m.wx[0], m.wh[0], m.b[0], m.wx[1], m.wh[1], m.b[1], m.wx[2], m.wh[2], m.b[2], m.wy, m.by,
+                m.wi[1], m.wi[2], m.wyl[0], m.wyl[1]};
         for (double[] p : all) for (int i = 0; i < p.length; i++) p[i] = rnd.nextDouble(-0.8, 0.8);
         double[] x = new double[batch * steps * nIn], y = new double[x.length];
         for (int i = 0; i < x.length; i++) {
@@ -78,7 +85,8 @@ class LstmReferenceTest {
             y[i] = rnd.nextInt(2);
         }
         LstmReference.Grads g = m.lossAndGrads(x, y, batch, steps).grads();
-        double[][] grads = {g.wx[0], g.wh[0], g.b[0], g.wx[1], g.wh[1], g.b[1], g.wx[2], g.wh[2], g.b[2], g.wy, g.by};
+        double[][] grads = {g.wx[0], g.wh[0], g.b[0], g.wx[1], g.wh[1], g.b[1], g.wx[2], g.wh[2], g.b[2], g.wy, g.by,
+                g.wi[1], g.wi[2], g.wyl[0], g.wyl[1]};
         double eps = 1e-6;
         for (int k = 0; k < all.length; k++) {
             for (int i = 0; i < all[k].length; i++) {

@@ -29,11 +29,17 @@ class LstmTest {
 
     /** A reference with random parameters and the engine model holding the same values. */
     static LstmReference reference(SplittableRandom rnd) {
-        LstmReference ref = new LstmReference(N_IN, HIDDEN, N_IN);
+        return reference(rnd, false);
+    }
+
+    static LstmReference reference(SplittableRandom rnd, boolean skip) {
+        LstmReference ref = new LstmReference(N_IN, HIDDEN, N_IN, skip);
         for (int l = 0; l < HIDDEN.length; l++) {
             fill(ref.wx[l], rnd, 0.5);
             fill(ref.wh[l], rnd, 0.5);
             fill(ref.b[l], rnd, 0.5);
+            fill(ref.wi[l], rnd, 0.5);
+            fill(ref.wyl[l], rnd, 0.5);
         }
         fill(ref.wy, rnd, 0.5);
         fill(ref.by, rnd, 0.5);
@@ -45,11 +51,13 @@ class LstmTest {
     }
 
     static Lstm engine(Backend be, LstmReference ref) {
-        Lstm m = new Lstm(be, N_IN, HIDDEN, N_IN);
+        Lstm m = new Lstm(be, N_IN, HIDDEN, N_IN, ref.skip);
         for (int l = 0; l < HIDDEN.length; l++) {
             be.copyFromHost(m.param("Wx" + l), floats(ref.wx[l]), 0);
             be.copyFromHost(m.param("Wh" + l), floats(ref.wh[l]), 0);
             be.copyFromHost(m.param("b" + l), floats(ref.b[l]), 0);
+            if (ref.wi[l].length > 0) be.copyFromHost(m.param("Wi" + l), floats(ref.wi[l]), 0);
+            if (ref.wyl[l].length > 0) be.copyFromHost(m.param("Wy" + l), floats(ref.wyl[l]), 0);
         }
         be.copyFromHost(m.param("Wy"), floats(ref.wy), 0);
         be.copyFromHost(m.param("by"), floats(ref.by), 0);
@@ -77,11 +85,15 @@ class LstmTest {
         return a;
     }
 
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> backendsAndSkip() {
+        return backends().flatMap(b -> java.util.stream.Stream.of(false, true).map(k -> org.junit.jupiter.params.provider.Arguments.of(b, k)));
+    }
+
     @ParameterizedTest
-    @MethodSource("backends")
-    void lossAndGradientsMatchTheFloat64Reference(String backend) {
+    @MethodSource("backendsAndSkip")
+    void lossAndGradientsMatchTheFloat64Reference(String backend, boolean skip) {
         SplittableRandom rnd = new SplittableRandom(5);
-        LstmReference ref = reference(rnd);
+        LstmReference ref = reference(rnd, skip);
         double[] x = binary(rnd, BATCH * STEPS * N_IN), y = binary(rnd, BATCH * STEPS * N_IN);
         LstmReference.Result want = ref.lossAndGrads(x, y, BATCH, STEPS);
         try (Backend be = create(backend)) {
@@ -103,6 +115,12 @@ class LstmTest {
                 assertTrue(relErr(be.toArray(m.grad("Wh" + l)), floats(g.wh[l])) < 1e-4, "Wh" + l);
                 assertTrue(relErr(be.toArray(m.grad("b" + l)), floats(g.b[l])) < 1e-4, "b" + l);
             }
+            for (int l = 0; l < HIDDEN.length && skip; l++) {
+                if (l > 0) assertTrue(relErr(be.toArray(m.grad("Wi" + l)), floats(g.wi[l])) < 1e-4, "Wi" + l);
+                if (l < HIDDEN.length - 1) assertTrue(relErr(be.toArray(m.grad("Wy" + l)), floats(g.wyl[l])) < 1e-4, "Wy" + l);
+            }
+            assertEquals(skip ? java.util.List.of("Wx0", "Wh0", "b0", "Wx1", "Wi1", "Wh1", "b1", "Wy0", "Wy", "by")
+                    : java.util.List.of("Wx0", "Wh0", "b0", "Wx1", "Wh1", "b1", "Wy", "by"), m.paramNames());
             assertTrue(relErr(be.toArray(m.grad("Wy")), floats(g.wy)) < 1e-4, "Wy");
             assertTrue(relErr(be.toArray(m.grad("by")), floats(g.by)) < 1e-4, "by");
         }

@@ -42,7 +42,7 @@ class LstmTrainerTest {
     }
 
     static LstmTrainer.Config config(Optimizer.Kind kind, float lr, Minibatches.Mode mode) {
-        return new LstmTrainer.Config(new int[] {16, 11}, mode, 4, 7, kind, new float[] {lr}, 0.9f, 30f, 0.1, 5);
+        return new LstmTrainer.Config(new int[] {16, 11}, mode, 4, 7, kind, new float[] {lr}, 0.9f, 30f, 0.1, 0f, false, 5);
     }
 
     static Backend scalar() {
@@ -192,7 +192,7 @@ class LstmTrainerTest {
     @Test
     void stoppingSavingAndResumingGivesTheUninterruptedResultBitForBit() throws Exception {
         LstmTrainer.Config cfg = new LstmTrainer.Config(new int[] {9}, Minibatches.Mode.CHUNKS, 2, 5,
-                Optimizer.Kind.ADAM, new float[] {0.01f}, 0.9f, 30f, 0.1, 3);
+                Optimizer.Kind.ADAM, new float[] {0.01f}, 0.9f, 30f, 0.1, 1f, true, 3);
         float[] uninterrupted;
         try (Backend be = scalar()) {
             LstmTrainer tr = new LstmTrainer(be, cfg, NOTES);
@@ -216,12 +216,31 @@ class LstmTrainerTest {
         try (Backend be = scalar()) {
             dev.tessitura.model.io.SafeTensors.Contents c = dev.tessitura.model.io.SafeTensors.read(ckpt);
             LstmTrainer tr = LstmTrainer.load(be, c);
+            assertEquals(1f, tr.config().forgetBias());
+            assertTrue(tr.config().skip());
             assertEquals(stoppedAt, LstmTrainer.position(c));
             assertEquals("tunes()", c.metadata().get("data"));
             EpochResult r = tr.trainEpoch(tunes(), LstmTrainer.position(c), () -> false, null);
             assertTrue(r.completed());
             tr.trainEpoch(tunes(), 2, null);
             assertArrayEquals(uninterrupted, be.toArray(tr.model.params));
+        }
+    }
+
+    @Test
+    void theForgetBiasInitialisesOnlyTheForgetGatesOfEveryLayer() {
+        try (Backend be = scalar()) {
+            Lstm lstm = new Lstm(be, 5, new int[] {3, 4}, 6);
+            lstm.initNormal(0.1, 7, 1f);
+            float[] withBias = be.toArray(lstm.params);
+            assertArrayEquals(new float[] {0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0}, be.toArray(lstm.param("b0")));
+            assertArrayEquals(new float[] {0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0}, be.toArray(lstm.param("b1")));
+            assertArrayEquals(new float[6], be.toArray(lstm.param("by")));
+            // the weights are those of the plain initialisation
+            lstm.initNormal(0.1, 7);
+            assertArrayEquals(be.toArray(lstm.param("Wh1")), java.util.Arrays.copyOfRange(withBias,
+                    (int) (lstm.param("Wh1").offset() - lstm.params.offset()), (int) (lstm.param("Wh1").offset() - lstm.params.offset() + 16 * 4)));
+            assertArrayEquals(new float[16], be.toArray(lstm.param("b1")));
         }
     }
 }
