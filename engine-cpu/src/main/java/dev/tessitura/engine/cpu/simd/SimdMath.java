@@ -231,10 +231,11 @@ final class SimdMath {
     // ---------------------------------------------------------------- loops over arrays
 
     // out[oOff + i] = f(x[xOff + i]) for i < n, vectors then the scalar twin for the tail; in place when out == x.
-    // Kernels call these rather than the vector functions directly when they apply more than one transcendental:
-    // C2 stops inlining a method's calls once it grows past its node budget, and a vector passed to a call that was
-    // not inlined is boxed on the heap (the LSTM cell's five in one loop allocated ~37 KB per training frame).
-    // One transcendental per loop keeps every call inlined.
+    // The elementwise ops run these, one method per function, each a task of its own: C2 stops inlining a method's
+    // calls once it grows past its node budget, and a vector passed to a call that was not inlined is boxed on the
+    // heap (the LSTM cell's five transcendentals in one loop allocated ~37 KB per training frame). They are five
+    // copies of one loop on purpose: one loop taking the function as an object would call it through an interface
+    // that sees five implementations, which C2 does not inline either.
 
     static void sigmoid(VectorSpecies<Float> s, float[] x, int xOff, float[] out, int oOff, int n) {
         int i = 0;
