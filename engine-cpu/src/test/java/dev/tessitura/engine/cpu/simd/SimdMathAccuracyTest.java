@@ -166,4 +166,37 @@ class SimdMathAccuracyTest {
             default -> fail("no tails listed for " + fn.name);
         }
     }
+
+    static Stream<VectorSpecies<Float>> species() {
+        return Stream.of(FloatVector.SPECIES_128, FloatVector.SPECIES_256);
+    }
+
+    /**
+     * The LSTM's fused gate activation: sigmoid in the lanes outside the mask and tanh inside, bit for bit what the
+     * separate functions give (it promises the same operations per lane), with masks cut at every lane boundary.
+     */
+    @ParameterizedTest
+    @MethodSource("species")
+    void sigmoidOrTanhEqualsTheSeparateFunctionsBitForBit(VectorSpecies<Float> s) {
+        SplittableRandom r = new SplittableRandom(17);
+        int len = s.length();
+        float[] special = {0f, -0f, 0.625f, -0.625f, Math.nextDown(0.625f), 9f, -9f, 44f, -44f, 89f, -104f, 1e-30f,
+                Float.MAX_VALUE, -Float.MAX_VALUE, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN};
+        float[] x = new float[len], got = new float[len], sig = new float[len], tanh = new float[len];
+        for (int trial = 0; trial < 20_000; trial++) {
+            for (int i = 0; i < len; i++) {
+                x[i] = trial < 200 ? special[(trial + i) % special.length] : (float) (r.nextDouble(-1, 1) * Math.pow(10, r.nextInt(-3, 3)));
+            }
+            int from = r.nextInt(-len, len + 1), count = r.nextInt(0, len + 1);   // tanh lanes [from, from + count)
+            FloatVector v = FloatVector.fromArray(s, x, 0);
+            SimdMath.sigmoidOrTanh(v, s.indexInRange(-from, count)).intoArray(got, 0);
+            SimdMath.sigmoid(v).intoArray(sig, 0);
+            SimdMath.tanh(v).intoArray(tanh, 0);
+            for (int i = 0; i < len; i++) {
+                float want = i >= from && i < from + count ? tanh[i] : sig[i];
+                assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(got[i]),
+                        "x = " + x[i] + " lane " + i + " tanh lanes [" + from + ", " + (from + count) + ")");
+            }
+        }
+    }
 }
