@@ -102,7 +102,11 @@ final class SimdGemm {
                     boolean full = rows == MR && j0 + nr <= n;
                     float[] dst = full ? c : tile;
                     int dOff = full ? cOff + i0 * ldc + j0 : 0, ldd = full ? ldc : nr;
-                    if (!inPlace) kernel(dst, dOff, ldd, full, ap, bp, j0 / nr * k * nr, nr, k, alpha, beta);
+                    int panel = inPlace ? 0 : j0 / nr * k * nr;   // the packed panel of these columns
+                    // a last panel of at most one vector of columns (n = 88, 120: 8 of 16) runs one vector wide
+                    // rather than computing a vector of zero padding
+                    if (n - j0 <= nr / 2 && (!inPlace || j0 >= tailFrom)) kernelOneVector(tile, ap, bp, panel, nr, k);
+                    else if (!inPlace) kernel(dst, dOff, ldd, full, ap, bp, panel, nr, k, alpha, beta);
                     else if (j0 < tailFrom) kernel(dst, dOff, ldd, full, ap, b, bOff + j0, ldb, k, alpha, beta);
                     else kernel(dst, dOff, ldd, full, ap, bp, 0, nr, k, alpha, beta);
                     if (!full) storeTile(c, cOff + i0 * ldc + j0, ldc, tile, rows, Math.min(nr, n - j0), alpha, beta);
@@ -161,6 +165,30 @@ final class SimdGemm {
         c20.intoArray(dst, dOff + 2 * ldd);     c21.intoArray(dst, dOff + 2 * ldd + len);
         c30.intoArray(dst, dOff + 3 * ldd);     c31.intoArray(dst, dOff + 3 * ldd + len);
         c40.intoArray(dst, dOff + 4 * ldd);     c41.intoArray(dst, dOff + 4 * ldd + len);
+    }
+
+    /**
+     * As {@link #kernel} into the scratch tile, for a panel whose columns fit in its first vector: MR accumulators
+     * instead of 2 MR, each element the same FMA chain over p = 0..k-1 as in the full kernel.
+     */
+    void kernelOneVector(float[] tile, float[] ap, float[] bp, int bOff, int ldbp, int k) {
+        VectorSpecies<Float> s = lanes.floats();
+        int nr = 2 * s.length();
+        FloatVector c0 = FloatVector.zero(s), c1 = c0, c2 = c0, c3 = c0, c4 = c0;
+        for (int p = 0; p < k; p++) {
+            int ai = p * MR;
+            FloatVector b0 = FloatVector.fromArray(s, bp, bOff + p * ldbp);
+            c0 = FloatVector.broadcast(s, ap[ai]).fma(b0, c0);
+            c1 = FloatVector.broadcast(s, ap[ai + 1]).fma(b0, c1);
+            c2 = FloatVector.broadcast(s, ap[ai + 2]).fma(b0, c2);
+            c3 = FloatVector.broadcast(s, ap[ai + 3]).fma(b0, c3);
+            c4 = FloatVector.broadcast(s, ap[ai + 4]).fma(b0, c4);
+        }
+        c0.intoArray(tile, 0);
+        c1.intoArray(tile, nr);
+        c2.intoArray(tile, 2 * nr);
+        c3.intoArray(tile, 3 * nr);
+        c4.intoArray(tile, 4 * nr);
     }
 
     /**
