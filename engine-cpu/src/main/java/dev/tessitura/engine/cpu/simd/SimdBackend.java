@@ -120,13 +120,15 @@ public final class SimdBackend implements Backend {
     @Override
     public void transpose(Tensor out, Tensor a) {
         Checks.transpose(this, out, a);
-        float[] o = data(out), ad = data(a);
-        int oOff = off(out), aOff = off(a), rows = a.rows(), cols = a.cols();
-        // in tiles of 16 x 16, so that the strided writes of a tile stay within a few cache lines
+        transpose(data(a), off(a), a.rows(), a.cols(), data(out), off(out));
+    }
+
+    /** dst[dOff ..] (cols, rows) = src[sOff ..] (rows, cols)^T, in tiles of 16 x 16 so strided writes stay in cache. */
+    private static void transpose(float[] src, int sOff, int rows, int cols, float[] dst, int dOff) {
         for (int i0 = 0; i0 < rows; i0 += 16) {
             for (int j0 = 0; j0 < cols; j0 += 16) {
                 for (int i = i0, iEnd = Math.min(rows, i0 + 16); i < iEnd; i++) {
-                    for (int j = j0, jEnd = Math.min(cols, j0 + 16); j < jEnd; j++) o[oOff + j * rows + i] = ad[aOff + i * cols + j];
+                    for (int j = j0, jEnd = Math.min(cols, j0 + 16); j < jEnd; j++) dst[dOff + j * rows + i] = src[sOff + i * cols + j];
                 }
             }
         }
@@ -545,9 +547,7 @@ public final class SimdBackend implements Backend {
         // W^T (nh, nv) once per chain: the visible half-steps then read it in place instead of packing W transposed
         // on each of their k calls (the same values in the same order: the same bits)
         float[] wT = new float[nh * nv];
-        for (int i = 0; i < nv; i++) {
-            for (int j = 0; j < nh; j++) wT[j * nv + i] = wd[wOff + i * nh + j];
-        }
+        transpose(wd, wOff, nv, nh, wT, 0);
         pool.forRange(batch, parallel, (r0, r1) -> {
             int rows = r1 - r0;
             float[] h = new float[rows * nh];   // (rows, nh) hidden sample

@@ -105,7 +105,8 @@ final class SimdGemm {
                     int panel = inPlace ? 0 : j0 / nr * k * nr;   // the packed panel of these columns
                     // a last panel of at most one vector of columns (n = 88, 120: 8 of 16) runs one vector wide
                     // rather than computing a vector of zero padding
-                    if (n - j0 <= nr / 2 && (!inPlace || j0 >= tailFrom)) kernelOneVector(tile, ap, bp, panel, nr, k);
+                    // (such a panel is always packed: in place, only whole panels are read from B)
+                    if (n - j0 <= nr / 2) kernelOneVector(tile, ap, bp, panel, nr, k);
                     else if (!inPlace) kernel(dst, dOff, ldd, full, ap, bp, panel, nr, k, alpha, beta);
                     else if (j0 < tailFrom) kernel(dst, dOff, ldd, full, ap, b, bOff + j0, ldb, k, alpha, beta);
                     else kernel(dst, dOff, ldd, full, ap, bp, 0, nr, k, alpha, beta);
