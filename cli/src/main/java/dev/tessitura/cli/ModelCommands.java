@@ -201,8 +201,9 @@ final class ModelCommands {
                 } else {
                     out.println("log-likelihood per time step: not computed (--ais-runs 0)");
                 }
-                out.printf(Locale.ROOT, "frame-level accuracy: %.2f%% (expected under the model), %.2f%% (p > 0.5), %.2f%% (one sample)%n",
-                        100 * ev.accExpected(), 100 * ev.accThreshold(), 100 * ev.accSampled());
+                out.printf(Locale.ROOT, "frame-level accuracy: %.2f%% (expected under the model), %.2f%% (p > 0.5), %.2f%% (one sample), "
+                        + "%.2f%% (most probable sampled frame)%n",
+                        100 * ev.accExpected(), 100 * ev.accThreshold(), 100 * ev.accSampled(), 100 * ev.accMode());
                 return 0;
             }
             LstmTrainer.Evaluation ev = LstmTrainer.load(be, c).evaluate(rolls);

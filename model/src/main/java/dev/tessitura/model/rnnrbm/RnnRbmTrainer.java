@@ -85,11 +85,11 @@ public final class RnnRbmTrainer {
 
     /**
      * The paper's measures over all frames of a split as one flat list: log-likelihood per time step (with AIS for
-     * every conditional RBM's log Z) and frame-level accuracy from the note marginals (expected, thresholded at 0.5)
-     * and from one sample.
+     * every conditional RBM's log Z) and frame-level accuracy from the note marginals (expected, thresholded at 0.5),
+     * from one sample, and from the most probable of the sampled frames.
      */
     public record Evaluation(long frames, double logLikelihood, double stdErr, double aisStdErr,
-                             double accExpected, double accThreshold, double accSampled) {}
+                             double accExpected, double accThreshold, double accSampled, double accMode) {}
 
     private final Backend be;
     private final Config config;
@@ -335,7 +335,9 @@ public final class RnnRbmTrainer {
      * log P(v(t) | v(<t)) = -F_t(v(t)) - log Z_t with log Z_t by AIS ({@code runs} chains per frame, {@code schedule},
      * base rate from the split's note frequencies); accuracy from the note marginals P(v_j(t) = 1 | v(<t)) estimated
      * as the mean of P(v | h) over {@code samples} Gibbs steps after {@code burnIn} from the previous frame, and from the state
-     * of the last of those steps (a sampled prediction). Draws: Philox stream (seed, 6). With {@code runs} = 0 no
+     * of the last of those steps (a sampled prediction), and from the most probable frame the chain visited among
+     * those samples (the mode prediction: P(v | v(<t)) = exp(-F_t(v)) / Z_t with one Z_t per frame, so the visited state of
+     * least free energy is the most probable one; no AIS needed). Draws: Philox stream (seed, 6). With {@code runs} = 0 no
      * log-likelihood is computed (NaN): accuracies only.
      */
     public Evaluation evaluate(List<PianoRoll> rolls, int runs, Ais.Schedule schedule, int burnIn, int samples, long seed,
@@ -356,7 +358,7 @@ public final class RnnRbmTrainer {
         }
         Tensor base = runs > 0 ? Ais.baseRateBiases(be, be.of(flat, Math.toIntExact(count), nv)) : null;
         double sum = 0, sumSq = 0, aisVar = 0;
-        double tp = 0, fp = 0, fn = 0, etp = 0, efp = 0, efn = 0, stp = 0, sfp = 0, sfn = 0;
+        double tp = 0, fp = 0, fn = 0, etp = 0, efp = 0, efn = 0, stp = 0, sfp = 0, sfn = 0, mtp = 0, mfp = 0, mfn = 0;
         for (int s = 0; s < rolls.size(); s++) {
             int steps = rolls.get(s).frames();
             if (steps == 0) continue;
@@ -384,16 +386,29 @@ public final class RnnRbmTrainer {
             System.arraycopy(x, 0, start, nv, x.length - nv);
             Tensor chain = be.of(start, steps, nv), vp = be.zeros(steps, nv), mean = be.zeros(steps, nv);
             if (burnIn > 0) be.gibbsChain(chain, vp, model.W, bvt, bht, burnIn, g);
+            // the mode prediction: per frame, the sampled state of least free energy F_t (ties: the earliest)
+            float[] mode = new float[x.length], modeF = new float[steps];
+            java.util.Arrays.fill(modeF, Float.POSITIVE_INFINITY);
             for (int i = 0; i < samples; i++) {
                 be.gibbsChain(chain, vp, model.W, bvt, bht, 1, g);
                 be.axpy(mean, vp, 1f / samples);
+                be.freeEnergy(f, chain, model.W, bvt, bht);
+                float[] fc = be.toArray(f);
+                float[] state = null;
+                for (int t = 0; t < steps; t++) {
+                    if (!(fc[t] < modeF[t])) continue;
+                    if (state == null) state = be.toArray(chain);
+                    modeF[t] = fc[t];
+                    System.arraycopy(state, t * nv, mode, t * nv, nv);
+                }
             }
             float[] p = be.toArray(mean), smp = be.toArray(chain);
             for (int i = 0; i < p.length; i++) {
                 double y = x[i];
-                boolean on = p[i] > 0.5, son = smp[i] > 0.5;
+                boolean on = p[i] > 0.5, son = smp[i] > 0.5, mon = mode[i] > 0.5;
                 if (on && y == 1) tp++; else if (on) fp++; else if (y == 1) fn++;
                 if (son && y == 1) stp++; else if (son) sfp++; else if (y == 1) sfn++;
+                if (mon && y == 1) mtp++; else if (mon) mfp++; else if (y == 1) mfn++;
                 etp += p[i] * y;
                 efp += p[i] * (1 - y);
                 efn += (1 - p[i]) * y;
@@ -402,7 +417,7 @@ public final class RnnRbmTrainer {
         }
         double mean = runs > 0 ? sum / count : Double.NaN, var = Math.max(sumSq / count - mean * mean, 0);
         return new Evaluation(count, mean, Math.sqrt(var / count), Math.sqrt(aisVar) / count,
-                etp / (etp + efp + efn), tp / (tp + fp + fn), stp / (stp + sfp + sfn));
+                etp / (etp + efp + efn), tp / (tp + fp + fn), stp / (stp + sfp + sfn), mtp / (mtp + mfp + mfn));
     }
 
     /** The expected frame-level accuracy alone (no AIS): the cheap validation monitor used during training. */

@@ -352,7 +352,62 @@ class RnnRbmTrainerTest {
             RnnRbmTrainer.Evaluation ev = tr.evaluate(List.of(b.build()), 0, null, 5, 5, 3, null);
             assertEquals(0.9, ev.accThreshold(), 1e-12);
             assertEquals(0.9, ev.accSampled(), 1e-12);
+            assertEquals(0.9, ev.accMode(), 1e-12);
             assertEquals(0.9, ev.accExpected(), 1e-4);
+        }
+    }
+
+    @Test
+    void modePredictionIsTheMostProbableFrameOfEachConditionalRbm() {
+        // 5 notes, so each conditional RBM's 32 frames can be enumerated: the exact most probable frame is the one of
+        // least free energy F_t; with 400 samples per frame the chain visits it, and the mode accuracy must be that
+        // frame's accuracy exactly
+        int nv = 5, nh = 4;
+        try (Backend be = scalar()) {
+            RnnRbmTrainer.Config c = new RnnRbmTrainer.Config(nh, 3, 5, 10, Optimizer.Kind.SGD, 0.1f, 0.1f, 0.9f, 0f, 1f, false, 0, 2);
+            RnnRbmTrainer tr = new RnnRbmTrainer(be, c, nv);
+            float[] p = be.toArray(tr.model.params);
+            java.util.Random rnd = new java.util.Random(11);
+            for (int i = 0; i < p.length; i++) p[i] = (float) (1.5 * rnd.nextGaussian());
+            be.copyFromHost(tr.model.params, p, 0);
+            List<PianoRoll> rolls = new ArrayList<>();
+            for (int s = 0; s < 2; s++) {
+                PianoRoll.Builder b = PianoRoll.builder(17, 40, nv);
+                for (int t = 0; t < 17; t++) for (int j = 0; j < nv; j++) if (rnd.nextInt(3) == 0) b.set(t, 40 + j);
+                rolls.add(b.build());
+            }
+            double tp = 0, fpn = 0;
+            float[] w = be.toArray(tr.model.W);
+            for (PianoRoll r : rolls) {
+                float[] x = r.toFloats();
+                int steps = r.frames();
+                tr.model.forward(be.of(x, steps, nv), steps);
+                float[] bv = be.toArray(tr.model.visibleBiases(steps)), bh = be.toArray(tr.model.hiddenBiases(steps));
+                for (int t = 0; t < steps; t++) {
+                    int best = -1;
+                    double bestF = Double.POSITIVE_INFINITY;
+                    for (int m = 0; m < 1 << nv; m++) {
+                        // F_t(v) = -bv(t).v - sum_j softplus(bh_j(t) + (v W)_j)
+                        double f = 0;
+                        for (int i = 0; i < nv; i++) if ((m >> i & 1) == 1) f -= bv[t * nv + i];
+                        for (int j = 0; j < nh; j++) {
+                            double a = bh[t * nh + j];
+                            for (int i = 0; i < nv; i++) if ((m >> i & 1) == 1) a += w[i * nh + j];
+                            f -= Math.log1p(Math.exp(a));
+                        }
+                        if (f < bestF) {
+                            bestF = f;
+                            best = m;
+                        }
+                    }
+                    for (int i = 0; i < nv; i++) {
+                        boolean on = (best >> i & 1) == 1, y = x[t * nv + i] == 1;
+                        if (on && y) tp++; else if (on || y) fpn++;
+                    }
+                }
+            }
+            RnnRbmTrainer.Evaluation ev = tr.evaluate(rolls, 0, null, 20, 400, 5, null);
+            assertEquals(tp / (tp + fpn), ev.accMode(), 1e-12, "thresholded " + ev.accThreshold() + ", one sample " + ev.accSampled());
         }
     }
 }
