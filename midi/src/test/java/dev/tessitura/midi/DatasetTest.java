@@ -45,9 +45,17 @@ class DatasetTest {
         PianoRoll a = PianoRoll.builder(3, 21, 88).set(0, 40).set(0, 50).set(2, 70).build();
         DatasetStats s = DatasetStats.of(new Dataset("x", List.of(a), List.of(), List.of()));
         DatasetStats.Split t = s.splits().get(0);
-        assertEquals(new DatasetStats.Split("train", 1, 3, 3, 40, 70), t);
+        // repeating the previous frame: t = 0 misses 40, 50 (FN 2), t = 1 keeps them (FP 2), t = 2 misses 70 (FN 1)
+        assertEquals(new DatasetStats.Split("train", 1, 3, 3, 40, 70, 0.0), t);
         assertEquals(1.0, t.meanNotesPerFrame());
         assertTrue(s.toString().contains("train"));
+        // held notes: {40 50} {40 50} {40 52}: FN 2; TP 2; TP 1 (40), FP 1 (50), FN 1 (52): 3 / 7; no notes: NaN
+        PianoRoll held = PianoRoll.builder(3, 21, 88).set(0, 40).set(0, 50).set(1, 40).set(1, 50).set(2, 40).set(2, 52).build();
+        PianoRoll silent = PianoRoll.builder(4, 21, 88).build();
+        DatasetStats h = DatasetStats.of(new Dataset("h", List.of(held, silent), List.of(silent), List.of()));
+        assertEquals(3.0 / 7, h.splits().get(0).repeatAccuracy(), 1e-15);
+        assertTrue(Double.isNaN(h.splits().get(1).repeatAccuracy()) && Double.isNaN(h.splits().get(2).repeatAccuracy()));
+        assertTrue(h.toString().contains("42.86%"), h.toString());
     }
 
     @Test
