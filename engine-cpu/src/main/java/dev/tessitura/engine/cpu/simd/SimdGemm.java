@@ -119,8 +119,8 @@ final class SimdGemm {
 
     /**
      * The register-blocked inner loop: the (MR, NR) product ap (k, MR)^T * (k, NR) of op(B) at bp[bOff] (rows ldbp
-     * apart). With {@code toC} it is finished as storeTile would (alpha * acc, plus beta * C unless beta = 0) straight
-     * into dst[dOff + r * ldd ..]; otherwise the raw sums go to the scratch tile dst (rows ldd = NR apart).
+     * apart). With {@code toC} it is finished as {@link #finish} would, straight into dst[dOff + r * ldd ..];
+     * otherwise the raw sums go to the scratch tile dst (rows ldd = NR apart).
      */
     void kernel(float[] dst, int dOff, int ldd, boolean toC, float[] ap, float[] bp, int bOff, int ldbp, int k,
                 float alpha, float beta) {
@@ -142,12 +142,13 @@ final class SimdGemm {
             a = FloatVector.broadcast(s, ap[ai + 4]);
             c40 = a.fma(b0, c40); c41 = a.fma(b1, c41);
         }
+        // finish()'s epilogue written out: as ten calls C2 stops inlining them into this already large method and
+        // boxes the accumulators (measured: the LSTM step's allocation doubled, 55 -> 107 MB)
         if (toC && beta == 0f) {
             FloatVector al = FloatVector.broadcast(s, alpha);
             c00 = c00.mul(al); c01 = c01.mul(al); c10 = c10.mul(al); c11 = c11.mul(al); c20 = c20.mul(al);
             c21 = c21.mul(al); c30 = c30.mul(al); c31 = c31.mul(al); c40 = c40.mul(al); c41 = c41.mul(al);
         } else if (toC) {
-            // alpha * acc + beta * C, as one fma per element (storeTile's order)
             FloatVector al = FloatVector.broadcast(s, alpha);
             int r1 = dOff + ldd, r2 = r1 + ldd, r3 = r2 + ldd, r4 = r3 + ldd;
             c00 = c00.fma(al, FloatVector.fromArray(s, dst, dOff).mul(beta));
@@ -226,15 +227,23 @@ final class SimdGemm {
         for (; j < n; j++) {
             float acc = 0f;
             for (int p = 0; p < k; p++) acc = Math.fma(a[aOff + p * aStride], b[bOff + p * ldb + j], acc);
-            c[cOff + j] = beta == 0f ? alpha * acc : Math.fma(acc, alpha, beta * c[cOff + j]);
+            finish(acc, c, cOff + j, alpha, beta);
         }
     }
 
-    /** C[at ..] = alpha * acc (+ beta * C[at ..] unless beta = 0), as {@link #storeTile} finishes a tile. */
+    /**
+     * The one epilogue of every path: C[at ..] = alpha * acc, or with beta != 0 alpha * acc + beta * C[at ..] as one
+     * fma per element (BLAS: beta = 0 never reads C).
+     */
     private static void finish(FloatVector acc, float[] c, int at, float alpha, float beta) {
         FloatVector r = beta == 0f ? acc.mul(alpha)
                 : acc.fma(FloatVector.broadcast(acc.species(), alpha), FloatVector.fromArray(acc.species(), c, at).mul(beta));
         r.intoArray(c, at);
+    }
+
+    /** {@link #finish(FloatVector, float[], int, float, float)} for one element (the same two roundings). */
+    private static void finish(float acc, float[] c, int at, float alpha, float beta) {
+        c[at] = beta == 0f ? alpha * acc : Math.fma(acc, alpha, beta * c[at]);
     }
 
     /** C[r, 0..cols) = alpha * tile[r, ..] + beta * C[r, ..] for the first {@code rows} rows. */
@@ -244,18 +253,8 @@ final class SimdGemm {
         for (int r = 0; r < rows; r++) {
             int ci = cOff + r * ldc, ti = r * nr;
             int j = 0;
-            if (beta == 0f) {
-                for (; j + len <= cols; j += len) {
-                    FloatVector.fromArray(s, tile, ti + j).mul(alpha).intoArray(c, ci + j);
-                }
-                for (; j < cols; j++) c[ci + j] = alpha * tile[ti + j];
-            } else {
-                for (; j + len <= cols; j += len) {
-                    FloatVector cv = FloatVector.fromArray(s, c, ci + j).mul(beta);
-                    FloatVector.fromArray(s, tile, ti + j).fma(FloatVector.broadcast(s, alpha), cv).intoArray(c, ci + j);
-                }
-                for (; j < cols; j++) c[ci + j] = Math.fma(tile[ti + j], alpha, beta * c[ci + j]);
-            }
+            for (; j + len <= cols; j += len) finish(FloatVector.fromArray(s, tile, ti + j), c, ci + j, alpha, beta);
+            for (; j < cols; j++) finish(tile[ti + j], c, ci + j, alpha, beta);
         }
     }
 
@@ -283,7 +282,7 @@ final class SimdGemm {
                     for (int r = 0; r < rows; r++) {
                         for (int q = 0; q < cols; q++) {
                             int ci = cOff + (i0 + r) * ldc + j0 + q;
-                            c[ci] = beta == 0f ? alpha * dots[r * DR + q] : Math.fma(dots[r * DR + q], alpha, beta * c[ci]);
+                            finish(dots[r * DR + q], c, ci, alpha, beta);
                         }
                     }
                 }
