@@ -6,6 +6,7 @@ import dev.tessitura.engine.BackendOptions;
 import dev.tessitura.engine.Backends;
 import dev.tessitura.midi.Dataset;
 import dev.tessitura.midi.DatasetLoader;
+import dev.tessitura.midi.DatasetStats;
 import dev.tessitura.midi.MidiFolder;
 import dev.tessitura.midi.MidiWriter;
 import dev.tessitura.midi.PianoRoll;
@@ -157,6 +158,12 @@ final class ModelCommands {
         }
     }
 
+    /** The trivial predictor's score on the same sequences, so that a model's accuracy can be read against it. */
+    private static void printRepeatBaseline(PrintStream out, List<PianoRoll> rolls) {
+        out.printf(Locale.ROOT, "baseline: %.2f%% frame-level accuracy from repeating the previous frame%n",
+                100 * DatasetStats.repeatAccuracy(rolls));
+    }
+
     private static int evaluate(String[] argv, PrintStream out) throws IOException {
         Args a = DatasetCommand.parse(argv, Set.of("checkpoint", "data", "split", "backend", "max-sequences", "every", "ais-runs",
                 "ais-steps", "gibbs-burn-in", "gibbs-samples", "seed"), Set.of());
@@ -204,6 +211,7 @@ final class ModelCommands {
                 out.printf(Locale.ROOT, "frame-level accuracy: %.2f%% (expected under the model), %.2f%% (p > 0.5), %.2f%% (one sample), "
                         + "%.2f%% (most probable sampled frame)%n",
                         100 * ev.accExpected(), 100 * ev.accThreshold(), 100 * ev.accSampled(), 100 * ev.accMode());
+                printRepeatBaseline(out, rolls);
                 return 0;
             }
             LstmTrainer.Evaluation ev = LstmTrainer.load(be, c).evaluate(rolls);
@@ -213,6 +221,7 @@ final class ModelCommands {
                     ev.logLikelihood(), ev.nllStdErr());
             out.printf(Locale.ROOT, "frame-level accuracy: %.2f%% (p > 0.5), %.2f%% (expected under the model)%n",
                     100 * ev.accThreshold(), 100 * ev.accExpected());
+            printRepeatBaseline(out, rolls);
             return 0;
         }
     }

@@ -77,6 +77,9 @@ class TrainCommandTest {
         assertTrue(r.out().contains("48 predicted frames"), r.out());
         assertTrue(r.out().matches("(?s).*log-likelihood per time step: -\\d+\\.\\d+ \\+- \\d.*"), r.out());
         assertTrue(r.out().contains("frame-level accuracy"), r.out());
+        double repeat = dev.tessitura.midi.DatasetStats.repeatAccuracy(dev.tessitura.midi.DatasetLoader.load(data).split("test"));
+        assertTrue(r.out().contains(String.format(java.util.Locale.ROOT, "baseline: %.2f%% frame-level accuracy from repeating", 100 * repeat)),
+                r.out());
     }
 
     @Test

@@ -17,25 +17,38 @@ public record DatasetStats(String name, List<Split> splits) {
     public static DatasetStats of(Dataset d) {
         List<Split> out = new ArrayList<>();
         for (String s : Dataset.SPLITS) {
-            long frames = 0, notes = 0, kept = 0, changed = 0;
+            long frames = 0, notes = 0;
             int lo = Integer.MAX_VALUE, hi = -1;
             for (PianoRoll r : d.split(s)) {
                 frames += r.frames();
-                int[] prev = new int[0];
                 for (int t = 0; t < r.frames(); t++) {
                     int[] n = r.notesAt(t);
                     notes += n.length;
                     if (n.length > 0) { lo = Math.min(lo, n[0]); hi = Math.max(hi, n[n.length - 1]); }
-                    int same = common(prev, n);
-                    kept += same;                                  // TP of the repeat prediction
-                    changed += prev.length + n.length - 2 * same;  // its FP + FN
-                    prev = n;
                 }
             }
-            out.add(new Split(s, d.split(s).size(), frames, notes, hi < 0 ? -1 : lo, hi,
-                    kept + changed == 0 ? Double.NaN : (double) kept / (kept + changed)));
+            out.add(new Split(s, d.split(s).size(), frames, notes, hi < 0 ? -1 : lo, hi, repeatAccuracy(d.split(s))));
         }
         return new DatasetStats(d.name(), out);
+    }
+
+    /**
+     * Frame-level accuracy sum TP / sum (TP + FP + FN) of predicting every frame of the rolls as a copy of the
+     * previous one (silence before the first); NaN when there are no notes at all.
+     */
+    public static double repeatAccuracy(List<PianoRoll> rolls) {
+        long kept = 0, changed = 0;
+        for (PianoRoll r : rolls) {
+            int[] prev = new int[0];
+            for (int t = 0; t < r.frames(); t++) {
+                int[] n = r.notesAt(t);
+                int same = common(prev, n);
+                kept += same;                                  // TP of the repeat prediction
+                changed += prev.length + n.length - 2 * same;  // its FP + FN
+                prev = n;
+            }
+        }
+        return kept + changed == 0 ? Double.NaN : (double) kept / (kept + changed);
     }
 
     /** How many notes two ascending note lists share. */
