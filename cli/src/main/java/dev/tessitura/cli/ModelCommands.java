@@ -53,6 +53,8 @@ final class ModelCommands {
             RNN-RBM, LSTM-RBM: --ais-runs 100 --ais-steps 14500 (the paper's schedule shape, fewer steps = faster,
                      coarser; --ais-runs 0: accuracies only)
                      --gibbs-burn-in 20 --gibbs-samples 50 (note marginals for the accuracy)
+                     --chain-start previous (default: the chain for frame t starts at v(t-1), known when v(t) is
+                     predicted), zeros, or true-frame (starts at the answer v(t): a diagnostic, not a prediction)
             prints the log-likelihood per time step (averaged over all time steps of the split as one flat list, with
             its standard error) and the frame-level accuracy ACC = sum TP / sum (TP + FP + FN) (Bay et al. 2009) of
             the thresholded prediction (p > 0.5) and in expectation under the model (expected counts from the
@@ -166,7 +168,7 @@ final class ModelCommands {
 
     private static int evaluate(String[] argv, PrintStream out) throws IOException {
         Args a = DatasetCommand.parse(argv, Set.of("checkpoint", "data", "split", "backend", "max-sequences", "every", "ais-runs",
-                "ais-steps", "gibbs-burn-in", "gibbs-samples", "seed"), Set.of());
+                "ais-steps", "gibbs-burn-in", "gibbs-samples", "chain-start", "seed"), Set.of());
         a.maxPositionals(0);
         Path data = a.path("data");
         if (data == null) throw new UsageError("missing --data");
@@ -177,6 +179,12 @@ final class ModelCommands {
         int max = a.integer("max-sequences", 0), every = a.integer("every", 1);
         if (every < 1) throw new UsageError("--every must be >= 1");
         String kind = Trainee.kind(c);
+        RnnRbmTrainer.ChainStart chainStart = switch (a.string("chain-start", "previous")) {
+            case "previous" -> RnnRbmTrainer.ChainStart.PREVIOUS;
+            case "zeros" -> RnnRbmTrainer.ChainStart.ZEROS;
+            case "true-frame" -> RnnRbmTrainer.ChainStart.TRUE_FRAME;
+            default -> throw new UsageError("--chain-start must be previous, zeros or true-frame");
+        };
         try (Backend be = Backends.create(a.string("backend", "auto"), BackendOptions.fromSystemProperties())) {
             long t0 = System.nanoTime();
             if (kind.equals(MelodyModel.KIND)) {
@@ -198,8 +206,12 @@ final class ModelCommands {
                 Progress bar = new Progress(System.err, runs == 0 ? "note marginals" : "AIS, " + runs + " runs x " + k + " temperatures",
                         rolls.stream().mapToLong(PianoRoll::frames).sum());
                 RnnRbmTrainer.Evaluation ev = RnnRbmTrainer.load(be, c).evaluate(rolls, runs, Ais.Schedule.paperShape(k),
-                        a.integer("gibbs-burn-in", 20), a.integer("gibbs-samples", 50), a.integer("seed", 1), bar::advance);
+                        a.integer("gibbs-burn-in", 20), a.integer("gibbs-samples", 50), chainStart, a.integer("seed", 1), bar::advance);
                 bar.finish();
+                if (chainStart == RnnRbmTrainer.ChainStart.TRUE_FRAME) {
+                    out.println("diagnostic: the Gibbs chains start at the true frame v(t), so the accuracies below see the answer "
+                            + "and are not predictions");
+                }
                 out.printf(Locale.ROOT, "%s, split %s: %d sequences, %,d frames (%.1f s)%n", data, split, rolls.size(), ev.frames(),
                         (System.nanoTime() - t0) / 1e9);
                 if (runs > 0) {

@@ -133,6 +133,15 @@ class TrainCommandTest {
         assertTrue(r.out().contains("1 sequences, 25 frames") && r.out().contains("not computed"), r.out());
         assertEquals(2, main("evaluate", "--checkpoint", run.resolve("best.safetensors").toString(), "--data", data.toString(),
                 "--ais-runs", "1").code());
+        // the diagnostic chain start says that it sees the answer; an unknown start is a usage error
+        r = main("evaluate", "--checkpoint", run.resolve("best.safetensors").toString(), "--data", data.toString(),
+                "--ais-runs", "0", "--gibbs-samples", "5", "--chain-start", "true-frame", "--backend", "scalar");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("diagnostic: the Gibbs chains start at the true frame"), r.out());
+        r = main("evaluate", "--checkpoint", run.resolve("best.safetensors").toString(), "--data", data.toString(),
+                "--chain-start", "middle");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--chain-start must be previous, zeros or true-frame"), r.err());
     }
 
     @Test

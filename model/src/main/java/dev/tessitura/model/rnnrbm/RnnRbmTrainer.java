@@ -342,6 +342,20 @@ public final class RnnRbmTrainer {
      */
     public Evaluation evaluate(List<PianoRoll> rolls, int runs, Ais.Schedule schedule, int burnIn, int samples, long seed,
                                IntConsumer progress) {
+        return evaluate(rolls, runs, schedule, burnIn, samples, ChainStart.PREVIOUS, seed, progress);
+    }
+
+    /**
+     * Where the accuracy's Gibbs chains start for frame t. {@link #PREVIOUS} is the prediction: v(t-1) is known when
+     * v(t) is predicted. {@link #ZEROS} is a prediction too, but a trained model's peaked conditionals keep such chains
+     * near silence. {@link #TRUE_FRAME} starts at the answer v(t) itself: not a prediction, a diagnostic of what a
+     * short chain near the data scores (how far the model's conditionals hold the true frame).
+     */
+    public enum ChainStart { PREVIOUS, ZEROS, TRUE_FRAME }
+
+    /** {@link #evaluate(List, int, Ais.Schedule, int, int, long, IntConsumer)} with the chains started at {@code chainStart}. */
+    public Evaluation evaluate(List<PianoRoll> rolls, int runs, Ais.Schedule schedule, int burnIn, int samples,
+                               ChainStart chainStart, long seed, IntConsumer progress) {
         Rng g = new Rng(seed, 6);
         int nv = model.nv;
         List<float[]> all = new ArrayList<>();
@@ -382,8 +396,15 @@ public final class RnnRbmTrainer {
             // (true, known) frame v(t-1), zeros for t = 1: a trained model's conditionals are peaked, and chains from
             // zeros stay near silence for hundreds of steps (Nottingham, run D: 45 % thresholded ACC after 20 + 50
             // steps from zeros, 63 % after 1000 + 1000)
-            float[] start = new float[x.length];
-            System.arraycopy(x, 0, start, nv, x.length - nv);
+            float[] start = switch (chainStart) {
+                case PREVIOUS -> {
+                    float[] a = new float[x.length];
+                    System.arraycopy(x, 0, a, nv, x.length - nv);
+                    yield a;
+                }
+                case ZEROS -> new float[x.length];
+                case TRUE_FRAME -> x.clone();
+            };
             Tensor chain = be.of(start, steps, nv), vp = be.zeros(steps, nv), mean = be.zeros(steps, nv);
             if (burnIn > 0) be.gibbsChain(chain, vp, model.W, bvt, bht, burnIn, g);
             // the mode prediction: per frame, the sampled state of least free energy F_t (ties: the earliest)

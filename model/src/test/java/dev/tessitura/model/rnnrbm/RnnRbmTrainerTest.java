@@ -354,6 +354,14 @@ class RnnRbmTrainerTest {
             assertEquals(0.9, ev.accSampled(), 1e-12);
             assertEquals(0.9, ev.accMode(), 1e-12);
             assertEquals(0.9, ev.accExpected(), 1e-4);
+            // the other starts: from zeros no note ever turns on (ACC 0); from the true frame every frame is right
+            RnnRbmTrainer.Evaluation zeros = tr.evaluate(List.of(b.build()), 0, null, 5, 5, RnnRbmTrainer.ChainStart.ZEROS, 3, null);
+            assertEquals(0.0, zeros.accThreshold(), 1e-12);
+            assertEquals(0.0, zeros.accMode(), 1e-12);
+            RnnRbmTrainer.Evaluation truth = tr.evaluate(List.of(b.build()), 0, null, 5, 5, RnnRbmTrainer.ChainStart.TRUE_FRAME, 3, null);
+            assertEquals(1.0, truth.accThreshold(), 1e-12);
+            assertEquals(1.0, truth.accSampled(), 1e-12);
+            assertEquals(1.0, truth.accExpected(), 1e-4);
         }
     }
 
