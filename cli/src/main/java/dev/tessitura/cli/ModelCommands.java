@@ -53,6 +53,7 @@ final class ModelCommands {
             RNN-RBM, LSTM-RBM: --ais-runs 100 --ais-steps 14500 (the paper's schedule shape, fewer steps = faster,
                      coarser; --ais-runs 0: accuracies only)
                      --gibbs-burn-in 20 --gibbs-samples 50 (note marginals for the accuracy)
+                     (with AIS, also the accuracy of the marginals its runs' weighted end states estimate)
                      --chain-start previous (default: the chain for frame t starts at v(t-1), known when v(t) is
                      predicted), zeros, or true-frame (starts at the answer v(t): a diagnostic, not a prediction)
             prints the log-likelihood per time step (averaged over all time steps of the split as one flat list, with
@@ -223,6 +224,10 @@ final class ModelCommands {
                 out.printf(Locale.ROOT, "frame-level accuracy: %.2f%% (expected under the model), %.2f%% (p > 0.5), %.2f%% (one sample), "
                         + "%.2f%% (most probable sampled frame)%n",
                         100 * ev.accExpected(), 100 * ev.accThreshold(), 100 * ev.accSampled(), 100 * ev.accMode());
+                if (runs > 0) {
+                    out.printf(Locale.ROOT, "frame-level accuracy of the AIS runs' weighted marginals (no chain start): %.2f%% "
+                            + "(expected under the model), %.2f%% (p > 0.5)%n", 100 * ev.accAisExpected(), 100 * ev.accAisThreshold());
+                }
                 printRepeatBaseline(out, rolls);
                 return 0;
             }

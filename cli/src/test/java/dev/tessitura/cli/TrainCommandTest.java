@@ -126,6 +126,7 @@ class TrainCommandTest {
         assertTrue(r.out().contains("50 frames"), r.out());
         assertTrue(r.out().matches("(?s).*log-likelihood per time step: -\\d+\\.\\d+ \\+- .*AIS: 10 runs, 100 temperatures.*"), r.out());
         assertTrue(r.out().contains("(one sample)"), r.out());
+        assertTrue(r.out().matches("(?s).*AIS runs' weighted marginals \\(no chain start\\): \\d+\\.\\d+% .*"), r.out());
         // a sample of the split (sequences 0, 2, ...; the test split has 2 of 25 frames) and accuracies alone
         r = main("evaluate", "--checkpoint", run.resolve("best.safetensors").toString(), "--data", data.toString(),
                 "--every", "2", "--ais-runs", "0", "--gibbs-samples", "5", "--backend", "scalar");

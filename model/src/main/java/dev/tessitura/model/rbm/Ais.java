@@ -121,6 +121,18 @@ public final class Ais {
      * B M rows; rng supplies every draw (one of B M nv for v_0, then those of K - 1 Gibbs steps).
      */
     public static Estimate[] logZ(Backend be, Tensor w, Tensor bv, Tensor bh, Tensor baseBv, int runs, Schedule schedule, Rng rng) {
+        return logZ(be, w, bv, bh, baseBv, runs, schedule, rng, null);
+    }
+
+    /**
+     * As {@link #logZ(Backend, Tensor, Tensor, Tensor, Tensor, int, Schedule, Rng)}, and where {@code marginals}
+     * (B nv floats) is not null, also each conditional's note marginals P(v_i = 1) estimated from the same runs:
+     * every run ends in a state v_r of weight w_r, a weighted sample of the target RBM, so
+     * P(v_i = 1) ~ sum_r w_r v_ri / sum_r w_r (self-normalised importance sampling). No chain has to mix between
+     * the RBM's modes for this: each run starts from the base-rate model's independent draw.
+     */
+    public static Estimate[] logZ(Backend be, Tensor w, Tensor bv, Tensor bh, Tensor baseBv, int runs, Schedule schedule, Rng rng,
+                                  float[] marginals) {
         if (runs < 2) throw new IllegalArgumentException("ais: need at least 2 runs for an error estimate, got " + runs);
         int nv = w.rows(), nh = w.cols();
         int b = Math.max(bv.size() == nv ? 1 : bv.rows(), bh.size() == nh ? 1 : bh.rows());
@@ -221,7 +233,27 @@ public final class Ais {
 
         Estimate[] out = new Estimate[b];
         for (int c = 0; c < b; c++) out[c] = estimate(logW, c * runs, runs, logZBase[c]);
+        if (marginals != null) weightedMarginals(marginals, logW, be.toArray(v), b, runs, nv);
         return out;
+    }
+
+    /** marginals[c nv + i] = sum_r w_r v[r, i] / sum_r w_r over the runs r of conditional c (weights as exp(logW - max)). */
+    static void weightedMarginals(float[] marginals, double[] logW, float[] v, int b, int runs, int nv) {
+        if (marginals.length != (long) b * nv) {
+            throw new IllegalArgumentException("ais: marginals need " + (long) b * nv + " floats, got " + marginals.length);
+        }
+        double[] sum = new double[nv];
+        for (int c = 0; c < b; c++) {
+            double max = Double.NEGATIVE_INFINITY, total = 0;
+            for (int r = c * runs; r < (c + 1) * runs; r++) max = Math.max(max, logW[r]);
+            java.util.Arrays.fill(sum, 0);
+            for (int r = c * runs; r < (c + 1) * runs; r++) {
+                double wr = Math.exp(logW[r] - max);
+                total += wr;
+                for (int i = 0; i < nv; i++) sum[i] += wr * v[r * nv + i];
+            }
+            for (int i = 0; i < nv; i++) marginals[c * nv + i] = (float) (sum[i] / total);
+        }
     }
 
     /** out[r] = v[r] . b[r] (b a vector, or one row per row of v), through the scratch t of v's shape. */

@@ -89,7 +89,8 @@ public final class RnnRbmTrainer {
      * from one sample, and from the most probable of the sampled frames.
      */
     public record Evaluation(long frames, double logLikelihood, double stdErr, double aisStdErr,
-                             double accExpected, double accThreshold, double accSampled, double accMode) {}
+                             double accExpected, double accThreshold, double accSampled, double accMode,
+                             double accAisExpected, double accAisThreshold) {}
 
     private final Backend be;
     private final Config config;
@@ -337,8 +338,10 @@ public final class RnnRbmTrainer {
      * as the mean of P(v | h) over {@code samples} Gibbs steps after {@code burnIn} from the previous frame, and from the state
      * of the last of those steps (a sampled prediction), and from the most probable frame the chain visited among
      * those samples (the mode prediction: P(v | v(<t)) = exp(-F_t(v)) / Z_t with one Z_t per frame, so the visited state of
-     * least free energy is the most probable one; no AIS needed). Draws: Philox stream (seed, 6). With {@code runs} = 0 no
-     * log-likelihood is computed (NaN): accuracies only.
+     * least free energy is the most probable one; no AIS needed). With AIS, also the accuracies of the marginals that
+     * its runs' weighted end states estimate (thresholded and expected): they do not depend on where a chain starts,
+     * which the Gibbs marginals of a slowly mixing model do. Draws: Philox stream (seed, 6). With {@code runs} = 0 no
+     * log-likelihood is computed (NaN): accuracies only, and the AIS accuracies are NaN.
      */
     public Evaluation evaluate(List<PianoRoll> rolls, int runs, Ais.Schedule schedule, int burnIn, int samples, long seed,
                                IntConsumer progress) {
@@ -373,6 +376,7 @@ public final class RnnRbmTrainer {
         Tensor base = runs > 0 ? Ais.baseRateBiases(be, be.of(flat, Math.toIntExact(count), nv)) : null;
         double sum = 0, sumSq = 0, aisVar = 0;
         double tp = 0, fp = 0, fn = 0, etp = 0, efp = 0, efn = 0, stp = 0, sfp = 0, sfn = 0, mtp = 0, mfp = 0, mfn = 0;
+        double atp = 0, afp = 0, afn = 0, aetp = 0, aefp = 0, aefn = 0;
         for (int s = 0; s < rolls.size(); s++) {
             int steps = rolls.get(s).frames();
             if (steps == 0) continue;
@@ -384,12 +388,22 @@ public final class RnnRbmTrainer {
             be.freeEnergy(f, v, model.W, bvt, bht);
             float[] fe = be.toArray(f);
             if (runs > 0) {
-                Ais.Estimate[] z = Ais.logZ(be, model.W, bvt, bht, base, runs, schedule, g);
+                float[] aisP = new float[x.length];
+                Ais.Estimate[] z = Ais.logZ(be, model.W, bvt, bht, base, runs, schedule, g, aisP);
                 for (int t = 0; t < steps; t++) {
                     double ll = -fe[t] - z[t].logZ();
                     sum += ll;
                     sumSq += ll * ll;
                     aisVar += z[t].stdErr() * z[t].stdErr();
+                }
+                // the same runs' weighted end states give marginals that need no Gibbs chain to mix (see Ais)
+                for (int i = 0; i < x.length; i++) {
+                    double y = x[i];
+                    boolean on = aisP[i] > 0.5;
+                    if (on && y == 1) atp++; else if (on) afp++; else if (y == 1) afn++;
+                    aetp += aisP[i] * y;
+                    aefp += aisP[i] * (1 - y);
+                    aefn += (1 - aisP[i]) * y;
                 }
             }
             // marginals: mean of P(v | h) over Gibbs steps with each frame's biases, each chain started at the previous
@@ -438,7 +452,8 @@ public final class RnnRbmTrainer {
         }
         double mean = runs > 0 ? sum / count : Double.NaN, var = Math.max(sumSq / count - mean * mean, 0);
         return new Evaluation(count, mean, Math.sqrt(var / count), Math.sqrt(aisVar) / count,
-                etp / (etp + efp + efn), tp / (tp + fp + fn), stp / (stp + sfp + sfn), mtp / (mtp + mfp + mfn));
+                etp / (etp + efp + efn), tp / (tp + fp + fn), stp / (stp + sfp + sfn), mtp / (mtp + mfp + mfn),
+                runs > 0 ? aetp / (aetp + aefp + aefn) : Double.NaN, runs > 0 ? atp / (atp + afp + afn) : Double.NaN);
     }
 
     /** The expected frame-level accuracy alone (no AIS): the cheap validation monitor used during training. */
