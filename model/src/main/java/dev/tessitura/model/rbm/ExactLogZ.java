@@ -45,6 +45,45 @@ public final class ExactLogZ {
         return out;
     }
 
+    /**
+     * The exact note marginals P(v_i = 1) of each RBM of a batch (as {@link #logZ(Backend, Tensor, Tensor, Tensor)}),
+     * (B nv) values, by enumerating the hidden layer: P(h) is proportional to exp(h.bh + sum_i softplus(bv_i + (W h)_i))
+     * and P(v_i = 1 | h) = sigmoid(bv_i + (W h)_i). A reference for estimated marginals (AIS, Gibbs chains).
+     */
+    public static double[] visibleMarginals(Backend be, Tensor w, Tensor bv, Tensor bh) {
+        int nv = w.rows(), nh = w.cols();
+        if (nh > MAX_UNITS) throw new IllegalArgumentException("marginals: " + nh + " hidden units, more than " + MAX_UNITS);
+        int rows = Math.max(bv.size() == nv ? 1 : bv.rows(), bh.size() == nh ? 1 : bh.rows());
+        boolean bvRow = Checks.bias("marginals", bv, rows, nv), bhRow = Checks.bias("marginals", bh, rows, nh);
+        double[] wd = toDouble(be.toArray(w)), bvd = toDouble(be.toArray(bv)), bhd = toDouble(be.toArray(bh));
+        double[] out = new double[rows * nv], a = new double[nv], num = new double[nv];
+        for (int b = 0; b < rows; b++) {
+            int vo = bvRow ? b * nv : 0, ho = bhRow ? b * nh : 0;
+            double max = Double.NEGATIVE_INFINITY, total = 0;
+            java.util.Arrays.fill(num, 0);
+            for (long m = 0; m < 1L << nh; m++) {
+                double lp = 0;
+                for (int j = 0; j < nh; j++) if ((m >> j & 1) == 1) lp += bhd[ho + j];
+                for (int i = 0; i < nv; i++) {
+                    a[i] = bvd[vo + i];
+                    for (int j = 0; j < nh; j++) if ((m >> j & 1) == 1) a[i] += wd[i * nh + j];
+                    lp += softplus(a[i]);
+                }
+                if (lp > max) {                                  // rescale the running sums to the new maximum
+                    double r = Math.exp(max - lp);
+                    total *= r;
+                    for (int i = 0; i < nv; i++) num[i] *= r;
+                    max = lp;
+                }
+                double p = Math.exp(lp - max);
+                total += p;
+                for (int i = 0; i < nv; i++) num[i] += p / (1 + Math.exp(-a[i]));
+            }
+            for (int i = 0; i < nv; i++) out[b * nv + i] = num[i] / total;
+        }
+        return out;
+    }
+
     /** log Z of the RBM with W (nv, nh) row-major, bv (nv), bh (nh). */
     public static double logZ(double[] w, double[] bv, double[] bh, int nv, int nh) {
         if (w.length != nv * nh || bv.length != nv || bh.length != nh) {

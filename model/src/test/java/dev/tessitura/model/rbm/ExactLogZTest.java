@@ -99,6 +99,39 @@ class ExactLogZTest {
         }
     }
 
+    /**
+     * Marginals against brute force over every joint (v, h): P(v_i = 1) = sum over configurations with v_i = 1 of
+     * exp(energy) / Z, per row of per-row visible and hidden biases, with energies large enough (|W| up to 4) that
+     * the running rescaling of the sums is exercised.
+     */
+    @Test
+    void visibleMarginalsMatchBruteForce() {
+        try (Backend be = Backends.create("scalar", BackendOptions.defaults())) {
+            SplittableRandom rnd = new SplittableRandom(14);
+            int nv = 5, nh = 4, rows = 3;
+            float[] w = floats(random(rnd, nv * nh, 4)), bv = floats(random(rnd, rows * nv, 2)), bh = floats(random(rnd, rows * nh, 2));
+            double[] got = ExactLogZ.visibleMarginals(be, be.of(w, nv, nh), be.of(bv, rows, nv), be.of(bh, rows, nh));
+            assertEquals(rows * nv, got.length);
+            for (int b = 0; b < rows; b++) {
+                double[] p = new double[nv];
+                double z = 0;
+                for (int c = 0; c < 1 << (nv + nh); c++) {
+                    double s = 0;
+                    for (int i = 0; i < nv; i++) {
+                        if ((c >> i & 1) == 0) continue;
+                        s += bv[b * nv + i];
+                        for (int j = 0; j < nh; j++) if ((c >> (nv + j) & 1) == 1) s += w[i * nh + j];
+                    }
+                    for (int j = 0; j < nh; j++) if ((c >> (nv + j) & 1) == 1) s += bh[b * nh + j];
+                    double e = Math.exp(s);
+                    z += e;
+                    for (int i = 0; i < nv; i++) if ((c >> i & 1) == 1) p[i] += e;
+                }
+                for (int i = 0; i < nv; i++) assertEquals(p[i] / z, got[b * nv + i], 1e-12, "row " + b + ", unit " + i);
+            }
+        }
+    }
+
     static float[] floats(double[] a) {
         float[] f = new float[a.length];
         for (int i = 0; i < a.length; i++) f[i] = (float) a[i];

@@ -74,47 +74,22 @@ class RnnRbmTrainerTest {
     }
 
     /**
-     * The exact expected and thresholded ACC of the model's note marginals P(v_i(t) = 1 | v(<t)), each conditional RBM's
-     * marginals by enumerating its hidden units: P(h) is proportional to exp(bh.h) prod_i (1 + exp(bv_i + (W h)_i)) and
-     * P(v_i = 1 | h) = sigmoid(bv_i + (W h)_i).
+     * The exact expected and thresholded ACC of the model's note marginals P(v_i(t) = 1 | v(<t)), each conditional
+     * RBM's marginals by enumeration.
      */
     static double[] exactAccuracies(Backend be, RnnRbmTrainer tr, List<PianoRoll> rolls) {
-        int nh = tr.model.nh;
-        float[] w = be.toArray(tr.model.W);
         double etp = 0, efp = 0, efn = 0, tp = 0, fp = 0, fn = 0;
         for (PianoRoll r : rolls) {
             int steps = r.frames();
             float[] x = r.toFloats();
             tr.model.forward(be.of(x, steps, NOTES), steps);
-            float[] bv = be.toArray(tr.model.visibleBiases(steps)), bh = be.toArray(tr.model.hiddenBiases(steps));
-            for (int t = 0; t < steps; t++) {
-                double[] logP = new double[1 << nh], num = new double[NOTES];
-                double[][] cond = new double[1 << nh][NOTES];
-                double max = Double.NEGATIVE_INFINITY, total = 0;
-                for (int m = 0; m < 1 << nh; m++) {
-                    double lp = 0;
-                    for (int j = 0; j < nh; j++) if ((m >> j & 1) == 1) lp += bh[t * nh + j];
-                    for (int i = 0; i < NOTES; i++) {
-                        double a = bv[t * NOTES + i];
-                        for (int j = 0; j < nh; j++) if ((m >> j & 1) == 1) a += w[i * nh + j];
-                        lp += Math.log1p(Math.exp(a));
-                        cond[m][i] = 1 / (1 + Math.exp(-a));
-                    }
-                    logP[m] = lp;
-                    max = Math.max(max, lp);
-                }
-                for (int m = 0; m < 1 << nh; m++) {
-                    double pm = Math.exp(logP[m] - max);
-                    total += pm;
-                    for (int i = 0; i < NOTES; i++) num[i] += pm * cond[m][i];
-                }
-                for (int i = 0; i < NOTES; i++) {
-                    double p = num[i] / total, y = x[t * NOTES + i];
-                    etp += p * y;
-                    efp += p * (1 - y);
-                    efn += (1 - p) * y;
-                    if (p > 0.5 && y == 1) tp++; else if (p > 0.5) fp++; else if (y == 1) fn++;
-                }
+            double[] p = ExactLogZ.visibleMarginals(be, tr.model.W, tr.model.visibleBiases(steps), tr.model.hiddenBiases(steps));
+            for (int i = 0; i < x.length; i++) {
+                double y = x[i];
+                etp += p[i] * y;
+                efp += p[i] * (1 - y);
+                efn += (1 - p[i]) * y;
+                if (p[i] > 0.5 && y == 1) tp++; else if (p[i] > 0.5) fp++; else if (y == 1) fn++;
             }
         }
         return new double[] {etp / (etp + efp + efn), tp / (tp + fp + fn)};
