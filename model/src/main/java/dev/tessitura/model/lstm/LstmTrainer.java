@@ -4,6 +4,7 @@ import dev.tessitura.engine.Backend;
 import dev.tessitura.engine.Philox;
 import dev.tessitura.engine.Tensor;
 import dev.tessitura.midi.PianoRoll;
+import dev.tessitura.model.FrameAccuracy;
 import dev.tessitura.model.DivergedException;
 import dev.tessitura.model.EpochResult;
 import dev.tessitura.model.Position;
@@ -222,7 +223,8 @@ public final class LstmTrainer {
      */
     public Evaluation evaluate(List<PianoRoll> rolls) {
         long frames = 0;
-        double sum = 0, sumSq = 0, tp = 0, fp = 0, fn = 0, etp = 0, efp = 0, efn = 0;
+        double sum = 0, sumSq = 0;
+        FrameAccuracy acc = new FrameAccuracy(), expected = new FrameAccuracy();
         int rows = config.steps() * config.batch();
         float[] logits = new float[rows * nNotes];
         for (Minibatches.Batch mb : Minibatches.epoch(rolls, Minibatches.Mode.CHUNKS, config.batch(), config.steps(), false, 0, 0)) {
@@ -235,13 +237,8 @@ public final class LstmTrainer {
                 for (int j = 0; j < nNotes; j++) {
                     double z = logits[o + j], y = mb.y()[o + j], p = 1 / (1 + Math.exp(-z));
                     nll += Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z))) - y * z;
-                    boolean on = p > 0.5;
-                    if (on && y == 1) tp++;
-                    else if (on) fp++;
-                    else if (y == 1) fn++;
-                    etp += p * y;
-                    efp += p * (1 - y);
-                    efn += (1 - p) * y;
+                    acc.add(p > 0.5, y);
+                    expected.addExpected(p, y);
                 }
                 sum += nll;
                 sumSq += nll * nll;
@@ -249,7 +246,7 @@ public final class LstmTrainer {
             }
         }
         double mean = sum / frames, var = Math.max(sumSq / frames - mean * mean, 0);
-        return new Evaluation(frames, mean, Math.sqrt(var / frames), tp / (tp + fp + fn), etp / (etp + efp + efn));
+        return new Evaluation(frames, mean, Math.sqrt(var / frames), acc.value(), expected.value());
     }
 
     /**

@@ -5,6 +5,7 @@ import dev.tessitura.engine.Philox;
 import dev.tessitura.engine.Rng;
 import dev.tessitura.engine.Tensor;
 import dev.tessitura.midi.PianoRoll;
+import dev.tessitura.model.FrameAccuracy;
 import dev.tessitura.model.DivergedException;
 import dev.tessitura.model.EpochResult;
 import dev.tessitura.model.Position;
@@ -375,8 +376,9 @@ public final class RnnRbmTrainer {
         }
         Tensor base = runs > 0 ? Ais.baseRateBiases(be, be.of(flat, Math.toIntExact(count), nv)) : null;
         double sum = 0, sumSq = 0, aisVar = 0;
-        double tp = 0, fp = 0, fn = 0, etp = 0, efp = 0, efn = 0, stp = 0, sfp = 0, sfn = 0, mtp = 0, mfp = 0, mfn = 0;
-        double atp = 0, afp = 0, afn = 0, aetp = 0, aefp = 0, aefn = 0;
+        // accuracies of the Gibbs marginals thresholded and expected, of one sample, of the mode; of the AIS marginals
+        FrameAccuracy acc = new FrameAccuracy(), expected = new FrameAccuracy(), sampled = new FrameAccuracy(),
+                modeAcc = new FrameAccuracy(), aisAcc = new FrameAccuracy(), aisExpected = new FrameAccuracy();
         for (int s = 0; s < rolls.size(); s++) {
             int steps = rolls.get(s).frames();
             if (steps == 0) continue;
@@ -398,12 +400,8 @@ public final class RnnRbmTrainer {
                 }
                 // the same runs' weighted end states give marginals that need no Gibbs chain to mix (see Ais)
                 for (int i = 0; i < x.length; i++) {
-                    double y = x[i];
-                    boolean on = aisP[i] > 0.5;
-                    if (on && y == 1) atp++; else if (on) afp++; else if (y == 1) afn++;
-                    aetp += aisP[i] * y;
-                    aefp += aisP[i] * (1 - y);
-                    aefn += (1 - aisP[i]) * y;
+                    aisAcc.add(aisP[i] > 0.5, x[i]);
+                    aisExpected.addExpected(aisP[i], x[i]);
                 }
             }
             // marginals: mean of P(v | h) over Gibbs steps with each frame's biases, each chain started at the previous
@@ -439,21 +437,17 @@ public final class RnnRbmTrainer {
             }
             float[] p = be.toArray(mean), smp = be.toArray(chain);
             for (int i = 0; i < p.length; i++) {
-                double y = x[i];
-                boolean on = p[i] > 0.5, son = smp[i] > 0.5, mon = mode[i] > 0.5;
-                if (on && y == 1) tp++; else if (on) fp++; else if (y == 1) fn++;
-                if (son && y == 1) stp++; else if (son) sfp++; else if (y == 1) sfn++;
-                if (mon && y == 1) mtp++; else if (mon) mfp++; else if (y == 1) mfn++;
-                etp += p[i] * y;
-                efp += p[i] * (1 - y);
-                efn += (1 - p[i]) * y;
+                acc.add(p[i] > 0.5, x[i]);
+                sampled.add(smp[i] > 0.5, x[i]);
+                modeAcc.add(mode[i] > 0.5, x[i]);
+                expected.addExpected(p[i], x[i]);
             }
             if (progress != null) progress.accept(steps);
         }
         double mean = runs > 0 ? sum / count : Double.NaN, var = Math.max(sumSq / count - mean * mean, 0);
         return new Evaluation(count, mean, Math.sqrt(var / count), Math.sqrt(aisVar) / count,
-                etp / (etp + efp + efn), tp / (tp + fp + fn), stp / (stp + sfp + sfn), mtp / (mtp + mfp + mfn),
-                runs > 0 ? aetp / (aetp + aefp + aefn) : Double.NaN, runs > 0 ? atp / (atp + afp + afn) : Double.NaN);
+                expected.value(), acc.value(), sampled.value(), modeAcc.value(),
+                runs > 0 ? aisExpected.value() : Double.NaN, runs > 0 ? aisAcc.value() : Double.NaN);
     }
 
     /** The expected frame-level accuracy alone (no AIS): the cheap validation monitor used during training. */

@@ -1,6 +1,7 @@
 package dev.tessitura.model.rnnrbm;
 
 import dev.tessitura.model.EpochResult;
+import dev.tessitura.model.FrameAccuracy;
 import dev.tessitura.model.Position;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -78,21 +79,18 @@ class RnnRbmTrainerTest {
      * RBM's marginals by enumeration.
      */
     static double[] exactAccuracies(Backend be, RnnRbmTrainer tr, List<PianoRoll> rolls) {
-        double etp = 0, efp = 0, efn = 0, tp = 0, fp = 0, fn = 0;
+        FrameAccuracy expected = new FrameAccuracy(), acc = new FrameAccuracy();
         for (PianoRoll r : rolls) {
             int steps = r.frames();
             float[] x = r.toFloats();
             tr.model.forward(be.of(x, steps, NOTES), steps);
             double[] p = ExactLogZ.visibleMarginals(be, tr.model.W, tr.model.visibleBiases(steps), tr.model.hiddenBiases(steps));
             for (int i = 0; i < x.length; i++) {
-                double y = x[i];
-                etp += p[i] * y;
-                efp += p[i] * (1 - y);
-                efn += (1 - p[i]) * y;
-                if (p[i] > 0.5 && y == 1) tp++; else if (p[i] > 0.5) fp++; else if (y == 1) fn++;
+                expected.addExpected(p[i], x[i]);
+                acc.add(p[i] > 0.5, x[i]);
             }
         }
-        return new double[] {etp / (etp + efp + efn), tp / (tp + fp + fn)};
+        return new double[] {expected.value(), acc.value()};
     }
 
     @Test
