@@ -17,7 +17,8 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * C = op(A) op(B) at the RNN-RBM's shapes (nv = 88, nh = 150, nu = 100, a chunk of T = 100 frames) and 512^3.
+ * C = op(A) op(B) at the RNN-RBM's shapes (nv = 88, nh = 150, nu = 100, a chunk of T = 100 frames), 512^3, and the
+ * 3 x 120 LSTM's.
  * Shapes are "m x k x n" with a suffix for transposes: ":TN" is A^T B, the weight-gradient form (dW += v^T s).
  * GFLOP/s = the "flops" rate / 1e9.
  */
@@ -31,8 +32,13 @@ public class GemmBenchmark {
     @Param({"scalar", "simd-1t", "simd-2t"})
     public String impl;
 
-    /** v W (visible to hidden), h W^T (hidden to visible), u Wuu, dW = v^T s, and a big square one. */
-    @Param({"100x88x150", "100x150x88:NT", "100x100x100", "88x100x150:TN", "512x512x512"})
+    /**
+     * The RNN-RBM's v W (visible to hidden), h W^T (hidden to visible), u Wuu, dW = v^T s; a big square one; and the
+     * 3 x 120 LSTM's (issue 5's bar: 32 sequences x 100 steps) per-step h Wh and dz Wh^T, all-step x Wx, dW = x^T dz,
+     * dh = dz Wx^T and the read-out h Wy.
+     */
+    @Param({"100x88x150", "100x150x88:NT", "100x100x100", "88x100x150:TN", "512x512x512",
+            "32x120x480", "32x480x120", "3200x120x480", "120x3200x480:TN", "3200x480x120", "3200x120x88"})
     public String shape;
 
     private Backend backend;

@@ -34,9 +34,22 @@ final class SimdGemm {
     }
 
     private final Lanes lanes;
+    /**
+     * The calling thread's buffer for packed op(B), kept between calls: a weight gradient's op(B) (3200 x 480 in the
+     * LSTM's) is 6 MB, and a fresh array per call was most of the LSTM step's 55 MB of allocation.
+     */
+    private final ThreadLocal<float[]> packed = new ThreadLocal<>();
 
     SimdGemm(Lanes lanes) {
         this.lanes = lanes;
+    }
+
+    /** A buffer of at least n floats, taken from this thread's cache (so that a nested call gets another one). */
+    private float[] takePacked(int n) {
+        float[] a = packed.get();
+        if (a == null || a.length < n) return new float[n];
+        packed.set(null);
+        return a;
     }
 
     /** Columns per packed panel of op(B): two vectors. */
@@ -84,12 +97,24 @@ final class SimdGemm {
         int nr = nr(), tailFrom = n / nr * nr;
         float[] bp;
         if (inPlace) {
-            bp = new float[tailFrom < n ? k * nr : 0];
+            bp = takePacked(tailFrom < n ? k * nr : 0);
             if (tailFrom < n) packB(bp, b, bOff + tailFrom, ldb, false, k, n - tailFrom);
         } else {
-            bp = new float[packedBSize(k, n)];
+            bp = takePacked(packedBSize(k, n));
             packB(bp, b, bOff, ldb, transB, k, n);
         }
+        try {
+            tiles(c, cOff, ldc, a, aOff, lda, transA, b, bOff, ldb, bp, inPlace, m, n, k, alpha, beta, pool, parallel, rowsDone);
+        } finally {
+            packed.set(bp);
+        }
+    }
+
+    /** The row blocks of {@link #gemm}'s tiled path, op(B) in place (full panels) or packed in bp. */
+    private void tiles(float[] c, int cOff, int ldc, float[] a, int aOff, int lda, boolean transA, float[] b, int bOff, int ldb,
+                       float[] bp, boolean inPlace, int m, int n, int k, float alpha, float beta, WorkerPool pool,
+                       boolean parallel, RowsDone rowsDone) {
+        int nr = nr(), tailFrom = n / nr * nr;
         int blocks = (m + MR - 1) / MR;
         pool.forRange(blocks, parallel, (from, to) -> {
             float[] ap = new float[k * MR];
@@ -371,7 +396,10 @@ final class SimdGemm {
                     System.arraycopy(b, bOff + p * ldb + j0, bp, panel + p * nr, cols);
                 }
             }
-            // the zero padding of a last partial panel comes from the fresh array
+            // zero padding for a last partial panel (the buffer is reused; padding columns only reach padding outputs)
+            if (cols < nr) {
+                for (int p = 0; p < k; p++) java.util.Arrays.fill(bp, panel + p * nr + cols, panel + (p + 1) * nr, 0f);
+            }
         }
     }
 
