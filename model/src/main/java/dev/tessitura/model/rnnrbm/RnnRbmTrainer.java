@@ -5,9 +5,9 @@ import dev.tessitura.engine.Philox;
 import dev.tessitura.engine.Rng;
 import dev.tessitura.engine.Tensor;
 import dev.tessitura.midi.PianoRoll;
-import dev.tessitura.model.FrameAccuracy;
 import dev.tessitura.model.DivergedException;
 import dev.tessitura.model.EpochResult;
+import dev.tessitura.model.FrameAccuracy;
 import dev.tessitura.model.Position;
 import dev.tessitura.model.Optimizer;
 import dev.tessitura.model.io.SafeTensors;
@@ -336,7 +336,7 @@ public final class RnnRbmTrainer {
      * The paper's protocol over every frame of {@code rolls} as one flat list (longer sequences weigh more):
      * log P(v(t) | v(<t)) = -F_t(v(t)) - log Z_t with log Z_t by AIS ({@code runs} chains per frame, {@code schedule},
      * base rate from the split's note frequencies); accuracy from the note marginals P(v_j(t) = 1 | v(<t)) estimated
-     * as the mean of P(v | h) over {@code samples} Gibbs steps after {@code burnIn} from the previous frame, and from the state
+     * as the mean of P(v | h) over {@code samples} Gibbs steps after {@code burnIn} from the previous frame (see {@link ChainStart}), and from the state
      * of the last of those steps (a sampled prediction), and from the most probable frame the chain visited among
      * those samples (the mode prediction: P(v | v(<t)) = exp(-F_t(v)) / Z_t with one Z_t per frame, so the visited state of
      * least free energy is the most probable one; no AIS needed). With AIS, also the accuracies of the marginals that
@@ -404,8 +404,8 @@ public final class RnnRbmTrainer {
                     aisExpected.addExpected(aisP[i], x[i]);
                 }
             }
-            // marginals: mean of P(v | h) over Gibbs steps with each frame's biases, each chain started at the previous
-            // (true, known) frame v(t-1), zeros for t = 1: a trained model's conditionals are peaked, and chains from
+            // marginals: mean of P(v | h) over Gibbs steps with each frame's biases, each chain started (by default) at
+            // the previous (true, known) frame v(t-1), zeros for t = 1: a trained model's conditionals are peaked, and chains from
             // zeros stay near silence for hundreds of steps (Nottingham, run D: 45 % thresholded ACC after 20 + 50
             // steps from zeros, 63 % after 1000 + 1000)
             float[] start = switch (chainStart) {
