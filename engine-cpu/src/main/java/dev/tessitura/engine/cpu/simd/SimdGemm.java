@@ -14,6 +14,12 @@ import jdk.incubator.vector.VectorSpecies;
  * (K is never split), so every C element is one FMA chain over p = 0..k-1 in order: the result does not depend on
  * how rows are shared among threads. 5 x 2 rather than the usual 6 x 2: with 12 accumulators C2 spills on the 16
  * AVX2 registers (measured 43 vs 80+ GFLOP/s on Zen 3).
+ *
+ * <p>A mostly-zero op(A) (the RBM's binary samples and piano rolls: a Nottingham frame has ~4 of 88 notes on) runs
+ * row by row over its nonzeros only ({@link #sparseRows}). Skipping a term with a = 0 leaves an FMA chain unchanged
+ * (fma(0, b, acc) = acc for finite b, and acc is never -0 since it starts at +0), so that path gives the dense
+ * path's bits; only a non-finite B differs (0 * inf is NaN there and skipped here, as in the reference BLAS that
+ * tested B(l, j) != 0).
  */
 final class SimdGemm {
     static final int MR = 5;
@@ -26,6 +32,13 @@ final class SimdGemm {
     static final int DOT_MIN_K = 256;
     /** Rows of A and of B per dot-product block: 3 x 3 accumulators + 3 loads of B fit the 16 AVX2 registers. */
     static final int DR = 3;
+    /**
+     * Up to this share of nonzeros in op(A) the product runs over the nonzeros only: one load of B per FMA instead of
+     * the tiled kernel's 0.7, at a fraction of its FMAs (measured break-even on Zen 3: RESULTS.md).
+     */
+    static final float SPARSE_MAX_DENSITY = 0.35f;
+    /** {@link #SPARSE_MAX_DENSITY}, settable by tests to force either path. */
+    float sparseMaxDensity = SPARSE_MAX_DENSITY;
 
     /** Called after rows [i0, i1) of C are final, on the thread that computed them (for fused epilogues). */
     @FunctionalInterface
@@ -82,6 +95,11 @@ final class SimdGemm {
             // one row (the recurrences' per-step products): the tiled path would compute MR - 1 rows of padding
             gemv(c, cOff, a, aOff, transA ? lda : 1, b, bOff, ldb, n, k, alpha, beta);
             if (rowsDone != null) rowsDone.rows(0, 1);
+            return;
+        }
+        if (!transB && sparse(a, aOff, lda, transA, m, k)) {
+            // a mostly-zero op(A) (0/1 samples, piano rolls): row by row, over each row's nonzeros
+            sparseRows(c, cOff, ldc, a, aOff, lda, transA, b, bOff, ldb, m, n, k, alpha, beta, pool, parallel, rowsDone);
             return;
         }
         if (transB && !transA && k >= DOT_MIN_K) {
@@ -254,6 +272,150 @@ final class SimdGemm {
             for (int p = 0; p < k; p++) acc = Math.fma(a[aOff + p * aStride], b[bOff + p * ldb + j], acc);
             finish(acc, c, cOff + j, alpha, beta);
         }
+    }
+
+    /** Whether at most {@link #sparseMaxDensity} of op(A)'s m k elements are nonzero (counted until it is clear). */
+    private boolean sparse(float[] a, int aOff, int lda, boolean transA, int m, int k) {
+        int rows = transA ? k : m, cols = transA ? m : k;   // as stored
+        long limit = (long) (sparseMaxDensity * ((long) m * k)), nnz = 0;
+        VectorSpecies<Float> s = lanes.floats();
+        for (int r = 0; r < rows && nnz <= limit; r++) {
+            int o = aOff + r * lda, j = 0;
+            for (int bound = s.loopBound(cols); j < bound; j += s.length()) {
+                nnz += FloatVector.fromArray(s, a, o + j).compare(VectorOperators.NE, 0f).trueCount();
+            }
+            for (; j < cols; j++) if (a[o + j] != 0f) nnz++;
+        }
+        return nnz <= limit;
+    }
+
+    /**
+     * C row by row: row i = alpha * sum over op(A)[i, p] != 0 of op(A)[i, p] * B[p, :] + beta * C[i, :], with B = op(B)
+     * row-major (k, n). Each element is the FMA chain of the tiled kernel without its a = 0 terms (the same bits, see
+     * the class comment) and gets the same epilogue. Blocks of MR rows are shared among threads and reported to
+     * {@code rowsDone} as the tiled path's are.
+     */
+    private void sparseRows(float[] c, int cOff, int ldc, float[] a, int aOff, int lda, boolean transA,
+                            float[] b, int bOff, int ldb, int m, int n, int k, float alpha, float beta,
+                            WorkerPool pool, boolean parallel, RowsDone rowsDone) {
+        int len = lanes.floats().length(), w = 4 * len, tailFrom = n / w * w;
+        // the last n - tailFrom < 4 vectors of columns, copied zero-padded into (k, w) so their block needs no masks
+        float[] tail = takePacked(tailFrom < n ? k * w : 0);
+        for (int p = 0; tailFrom < n && p < k; p++) {
+            System.arraycopy(b, bOff + p * ldb + tailFrom, tail, p * w, n - tailFrom);
+            java.util.Arrays.fill(tail, p * w + n - tailFrom, (p + 1) * w, 0f);
+        }
+        try {
+            int blocks = (m + MR - 1) / MR;
+            pool.forRange(blocks, parallel, (from, to) -> {
+                int[] idx = new int[k];   // the nonzeros' p
+                float[] val = new float[k], sums = new float[w];
+                for (int blk = from; blk < to; blk++) {
+                    int i0 = blk * MR, i1 = Math.min(m, i0 + MR);
+                    for (int i = i0; i < i1; i++) {
+                        int nnz = transA ? nonzeros(a, aOff + i, lda, k, idx, val) : nonzeros(a, aOff + i * lda, k, idx, val);
+                        int ci = cOff + i * ldc, j = 0;
+                        for (; j + 2 * w <= n; j += 2 * w) sparseBlock8(c, ci + j, idx, val, nnz, b, bOff + j, ldb, alpha, beta);
+                        for (; j < n; j += w) {
+                            boolean inB = j < tailFrom;
+                            sums4(sums, idx, val, nnz, inB ? b : tail, inB ? bOff + j : 0, inB ? ldb : w);
+                            int v = 0;
+                            for (; v + len <= n - j && v < w; v += len) finish(FloatVector.fromArray(lanes.floats(), sums, v), c, ci + j + v, alpha, beta);
+                            for (; v < n - j && v < w; v++) finish(sums[v], c, ci + j + v, alpha, beta);
+                        }
+                    }
+                    if (rowsDone != null) rowsDone.rows(i0, i1);
+                }
+            });
+        } finally {
+            packed.set(tail);
+        }
+    }
+
+    /**
+     * The nonzeros of a[ai .. ai + k) in order: val[q] = a[ai + idx[q]]. A vector compare per 8 elements and a walk
+     * over its mask's set bits (a branch per element mispredicts on random samples).
+     */
+    private int nonzeros(float[] a, int ai, int k, int[] idx, float[] val) {
+        VectorSpecies<Float> s = lanes.floats();
+        int nnz = 0, p = 0;
+        for (int bound = s.loopBound(k); p < bound; p += s.length()) {
+            for (long bits = FloatVector.fromArray(s, a, ai + p).compare(VectorOperators.NE, 0f).toLong(); bits != 0; bits &= bits - 1) {
+                int q = p + Long.numberOfTrailingZeros(bits);
+                idx[nnz] = q;
+                val[nnz++] = a[ai + q];
+            }
+        }
+        for (; p < k; p++) {
+            if (a[ai + p] != 0f) {
+                idx[nnz] = p;
+                val[nnz++] = a[ai + p];
+            }
+        }
+        return nnz;
+    }
+
+    /** {@link #nonzeros(float[], int, int, int[], float[])} of a column: a[ai + p * lda], p = 0..k-1. */
+    private static int nonzeros(float[] a, int ai, int lda, int k, int[] idx, float[] val) {
+        int nnz = 0;
+        for (int p = 0; p < k; p++) {
+            float x = a[ai + p * lda];
+            if (x != 0f) {
+                idx[nnz] = p;
+                val[nnz++] = x;
+            }
+        }
+        return nnz;
+    }
+
+    /**
+     * C[ci .. ci + 8 vectors) = alpha * sum_q val[q] * b[bj + idx[q] * ldb ..] + beta * C: eight FMA chains in
+     * flight, enough to hide the FMA latency when a row has only a few nonzeros.
+     */
+    private void sparseBlock8(float[] c, int ci, int[] idx, float[] val, int nnz, float[] b, int bj, int ldb,
+                              float alpha, float beta) {
+        VectorSpecies<Float> s = lanes.floats();
+        int len = s.length();
+        FloatVector c0 = FloatVector.zero(s), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+        for (int q = 0; q < nnz; q++) {
+            FloatVector av = FloatVector.broadcast(s, val[q]);
+            int bi = bj + idx[q] * ldb;
+            c0 = av.fma(FloatVector.fromArray(s, b, bi), c0);
+            c1 = av.fma(FloatVector.fromArray(s, b, bi + len), c1);
+            c2 = av.fma(FloatVector.fromArray(s, b, bi + 2 * len), c2);
+            c3 = av.fma(FloatVector.fromArray(s, b, bi + 3 * len), c3);
+            c4 = av.fma(FloatVector.fromArray(s, b, bi + 4 * len), c4);
+            c5 = av.fma(FloatVector.fromArray(s, b, bi + 5 * len), c5);
+            c6 = av.fma(FloatVector.fromArray(s, b, bi + 6 * len), c6);
+            c7 = av.fma(FloatVector.fromArray(s, b, bi + 7 * len), c7);
+        }
+        finish(c0, c, ci, alpha, beta);
+        finish(c1, c, ci + len, alpha, beta);
+        finish(c2, c, ci + 2 * len, alpha, beta);
+        finish(c3, c, ci + 3 * len, alpha, beta);
+        finish(c4, c, ci + 4 * len, alpha, beta);
+        finish(c5, c, ci + 5 * len, alpha, beta);
+        finish(c6, c, ci + 6 * len, alpha, beta);
+        finish(c7, c, ci + 7 * len, alpha, beta);
+    }
+
+    /** sums[0 .. 4 vectors) = sum_q val[q] * src[base + idx[q] * stride ..], the raw FMA chains (no epilogue). */
+    private void sums4(float[] sums, int[] idx, float[] val, int nnz, float[] src, int base, int stride) {
+        VectorSpecies<Float> s = lanes.floats();
+        int len = s.length();
+        FloatVector c0 = FloatVector.zero(s), c1 = c0, c2 = c0, c3 = c0;
+        for (int q = 0; q < nnz; q++) {
+            FloatVector av = FloatVector.broadcast(s, val[q]);
+            int bi = base + idx[q] * stride;
+            c0 = av.fma(FloatVector.fromArray(s, src, bi), c0);
+            c1 = av.fma(FloatVector.fromArray(s, src, bi + len), c1);
+            c2 = av.fma(FloatVector.fromArray(s, src, bi + 2 * len), c2);
+            c3 = av.fma(FloatVector.fromArray(s, src, bi + 3 * len), c3);
+        }
+        c0.intoArray(sums, 0);
+        c1.intoArray(sums, len);
+        c2.intoArray(sums, 2 * len);
+        c3.intoArray(sums, 3 * len);
     }
 
     /**

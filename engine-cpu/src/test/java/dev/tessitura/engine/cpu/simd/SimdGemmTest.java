@@ -10,7 +10,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The one-row product (SimdGemm's gemv path, used by the recurrences at every time step) against the tiled kernel:
  * the same FMA chain per element and the same epilogue, so a row computed alone must equal, bit for bit, the same
- * row computed inside a product of several rows; and both against float64.
+ * row computed inside a product of several rows; and both against float64. The path over op(A)'s nonzeros
+ * against the tiled kernel, bit for bit.
  */
 class SimdGemmTest {
     private static final int[] NS = {1, 3, 7, 8, 9, 16, 31, 33, 64, 100, 150};
@@ -46,6 +47,62 @@ class SimdGemmTest {
                                 }
                                 // float32 FMA chain over k terms of magnitude <= 1: error ~1e-7 sqrt(k) of their sum
                                 assertTrue(Math.abs(one[j] - want) <= 1e-6 * Math.sqrt(k) * (k + 1), at + " j=" + j);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The path over op(A)'s nonzeros against the tiled kernel: skipping a = 0 terms leaves each FMA chain unchanged,
+     * so the two must agree bit for bit, for 0/1 samples and for general values with zeros, rows of zeros, a NaN
+     * (which must still spread), either transposition, beta 0 or not, B with a wider stride and an offset, and
+     * widths around the blocks of 8 and 4 vectors and the copied tail.
+     */
+    @ParameterizedTest(name = "{0}-bit")
+    @ValueSource(ints = {128, 256})
+    void nonzerosPathIsBitForBitTheTiledKernel(int bits) {
+        SimdGemm sparse = new SimdGemm(Lanes.of(bits)), dense = new SimdGemm(Lanes.of(bits));
+        sparse.sparseMaxDensity = 1f;
+        dense.sparseMaxDensity = 0f;
+        SplittableRandom r = new SplittableRandom(12);
+        int[] ns = {1, 7, 8, 9, 31, 32, 33, 63, 64, 65, 88, 100, 150, 200};
+        try (WorkerPool pool = new WorkerPool(2)) {
+            for (int n : ns) {
+                for (int k : new int[] {1, 9, 88}) {
+                    for (int m : new int[] {2, 6, 23}) {
+                        for (boolean transA : new boolean[] {false, true}) {
+                            for (double density : new double[] {0, 0.05, 0.4, 1}) {
+                                boolean binary = r.nextBoolean();
+                                float beta = r.nextBoolean() ? 0f : 0.5f, alpha = binary ? 1f : -0.7f;
+                                float[] a = new float[m * k];
+                                for (int i = 0; i < a.length; i++) {
+                                    if (r.nextDouble() < density) a[i] = binary ? 1f : (float) r.nextDouble(-1, 1);
+                                }
+                                boolean nan = density > 0 && r.nextInt(4) == 0;
+                                if (nan) a[r.nextInt(a.length)] = Float.NaN;
+                                int ldb = n + 3, bOff = 5, lda = transA ? m : k;
+                                float[] b = random(r, bOff + k * ldb), c0 = random(r, m * n);
+                                float[] want = c0.clone(), got = c0.clone();
+                                boolean[] done = new boolean[m];
+                                dense.gemm(want, 0, n, a, 0, lda, transA, b, bOff, ldb, false, m, n, k, alpha, beta, pool, true, null);
+                                sparse.gemm(got, 0, n, a, 0, lda, transA, b, bOff, ldb, false, m, n, k, alpha, beta, pool, true,
+                                        (i0, i1) -> {
+                                            synchronized (done) {
+                                                for (int i = i0; i < i1; i++) {
+                                                    assertTrue(!done[i], "row " + i + " reported twice");
+                                                    done[i] = true;
+                                                }
+                                            }
+                                        });
+                                String at = "m=" + m + " n=" + n + " k=" + k + " transA=" + transA + " density=" + density
+                                        + " binary=" + binary + " beta=" + beta + " nan=" + nan;
+                                for (int i = 0; i < m; i++) assertTrue(done[i], at + " row " + i + " not reported");
+                                for (int e = 0; e < m * n; e++) {
+                                    assertEquals(Float.floatToIntBits(want[e]), Float.floatToIntBits(got[e]), at + " element " + e);
+                                }
                             }
                         }
                     }
