@@ -399,7 +399,11 @@ final class SimdGemm {
         finish(c7, c, ci + 7 * len, alpha, beta);
     }
 
-    /** sums[0 .. 4 vectors) = sum_q val[q] * src[base + idx[q] * stride ..], the raw FMA chains (no epilogue). */
+    /**
+     * sums[0 .. 4 vectors) = sum_q val[q] * src[base + idx[q] * stride ..], the raw FMA chains (no epilogue):
+     * {@link #sparseBlock8} half as wide, for the last columns (written out twice because accumulators kept in an
+     * array, or passed to a shared helper that C2 does not inline, are boxed).
+     */
     private void sums4(float[] sums, int[] idx, float[] val, int nnz, float[] src, int base, int stride) {
         VectorSpecies<Float> s = lanes.floats();
         int len = s.length();
