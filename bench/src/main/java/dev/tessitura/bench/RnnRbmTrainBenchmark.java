@@ -63,17 +63,21 @@ public class RnnRbmTrainBenchmark {
         if (state.equals("trained")) {
             RnnRbm m = trainer.model;
             java.util.SplittableRandom r = new java.util.SplittableRandom(13);
-            for (Object[] t : new Object[][] {{m.W, -0.05, 0.49}, {m.bv, -9.0, 3.0}, {m.bh, -1.0, 0.68}}) {
-                Tensor x = (Tensor) t[0];
-                float[] h = new float[(int) x.size()];
-                for (int i = 0; i < h.length; i++) h[i] = (float) ((double) t[1] + (double) t[2] * r.nextGaussian());
-                backend.copyFromHost(x, h, 0);
-            }
+            normal(m.W, -0.05, 0.49, r);
+            normal(m.bv, -9.0, 3.0, r);
+            normal(m.bh, -1.0, 0.68, r);
         }
         float[] hv = Impl.random(T * NV, 12);
         for (int i = 0; i < hv.length; i++) hv[i] = hv[i] > 0.91f ? 1f : 0f;     // about 4 notes per frame, as Nottingham
         v = backend.of(hv, T, NV);
         trainer.model.forward(v, T);   // chainOnly samples with the biases of a forward pass
+    }
+
+    /** t = mean + sd N(0, 1), drawn on the host. */
+    private void normal(Tensor t, double mean, double sd, java.util.SplittableRandom r) {
+        float[] h = new float[Math.toIntExact(t.size())];
+        for (int i = 0; i < h.length; i++) h[i] = (float) (mean + sd * r.nextGaussian());
+        backend.copyFromHost(t, h, 0);
     }
 
     @TearDown

@@ -299,29 +299,29 @@ final class SimdGemm {
                             float[] b, int bOff, int ldb, int m, int n, int k, float alpha, float beta,
                             WorkerPool pool, boolean parallel, RowsDone rowsDone) {
         int len = lanes.floats().length(), w = 4 * len, tailFrom = n / w * w;
-        // the last n - tailFrom < 4 vectors of columns, copied zero-padded into (k, w) so their block needs no masks
+        // the last n - tailFrom < 4 vectors of columns, packed as one zero-padded panel (k, w) so their block needs
+        // no masks
         float[] tail = takePacked(tailFrom < n ? k * w : 0);
-        for (int p = 0; tailFrom < n && p < k; p++) {
-            System.arraycopy(b, bOff + p * ldb + tailFrom, tail, p * w, n - tailFrom);
-            java.util.Arrays.fill(tail, p * w + n - tailFrom, (p + 1) * w, 0f);
-        }
+        if (tailFrom < n) packB(tail, b, bOff + tailFrom, ldb, false, k, n - tailFrom, w);
         try {
             int blocks = (m + MR - 1) / MR;
             pool.forRange(blocks, parallel, (from, to) -> {
                 int[] idx = new int[k];   // the nonzeros' p
-                float[] val = new float[k], sums = new float[w];
+                float[] val = new float[k], sums = new float[2 * w];
                 for (int blk = from; blk < to; blk++) {
                     int i0 = blk * MR, i1 = Math.min(m, i0 + MR);
                     for (int i = i0; i < i1; i++) {
-                        int nnz = transA ? nonzeros(a, aOff + i, lda, k, idx, val) : nonzeros(a, aOff + i * lda, k, idx, val);
+                        int nnz = transA ? nonzeros(a, aOff + i, lda, k, idx, val)
+                                : nonzeros(a, aOff + i * lda, k, idx, val);
                         int ci = cOff + i * ldc, j = 0;
-                        for (; j + 2 * w <= n; j += 2 * w) sparseBlock8(c, ci + j, idx, val, nnz, b, bOff + j, ldb, alpha, beta);
+                        for (; j + 2 * w <= n; j += 2 * w) {
+                            sums8(sums, idx, val, nnz, b, bOff + j, ldb);
+                            storeTile(c, ci + j, ldc, sums, 1, 2 * w, alpha, beta);
+                        }
                         for (; j < n; j += w) {
                             boolean inB = j < tailFrom;
                             sums4(sums, idx, val, nnz, inB ? b : tail, inB ? bOff + j : 0, inB ? ldb : w);
-                            int v = 0;
-                            for (; v + len <= n - j && v < w; v += len) finish(FloatVector.fromArray(lanes.floats(), sums, v), c, ci + j + v, alpha, beta);
-                            for (; v < n - j && v < w; v++) finish(sums[v], c, ci + j + v, alpha, beta);
+                            storeTile(c, ci + j, ldc, sums, 1, Math.min(w, n - j), alpha, beta);
                         }
                     }
                     if (rowsDone != null) rowsDone.rows(i0, i1);
@@ -340,7 +340,8 @@ final class SimdGemm {
         VectorSpecies<Float> s = lanes.floats();
         int nnz = 0, p = 0;
         for (int bound = s.loopBound(k); p < bound; p += s.length()) {
-            for (long bits = FloatVector.fromArray(s, a, ai + p).compare(VectorOperators.NE, 0f).toLong(); bits != 0; bits &= bits - 1) {
+            long bits = FloatVector.fromArray(s, a, ai + p).compare(VectorOperators.NE, 0f).toLong();
+            for (; bits != 0; bits &= bits - 1) {
                 int q = p + Long.numberOfTrailingZeros(bits);
                 idx[nnz] = q;
                 val[nnz++] = a[ai + q];
@@ -369,11 +370,11 @@ final class SimdGemm {
     }
 
     /**
-     * C[ci .. ci + 8 vectors) = alpha * sum_q val[q] * b[bj + idx[q] * ldb ..] + beta * C: eight FMA chains in
-     * flight, enough to hide the FMA latency when a row has only a few nonzeros.
+     * sums[0 .. 8 vectors) = sum_q val[q] * b[bj + idx[q] * ldb ..], the raw FMA chains (the caller applies the
+     * epilogue: eight calls of {@link #finish} here would exceed C2's inlining budget and box the accumulators):
+     * eight chains in flight, enough to hide the FMA latency when a row has only a few nonzeros.
      */
-    private void sparseBlock8(float[] c, int ci, int[] idx, float[] val, int nnz, float[] b, int bj, int ldb,
-                              float alpha, float beta) {
+    private void sums8(float[] sums, int[] idx, float[] val, int nnz, float[] b, int bj, int ldb) {
         VectorSpecies<Float> s = lanes.floats();
         int len = s.length();
         FloatVector c0 = FloatVector.zero(s), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
@@ -389,20 +390,20 @@ final class SimdGemm {
             c6 = av.fma(FloatVector.fromArray(s, b, bi + 6 * len), c6);
             c7 = av.fma(FloatVector.fromArray(s, b, bi + 7 * len), c7);
         }
-        finish(c0, c, ci, alpha, beta);
-        finish(c1, c, ci + len, alpha, beta);
-        finish(c2, c, ci + 2 * len, alpha, beta);
-        finish(c3, c, ci + 3 * len, alpha, beta);
-        finish(c4, c, ci + 4 * len, alpha, beta);
-        finish(c5, c, ci + 5 * len, alpha, beta);
-        finish(c6, c, ci + 6 * len, alpha, beta);
-        finish(c7, c, ci + 7 * len, alpha, beta);
+        c0.intoArray(sums, 0);
+        c1.intoArray(sums, len);
+        c2.intoArray(sums, 2 * len);
+        c3.intoArray(sums, 3 * len);
+        c4.intoArray(sums, 4 * len);
+        c5.intoArray(sums, 5 * len);
+        c6.intoArray(sums, 6 * len);
+        c7.intoArray(sums, 7 * len);
     }
 
     /**
-     * sums[0 .. 4 vectors) = sum_q val[q] * src[base + idx[q] * stride ..], the raw FMA chains (no epilogue):
-     * {@link #sparseBlock8} half as wide, for the last columns (written out twice because accumulators kept in an
-     * array, or passed to a shared helper that C2 does not inline, are boxed).
+     * {@link #sums8} half as wide, for the last columns: sums[0 .. 4 vectors) = sum_q val[q] * src[base + idx[q] *
+     * stride ..] (written out twice because accumulators kept in an array, or passed to a shared helper that C2
+     * does not inline, are boxed).
      */
     private void sums4(float[] sums, int[] idx, float[] val, int nnz, float[] src, int base, int stride) {
         VectorSpecies<Float> s = lanes.floats();
@@ -437,7 +438,10 @@ final class SimdGemm {
         c[at] = beta == 0f ? alpha * acc : Math.fma(acc, alpha, beta * c[at]);
     }
 
-    /** C[r, 0..cols) = alpha * tile[r, ..] + beta * C[r, ..] for the first {@code rows} rows. */
+    /**
+     * C[r, 0..cols) = alpha * tile[r, ..] + beta * C[r, ..] for the first {@code rows} rows of the tile (rows NR
+     * apart; a single row may be wider, as {@link #sparseRows}'s eight or four vectors of sums).
+     */
     private void storeTile(float[] c, int cOff, int ldc, float[] tile, int rows, int cols, float alpha, float beta) {
         VectorSpecies<Float> s = lanes.floats();
         int len = s.length(), nr = 2 * len;
@@ -539,32 +543,39 @@ final class SimdGemm {
         }
     }
 
-    /** bp[panel q][p][c] = op(B)[p, q * NR + c], zero beyond column n. */
+    /** bp[panel q][p][c] = op(B)[p, q * NR + c], zero beyond column n: panels of NR columns ({@link #nr()}). */
     void packB(float[] bp, float[] b, int bOff, int ldb, boolean transB, int k, int n) {
+        packB(bp, b, bOff, ldb, transB, k, n, nr());
+    }
+
+    /**
+     * As {@link #packB(float[], float[], int, int, boolean, int, int)} with panels {@code width} columns wide (a
+     * multiple of the vector length).
+     */
+    private void packB(float[] bp, float[] b, int bOff, int ldb, boolean transB, int k, int n, int width) {
         VectorSpecies<Float> s = lanes.floats();
-        int len = s.length(), nr = 2 * len;
-        for (int j0 = 0, panel = 0; j0 < n; j0 += nr, panel += k * nr) {
-            int cols = Math.min(nr, n - j0);
+        int len = s.length();
+        for (int j0 = 0, panel = 0; j0 < n; j0 += width, panel += k * width) {
+            int cols = Math.min(width, n - j0);
             if (transB) {
                 // op(B)[p, j] = b[j * ldb + p]: read each column of op(B) contiguously
                 for (int cc = 0; cc < cols; cc++) {
                     int bi = bOff + (j0 + cc) * ldb;
-                    for (int p = 0; p < k; p++) bp[panel + p * nr + cc] = b[bi + p];
+                    for (int p = 0; p < k; p++) bp[panel + p * width + cc] = b[bi + p];
                 }
-            } else if (cols == nr) {
+            } else if (cols == width) {
                 for (int p = 0; p < k; p++) {
-                    int bi = bOff + p * ldb + j0, di = panel + p * nr;
-                    FloatVector.fromArray(s, b, bi).intoArray(bp, di);
-                    FloatVector.fromArray(s, b, bi + len).intoArray(bp, di + len);
+                    int bi = bOff + p * ldb + j0, di = panel + p * width;
+                    for (int c = 0; c < width; c += len) FloatVector.fromArray(s, b, bi + c).intoArray(bp, di + c);
                 }
             } else {
                 for (int p = 0; p < k; p++) {
-                    System.arraycopy(b, bOff + p * ldb + j0, bp, panel + p * nr, cols);
+                    System.arraycopy(b, bOff + p * ldb + j0, bp, panel + p * width, cols);
                 }
             }
             // zero padding for a last partial panel (the buffer is reused; padding columns only reach padding outputs)
-            if (cols < nr) {
-                for (int p = 0; p < k; p++) java.util.Arrays.fill(bp, panel + p * nr + cols, panel + (p + 1) * nr, 0f);
+            if (cols < width) {
+                for (int p = 0; p < k; p++) java.util.Arrays.fill(bp, panel + p * width + cols, panel + (p + 1) * width, 0f);
             }
         }
     }
