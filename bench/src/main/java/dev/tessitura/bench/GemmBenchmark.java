@@ -35,11 +35,12 @@ public class GemmBenchmark {
     public String impl;
 
     /**
-     * The RNN-RBM's v W (visible to hidden), h W^T (hidden to visible), u Wuu, dW = v^T s; a big square one; and the
+     * The RNN-RBM's v W (visible to hidden), h W^T (hidden to visible), u Wuu, dW = v^T s, the recurrence's one-row
+     * u(t-1) Wuu of every time step; a big square one; and the
      * 3 x 120 LSTM's (issue 5's bar: 32 sequences x 100 steps) per-step h Wh and dz Wh^T, all-step x Wx, dW = x^T dz,
      * dh = dz Wx^T and the read-out h Wy.
      */
-    @Param({"100x88x150", "100x150x88:NT", "100x100x100", "88x100x150:TN", "512x512x512",
+    @Param({"100x88x150", "100x150x88:NT", "100x100x100", "88x100x150:TN", "1x100x100", "512x512x512",
             "32x120x480", "32x480x120", "3200x120x480", "120x3200x480:TN", "3200x480x120", "3200x120x88"})
     public String shape;
 

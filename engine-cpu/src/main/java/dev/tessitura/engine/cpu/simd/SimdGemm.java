@@ -91,14 +91,9 @@ final class SimdGemm {
             if (rowsDone != null) rowsDone.rows(0, m);
             return;
         }
-        if (m == 1 && !transB) {
-            // one row (the recurrences' per-step products): the tiled path would compute MR - 1 rows of padding
-            gemv(c, cOff, a, aOff, transA ? lda : 1, b, bOff, ldb, n, k, alpha, beta);
-            if (rowsDone != null) rowsDone.rows(0, 1);
-            return;
-        }
-        if (!transB && sparse(a, aOff, lda, transA, m, k)) {
-            // a mostly-zero op(A) (0/1 samples, piano rolls): row by row, over each row's nonzeros
+        if (!transB && (m == 1 || sparse(a, aOff, lda, transA, m, k))) {
+            // a mostly-zero op(A) (0/1 samples, piano rolls) or a single row (the recurrences' per-step products,
+            // where the tiled path would compute MR - 1 rows of padding): row by row, over each row's nonzeros
             sparseRows(c, cOff, ldc, a, aOff, lda, transA, b, bOff, ldb, m, n, k, alpha, beta, pool, parallel, rowsDone);
             return;
         }
@@ -236,44 +231,6 @@ final class SimdGemm {
         c4.intoArray(tile, 4 * nr);
     }
 
-    /**
-     * C (1, n) = alpha * a op(B) + beta * C with op(B) = B row-major (k, n) and a[aOff + p * aStride] = op(A)[0, p]:
-     * each element is one FMA chain over p = 0..k-1 in order and the same epilogue as {@link #storeTile}, so the
-     * result is bit for bit the tiled kernel's.
-     */
-    private void gemv(float[] c, int cOff, float[] a, int aOff, int aStride, float[] b, int bOff, int ldb,
-                      int n, int k, float alpha, float beta) {
-        VectorSpecies<Float> s = lanes.floats();
-        int len = s.length(), j = 0;
-        for (; j + 4 * len <= n; j += 4 * len) {
-            FloatVector c0 = FloatVector.zero(s), c1 = c0, c2 = c0, c3 = c0;
-            for (int p = 0; p < k; p++) {
-                FloatVector av = FloatVector.broadcast(s, a[aOff + p * aStride]);
-                int bi = bOff + p * ldb + j;
-                c0 = av.fma(FloatVector.fromArray(s, b, bi), c0);
-                c1 = av.fma(FloatVector.fromArray(s, b, bi + len), c1);
-                c2 = av.fma(FloatVector.fromArray(s, b, bi + 2 * len), c2);
-                c3 = av.fma(FloatVector.fromArray(s, b, bi + 3 * len), c3);
-            }
-            finish(c0, c, cOff + j, alpha, beta);
-            finish(c1, c, cOff + j + len, alpha, beta);
-            finish(c2, c, cOff + j + 2 * len, alpha, beta);
-            finish(c3, c, cOff + j + 3 * len, alpha, beta);
-        }
-        for (; j + len <= n; j += len) {
-            FloatVector c0 = FloatVector.zero(s);
-            for (int p = 0; p < k; p++) {
-                c0 = FloatVector.broadcast(s, a[aOff + p * aStride]).fma(FloatVector.fromArray(s, b, bOff + p * ldb + j), c0);
-            }
-            finish(c0, c, cOff + j, alpha, beta);
-        }
-        for (; j < n; j++) {
-            float acc = 0f;
-            for (int p = 0; p < k; p++) acc = Math.fma(a[aOff + p * aStride], b[bOff + p * ldb + j], acc);
-            finish(acc, c, cOff + j, alpha, beta);
-        }
-    }
-
     /** Whether at most {@link #sparseMaxDensity} of op(A)'s m k elements are nonzero (counted until it is clear). */
     private boolean sparse(float[] a, int aOff, int lda, boolean transA, int m, int k) {
         int rows = transA ? k : m, cols = transA ? m : k;   // as stored
@@ -294,42 +251,48 @@ final class SimdGemm {
      * row-major (k, n). Each element is the FMA chain of the tiled kernel without its a = 0 terms (the same bits, see
      * the class comment) and gets the same epilogue. Blocks of MR rows are shared among threads and reported to
      * {@code rowsDone} as the tiled path's are.
+     *
+     * <p>Columns go eight vectors at a time; the last n mod 8 vectors in one block of four or eight vectors that
+     * reads past them, into the rest of B's row (or the next row): those lanes are summed and never stored, and
+     * the B rows of a block that would run past the end of the array are added by a scalar loop instead, in the
+     * same order. (A zero-padded copy of the last columns cost a copy per call, which a one-row product cannot
+     * spread over rows.)
      */
     private void sparseRows(float[] c, int cOff, int ldc, float[] a, int aOff, int lda, boolean transA,
                             float[] b, int bOff, int ldb, int m, int n, int k, float alpha, float beta,
                             WorkerPool pool, boolean parallel, RowsDone rowsDone) {
-        int len = lanes.floats().length(), w = 4 * len, tailFrom = n / w * w;
-        // the last n - tailFrom < 4 vectors of columns, packed as one zero-padded panel (k, w) so their block needs
-        // no masks
-        float[] tail = takePacked(tailFrom < n ? k * w : 0);
-        if (tailFrom < n) packB(tail, b, bOff + tailFrom, ldb, false, k, n - tailFrom, w);
-        try {
-            int blocks = (m + MR - 1) / MR;
-            pool.forRange(blocks, parallel, (from, to) -> {
-                int[] idx = new int[k];   // the nonzeros' p
-                float[] val = new float[k], sums = new float[2 * w];
-                for (int blk = from; blk < to; blk++) {
-                    int i0 = blk * MR, i1 = Math.min(m, i0 + MR);
-                    for (int i = i0; i < i1; i++) {
-                        int nnz = transA ? nonzeros(a, aOff + i, lda, k, idx, val)
-                                : nonzeros(a, aOff + i * lda, k, idx, val);
-                        int ci = cOff + i * ldc, j = 0;
-                        for (; j + 2 * w <= n; j += 2 * w) {
-                            sums8(sums, idx, val, nnz, b, bOff + j, ldb);
-                            storeTile(c, ci + j, ldc, sums, 1, 2 * w, alpha, beta);
-                        }
-                        for (; j < n; j += w) {
-                            boolean inB = j < tailFrom;
-                            sums4(sums, idx, val, nnz, inB ? b : tail, inB ? bOff + j : 0, inB ? ldb : w);
-                            storeTile(c, ci + j, ldc, sums, 1, Math.min(w, n - j), alpha, beta);
-                        }
+        int w = 4 * lanes.floats().length();
+        int blocks = (m + MR - 1) / MR;
+        pool.forRange(blocks, parallel, (from, to) -> {
+            int[] idx = new int[k];   // the nonzeros' p
+            float[] val = new float[k], sums = new float[2 * w];
+            for (int blk = from; blk < to; blk++) {
+                int i0 = blk * MR, i1 = Math.min(m, i0 + MR);
+                for (int i = i0; i < i1; i++) {
+                    int nnz = transA ? nonzeros(a, aOff + i, lda, k, idx, val)
+                            : nonzeros(a, aOff + i * lda, k, idx, val);
+                    int ci = cOff + i * ldc, j = 0;
+                    for (; j + 2 * w <= n; j += 2 * w) {
+                        sums8(sums, idx, val, nnz, b, bOff + j, ldb);
+                        storeTile(c, ci + j, ldc, sums, 1, 2 * w, alpha, beta);
                     }
-                    if (rowsDone != null) rowsDone.rows(i0, i1);
+                    if (j < n) {
+                        int cols = n - j, width = cols <= w ? w : 2 * w, bj = bOff + j;
+                        // the nonzeros whose block of B lies inside the array: a prefix, since idx ascends
+                        int inside = nnz;
+                        while (inside > 0 && (long) bj + (long) idx[inside - 1] * ldb + width > b.length) inside--;
+                        if (width == w) sums4(sums, idx, val, inside, b, bj, ldb);
+                        else sums8(sums, idx, val, inside, b, bj, ldb);
+                        for (int q = inside; q < nnz; q++) {
+                            int bi = bj + idx[q] * ldb;
+                            for (int t = 0; t < cols; t++) sums[t] = Math.fma(val[q], b[bi + t], sums[t]);
+                        }
+                        storeTile(c, ci + j, ldc, sums, 1, cols, alpha, beta);
+                    }
                 }
-            });
-        } finally {
-            packed.set(tail);
-        }
+                if (rowsDone != null) rowsDone.rows(i0, i1);
+            }
+        });
     }
 
     /**
@@ -401,21 +364,21 @@ final class SimdGemm {
     }
 
     /**
-     * {@link #sums8} half as wide, for the last columns: sums[0 .. 4 vectors) = sum_q val[q] * src[base + idx[q] *
-     * stride ..] (written out twice because accumulators kept in an array, or passed to a shared helper that C2
-     * does not inline, are boxed).
+     * {@link #sums8} half as wide, for the last columns: sums[0 .. 4 vectors) = sum_q val[q] * b[bj + idx[q] * ldb ..]
+     * (written out twice because accumulators kept in an array, or passed to a shared helper that C2 does not
+     * inline, are boxed).
      */
-    private void sums4(float[] sums, int[] idx, float[] val, int nnz, float[] src, int base, int stride) {
+    private void sums4(float[] sums, int[] idx, float[] val, int nnz, float[] b, int bj, int ldb) {
         VectorSpecies<Float> s = lanes.floats();
         int len = s.length();
         FloatVector c0 = FloatVector.zero(s), c1 = c0, c2 = c0, c3 = c0;
         for (int q = 0; q < nnz; q++) {
             FloatVector av = FloatVector.broadcast(s, val[q]);
-            int bi = base + idx[q] * stride;
-            c0 = av.fma(FloatVector.fromArray(s, src, bi), c0);
-            c1 = av.fma(FloatVector.fromArray(s, src, bi + len), c1);
-            c2 = av.fma(FloatVector.fromArray(s, src, bi + 2 * len), c2);
-            c3 = av.fma(FloatVector.fromArray(s, src, bi + 3 * len), c3);
+            int bi = bj + idx[q] * ldb;
+            c0 = av.fma(FloatVector.fromArray(s, b, bi), c0);
+            c1 = av.fma(FloatVector.fromArray(s, b, bi + len), c1);
+            c2 = av.fma(FloatVector.fromArray(s, b, bi + 2 * len), c2);
+            c3 = av.fma(FloatVector.fromArray(s, b, bi + 3 * len), c3);
         }
         c0.intoArray(sums, 0);
         c1.intoArray(sums, len);
@@ -545,14 +508,7 @@ final class SimdGemm {
 
     /** bp[panel q][p][c] = op(B)[p, q * NR + c], zero beyond column n: panels of NR columns ({@link #nr()}). */
     void packB(float[] bp, float[] b, int bOff, int ldb, boolean transB, int k, int n) {
-        packB(bp, b, bOff, ldb, transB, k, n, nr());
-    }
-
-    /**
-     * As {@link #packB(float[], float[], int, int, boolean, int, int)} with panels {@code width} columns wide (a
-     * multiple of the vector length).
-     */
-    private void packB(float[] bp, float[] b, int bOff, int ldb, boolean transB, int k, int n, int width) {
+        int width = nr();
         VectorSpecies<Float> s = lanes.floats();
         int len = s.length();
         for (int j0 = 0, panel = 0; j0 < n; j0 += width, panel += k * width) {

@@ -8,10 +8,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The one-row product (SimdGemm's gemv path, used by the recurrences at every time step) against the tiled kernel:
- * the same FMA chain per element and the same epilogue, so a row computed alone must equal, bit for bit, the same
- * row computed inside a product of several rows; and both against float64. The path over op(A)'s nonzeros
- * against the tiled kernel, bit for bit.
+ * The one-row product (the recurrences' product at every time step, which SimdGemm runs over the row's nonzeros)
+ * against the tiled kernel: the same FMA chain per element and the same epilogue, so a row computed alone must
+ * equal, bit for bit, the same row computed inside a product of several rows; and both against float64. The path
+ * over op(A)'s nonzeros against the tiled kernel, bit for bit.
  */
 class SimdGemmTest {
     private static final int[] NS = {1, 3, 7, 8, 9, 16, 31, 33, 64, 100, 150};
