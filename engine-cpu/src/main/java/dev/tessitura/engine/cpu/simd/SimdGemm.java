@@ -36,7 +36,7 @@ final class SimdGemm {
      * Up to this share of nonzeros in op(A) the product runs over the nonzeros only: one load of B per FMA instead of
      * the tiled kernel's 0.7, at a fraction of its FMAs (measured break-even on Zen 3: RESULTS.md).
      */
-    static final float SPARSE_MAX_DENSITY = 0.35f;
+    static final float SPARSE_MAX_DENSITY = 0.42f;
     /** {@link #SPARSE_MAX_DENSITY}, settable by tests to force either path. */
     float sparseMaxDensity = SPARSE_MAX_DENSITY;
 
