@@ -266,6 +266,9 @@ final class SimdGemm {
         pool.forRange(blocks, parallel, (from, to) -> {
             int[] idx = new int[k];   // the nonzeros' p
             float[] val = new float[k], sums = new float[2 * w];
+            // C = 1 * sums + 0 * C is the sums themselves (acc * 1 is exact): whole blocks go straight to C, which
+            // for the sparsest rows (the chain's v W: ~4 nonzeros) saves most of a block's work
+            boolean plain = alpha == 1f && beta == 0f;
             for (int blk = from; blk < to; blk++) {
                 int i0 = blk * MR, i1 = Math.min(m, i0 + MR);
                 for (int i = i0; i < i1; i++) {
@@ -273,8 +276,12 @@ final class SimdGemm {
                             : nonzeros(a, aOff + i * lda, k, idx, val);
                     int ci = cOff + i * ldc, j = 0;
                     for (; j + 2 * w <= n; j += 2 * w) {
-                        sums8(sums, idx, val, nnz, b, bOff + j, ldb);
-                        storeTile(c, ci + j, ldc, sums, 1, 2 * w, alpha, beta);
+                        if (plain) {
+                            sums8(c, ci + j, idx, val, nnz, b, bOff + j, ldb);
+                        } else {
+                            sums8(sums, 0, idx, val, nnz, b, bOff + j, ldb);
+                            storeTile(c, ci + j, ldc, sums, 1, 2 * w, alpha, beta);
+                        }
                     }
                     if (j < n) {
                         int cols = n - j, width = cols <= w ? w : 2 * w, bj = bOff + j;
@@ -282,7 +289,7 @@ final class SimdGemm {
                         int inside = nnz;
                         while (inside > 0 && (long) bj + (long) idx[inside - 1] * ldb + width > b.length) inside--;
                         if (width == w) sums4(sums, idx, val, inside, b, bj, ldb);
-                        else sums8(sums, idx, val, inside, b, bj, ldb);
+                        else sums8(sums, 0, idx, val, inside, b, bj, ldb);
                         for (int q = inside; q < nnz; q++) {
                             int bi = bj + idx[q] * ldb;
                             for (int t = 0; t < cols; t++) sums[t] = Math.fma(val[q], b[bi + t], sums[t]);
@@ -333,11 +340,11 @@ final class SimdGemm {
     }
 
     /**
-     * sums[0 .. 8 vectors) = sum_q val[q] * b[bj + idx[q] * ldb ..], the raw FMA chains (the caller applies the
+     * sums[at .. at + 8 vectors) = sum_q val[q] * b[bj + idx[q] * ldb ..], the raw FMA chains (the caller applies the
      * epilogue: eight calls of {@link #finish} here would exceed C2's inlining budget and box the accumulators):
      * eight chains in flight, enough to hide the FMA latency when a row has only a few nonzeros.
      */
-    private void sums8(float[] sums, int[] idx, float[] val, int nnz, float[] b, int bj, int ldb) {
+    private void sums8(float[] sums, int at, int[] idx, float[] val, int nnz, float[] b, int bj, int ldb) {
         VectorSpecies<Float> s = lanes.floats();
         int len = s.length();
         FloatVector c0 = FloatVector.zero(s), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
@@ -353,14 +360,14 @@ final class SimdGemm {
             c6 = av.fma(FloatVector.fromArray(s, b, bi + 6 * len), c6);
             c7 = av.fma(FloatVector.fromArray(s, b, bi + 7 * len), c7);
         }
-        c0.intoArray(sums, 0);
-        c1.intoArray(sums, len);
-        c2.intoArray(sums, 2 * len);
-        c3.intoArray(sums, 3 * len);
-        c4.intoArray(sums, 4 * len);
-        c5.intoArray(sums, 5 * len);
-        c6.intoArray(sums, 6 * len);
-        c7.intoArray(sums, 7 * len);
+        c0.intoArray(sums, at);
+        c1.intoArray(sums, at + len);
+        c2.intoArray(sums, at + 2 * len);
+        c3.intoArray(sums, at + 3 * len);
+        c4.intoArray(sums, at + 4 * len);
+        c5.intoArray(sums, at + 5 * len);
+        c6.intoArray(sums, at + 6 * len);
+        c7.intoArray(sums, at + 7 * len);
     }
 
     /**
