@@ -252,7 +252,7 @@ final class SimdGemm {
      * the class comment) and gets the same epilogue. Blocks of MR rows are shared among threads and reported to
      * {@code rowsDone} as the tiled path's are.
      *
-     * <p>Columns go eight vectors at a time; the last n mod 8 vectors in one block of four or eight vectors that
+     * <p>Columns go twelve vectors at a time; the last n mod 12 vectors in one block of four or twelve vectors that
      * reads past them, into the rest of B's row (or the next row): those lanes are summed and never stored, and
      * the B rows of a block that would run past the end of the array are added by a scalar loop instead, in the
      * same order. (A zero-padded copy of the last columns cost a copy per call, which a one-row product cannot
@@ -265,7 +265,7 @@ final class SimdGemm {
         int blocks = (m + MR - 1) / MR;
         pool.forRange(blocks, parallel, (from, to) -> {
             int[] idx = new int[k];   // the nonzeros' p
-            float[] val = new float[k], sums = new float[2 * w];
+            float[] val = new float[k], sums = new float[3 * w];
             // C = 1 * sums + 0 * C is the sums themselves (acc * 1 is exact): whole blocks go straight to C, which
             // for the sparsest rows (the chain's v W: ~4 nonzeros) saves most of a block's work
             boolean plain = alpha == 1f && beta == 0f;
@@ -275,21 +275,21 @@ final class SimdGemm {
                     int nnz = transA ? nonzeros(a, aOff + i, lda, k, idx, val)
                             : nonzeros(a, aOff + i * lda, k, idx, val);
                     int ci = cOff + i * ldc, j = 0;
-                    for (; j + 2 * w <= n; j += 2 * w) {
+                    for (; j + 3 * w <= n; j += 3 * w) {
                         if (plain) {
-                            sums8(c, ci + j, idx, val, nnz, b, bOff + j, ldb);
+                            sums12(c, ci + j, idx, val, nnz, b, bOff + j, ldb);
                         } else {
-                            sums8(sums, 0, idx, val, nnz, b, bOff + j, ldb);
-                            storeTile(c, ci + j, ldc, sums, 1, 2 * w, alpha, beta);
+                            sums12(sums, 0, idx, val, nnz, b, bOff + j, ldb);
+                            storeTile(c, ci + j, ldc, sums, 1, 3 * w, alpha, beta);
                         }
                     }
                     if (j < n) {
-                        int cols = n - j, width = cols <= w ? w : 2 * w, bj = bOff + j;
+                        int cols = n - j, width = cols <= w ? w : 3 * w, bj = bOff + j;
                         // the nonzeros whose block of B lies inside the array: a prefix, since idx ascends
                         int inside = nnz;
                         while (inside > 0 && (long) bj + (long) idx[inside - 1] * ldb + width > b.length) inside--;
                         if (width == w) sums4(sums, idx, val, inside, b, bj, ldb);
-                        else sums8(sums, 0, idx, val, inside, b, bj, ldb);
+                        else sums12(sums, 0, idx, val, inside, b, bj, ldb);
                         for (int q = inside; q < nnz; q++) {
                             int bi = bj + idx[q] * ldb;
                             for (int t = 0; t < cols; t++) sums[t] = Math.fma(val[q], b[bi + t], sums[t]);
@@ -340,14 +340,17 @@ final class SimdGemm {
     }
 
     /**
-     * sums[at .. at + 8 vectors) = sum_q val[q] * b[bj + idx[q] * ldb ..], the raw FMA chains (the caller applies the
-     * epilogue: eight calls of {@link #finish} here would exceed C2's inlining budget and box the accumulators):
-     * eight chains in flight, enough to hide the FMA latency when a row has only a few nonzeros.
+     * sums[at .. at + 12 vectors) = sum_q val[q] * b[bj + idx[q] * ldb ..], the raw FMA chains (the caller applies the
+     * epilogue: twelve calls of {@link #finish} here would exceed C2's inlining budget and box the accumulators).
+     * Twelve chains: a row of the chain's h W^T (88 columns) in one pass over its nonzeros instead of two (eight
+     * vectors, then four): 1.25x (RESULTS.md); with the broadcast and the loads folded into the FMAs they still fit
+     * the 16 AVX2 registers.
      */
-    private void sums8(float[] sums, int at, int[] idx, float[] val, int nnz, float[] b, int bj, int ldb) {
+    private void sums12(float[] sums, int at, int[] idx, float[] val, int nnz, float[] b, int bj, int ldb) {
         VectorSpecies<Float> s = lanes.floats();
         int len = s.length();
-        FloatVector c0 = FloatVector.zero(s), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+        FloatVector c0 = FloatVector.zero(s), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0,
+                c8 = c0, c9 = c0, c10 = c0, c11 = c0;
         for (int q = 0; q < nnz; q++) {
             FloatVector av = FloatVector.broadcast(s, val[q]);
             int bi = bj + idx[q] * ldb;
@@ -359,6 +362,10 @@ final class SimdGemm {
             c5 = av.fma(FloatVector.fromArray(s, b, bi + 5 * len), c5);
             c6 = av.fma(FloatVector.fromArray(s, b, bi + 6 * len), c6);
             c7 = av.fma(FloatVector.fromArray(s, b, bi + 7 * len), c7);
+            c8 = av.fma(FloatVector.fromArray(s, b, bi + 8 * len), c8);
+            c9 = av.fma(FloatVector.fromArray(s, b, bi + 9 * len), c9);
+            c10 = av.fma(FloatVector.fromArray(s, b, bi + 10 * len), c10);
+            c11 = av.fma(FloatVector.fromArray(s, b, bi + 11 * len), c11);
         }
         c0.intoArray(sums, at);
         c1.intoArray(sums, at + len);
@@ -368,10 +375,14 @@ final class SimdGemm {
         c5.intoArray(sums, at + 5 * len);
         c6.intoArray(sums, at + 6 * len);
         c7.intoArray(sums, at + 7 * len);
+        c8.intoArray(sums, at + 8 * len);
+        c9.intoArray(sums, at + 9 * len);
+        c10.intoArray(sums, at + 10 * len);
+        c11.intoArray(sums, at + 11 * len);
     }
 
     /**
-     * {@link #sums8} half as wide, for the last columns: sums[0 .. 4 vectors) = sum_q val[q] * b[bj + idx[q] * ldb ..]
+     * {@link #sums12} a third as wide, for the last columns: sums[0 .. 4 vectors) = sum_q val[q] * b[bj + idx[q] * ldb ..]
      * (written out twice because accumulators kept in an array, or passed to a shared helper that C2 does not
      * inline, are boxed).
      */
@@ -410,7 +421,7 @@ final class SimdGemm {
 
     /**
      * C[r, 0..cols) = alpha * tile[r, ..] + beta * C[r, ..] for the first {@code rows} rows of the tile (rows NR
-     * apart; a single row may be wider, as {@link #sparseRows}'s eight or four vectors of sums).
+     * apart; a single row may be wider, as {@link #sparseRows}'s twelve or four vectors of sums).
      */
     private void storeTile(float[] c, int cOff, int ldc, float[] tile, int rows, int cols, float alpha, float beta) {
         VectorSpecies<Float> s = lanes.floats();

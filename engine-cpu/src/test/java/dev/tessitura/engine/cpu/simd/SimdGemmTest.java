@@ -59,7 +59,7 @@ class SimdGemmTest {
      * The path over op(A)'s nonzeros against the tiled kernel: skipping a = 0 terms leaves each FMA chain unchanged,
      * so the two must agree bit for bit, for 0/1 samples and for general values with zeros, rows of zeros, a NaN
      * (which must still spread), either transposition, beta 0 or not, B with a wider stride and an offset, and
-     * widths around the blocks of 8 and 4 vectors and the copied tail.
+     * widths around the blocks of 12 and 4 vectors (at 128 and 256 bits) and B rows that end the array.
      */
     @ParameterizedTest(name = "{0}-bit")
     @ValueSource(ints = {128, 256})
@@ -68,7 +68,7 @@ class SimdGemmTest {
         sparse.sparseMaxDensity = 1f;
         dense.sparseMaxDensity = 0f;
         SplittableRandom r = new SplittableRandom(12);
-        int[] ns = {1, 7, 8, 9, 31, 32, 33, 63, 64, 65, 88, 100, 150, 200};
+        int[] ns = {1, 7, 8, 9, 31, 32, 33, 47, 48, 49, 63, 64, 65, 88, 95, 96, 97, 100, 150, 193, 200};
         try (WorkerPool pool = new WorkerPool(2)) {
             for (int n : ns) {
                 for (int k : new int[] {1, 9, 88}) {
