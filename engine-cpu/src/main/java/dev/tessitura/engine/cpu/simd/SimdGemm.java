@@ -524,32 +524,32 @@ final class SimdGemm {
         }
     }
 
-    /** bp[panel q][p][c] = op(B)[p, q * NR + c], zero beyond column n: panels of NR columns ({@link #nr()}). */
+    /** bp[panel q][p][c] = op(B)[p, q * NR + c], zero beyond column n. */
     void packB(float[] bp, float[] b, int bOff, int ldb, boolean transB, int k, int n) {
-        int width = nr();
         VectorSpecies<Float> s = lanes.floats();
-        int len = s.length();
-        for (int j0 = 0, panel = 0; j0 < n; j0 += width, panel += k * width) {
-            int cols = Math.min(width, n - j0);
+        int len = s.length(), nr = 2 * len;
+        for (int j0 = 0, panel = 0; j0 < n; j0 += nr, panel += k * nr) {
+            int cols = Math.min(nr, n - j0);
             if (transB) {
                 // op(B)[p, j] = b[j * ldb + p]: read each column of op(B) contiguously
                 for (int cc = 0; cc < cols; cc++) {
                     int bi = bOff + (j0 + cc) * ldb;
-                    for (int p = 0; p < k; p++) bp[panel + p * width + cc] = b[bi + p];
+                    for (int p = 0; p < k; p++) bp[panel + p * nr + cc] = b[bi + p];
                 }
-            } else if (cols == width) {
+            } else if (cols == nr) {
                 for (int p = 0; p < k; p++) {
-                    int bi = bOff + p * ldb + j0, di = panel + p * width;
-                    for (int c = 0; c < width; c += len) FloatVector.fromArray(s, b, bi + c).intoArray(bp, di + c);
+                    int bi = bOff + p * ldb + j0, di = panel + p * nr;
+                    FloatVector.fromArray(s, b, bi).intoArray(bp, di);
+                    FloatVector.fromArray(s, b, bi + len).intoArray(bp, di + len);
                 }
             } else {
                 for (int p = 0; p < k; p++) {
-                    System.arraycopy(b, bOff + p * ldb + j0, bp, panel + p * width, cols);
+                    System.arraycopy(b, bOff + p * ldb + j0, bp, panel + p * nr, cols);
                 }
             }
             // zero padding for a last partial panel (the buffer is reused; padding columns only reach padding outputs)
-            if (cols < width) {
-                for (int p = 0; p < k; p++) java.util.Arrays.fill(bp, panel + p * width + cols, panel + (p + 1) * width, 0f);
+            if (cols < nr) {
+                for (int p = 0; p < k; p++) java.util.Arrays.fill(bp, panel + p * nr + cols, panel + (p + 1) * nr, 0f);
             }
         }
     }
