@@ -484,37 +484,30 @@ public final class SimdBackend implements Backend {
         int batch = hs.rows(), nIn = hs.nIn(), nOut = hs.nOut();
         boolean perRow = hs.biasPerRow();
         long first = rng.take((long) batch * nOut);
+        float[] u = new float[batch * nOut];
+        split(u.length, HEAVY_PARALLEL_ELEMENTS, (from, to) ->
+                philox.uniforms(rng.seed(), rng.stream(), first, from, u, from, to - from));
         halfStep(data(sample), off(sample), prob == null ? null : data(prob), prob == null ? 0 : off(prob),
                 data(x), off(x), data(w), off(w), transW, data(bias), off(bias), perRow,
-                batch, nIn, nOut, rng.seed(), rng.stream(), first, 0, null, parallelGemm(batch, nOut, nIn));
+                batch, nIn, nOut, u, parallelGemm(batch, nOut, nIn));
     }
 
     /**
-     * sample = bernoulli(sigmoid(x op(W) + bias)): each block of rows of the GEMM gets its bias, sigmoid and
-     * Bernoulli draw right after it is computed, while it is still in L1. The pre-activation is written into prob
-     * (or, without prob, into sample) and replaced there. The uniforms come from {@code drawn} (row i at i * nOut)
-     * when the caller has drawn them for all the rows at once, else from the draw, one block of rows at a time.
+     * sample = bernoulli(sigmoid(x op(W) + bias)) with the uniforms u (row i at i * nOut, drawn by the caller in one
+     * long run): each block of rows of the GEMM gets its bias, sigmoid and Bernoulli draw right after it is computed,
+     * while it is still in L1. The pre-activation is written into prob (or, without prob, into sample) and replaced
+     * there.
      */
     private void halfStep(float[] sample, int sOff, float[] prob, int pOff, float[] x, int xOff,
                           float[] w, int wOff, boolean transW, float[] bias, int bOff, boolean perRow,
-                          int batch, int nIn, int nOut, long seed, long stream, long first, int row0, float[] drawn,
-                          boolean parallel) {
+                          int batch, int nIn, int nOut, float[] u, boolean parallel) {
         float[] target = prob != null ? prob : sample;
         int tOff = prob != null ? pOff : sOff;
         gemm.gemm(target, tOff, nOut, x, xOff, nIn, false, w, wOff, transW ? nIn : nOut, transW,
                 batch, nOut, nIn, 1f, 0f, pool, parallel, (i0, i1) -> {
-                    // the uniforms of the whole block of rows in one call (their elements are consecutive in the
-                    // draw; row i of these rows is row row0 + i of the whole draw)
-                    float[] u = drawn;
-                    int u0 = i0 * nOut;
-                    if (u == null) {
-                        u = new float[(i1 - i0) * nOut];
-                        u0 = 0;
-                        philox.uniforms(seed, stream, first, (long) (row0 + i0) * nOut, u, 0, u.length);
-                    }
                     for (int i = i0; i < i1; i++) {
                         sampleRow(sample, sOff + i * nOut, target, tOff + i * nOut, bias, bOff + (perRow ? i * nOut : 0),
-                                u, u0 + (i - i0) * nOut, nOut);
+                                u, i * nOut, nOut);
                     }
                 });
     }
@@ -564,12 +557,11 @@ public final class SimdBackend implements Backend {
             for (int step = 0; step < k; step++) {
                 philox.uniforms(rng.seed(), rng.stream(), hFirst[step], (long) r0 * nh, uh, 0, uh.length);
                 halfStep(h, 0, null, 0, vd, vOff + r0 * nv, wd, wOff, false, bhd, bhOff + (bhPerRow ? r0 * nh : 0), bhPerRow,
-                        rows, nv, nh, rng.seed(), rng.stream(), hFirst[step], r0, uh, false);
+                        rows, nv, nh, uh, false);
                 boolean last = step == k - 1 && vProb != null;
                 philox.uniforms(rng.seed(), rng.stream(), vFirst[step], (long) r0 * nv, uv, 0, uv.length);
                 halfStep(vd, vOff + r0 * nv, last ? data(vProb) : null, last ? off(vProb) + r0 * nv : 0, h, 0, wT, 0, false,
-                        bvd, bvOff + (bvPerRow ? r0 * nv : 0), bvPerRow, rows, nh, nv, rng.seed(), rng.stream(), vFirst[step], r0,
-                        uv, false);
+                        bvd, bvOff + (bvPerRow ? r0 * nv : 0), bvPerRow, rows, nh, nv, uv, false);
             }
         });
     }
