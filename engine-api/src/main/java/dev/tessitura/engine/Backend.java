@@ -196,6 +196,43 @@ public interface Backend extends AutoCloseable {
      */
     void lstmCellBackward(Tensor dz, Tensor dc, Tensor dh, Tensor z, Tensor c, Tensor cPrev);
 
+    /**
+     * The recurrent half of an LSTM layer's forward pass over T steps of B = {@code batch} rows, time-major (step s is
+     * rows [s B, (s + 1) B) of every tensor): for s = 0 .. T-1, z_s += h_{s-1} Wh, then {@link #lstmCell}(h_s, c_s,
+     * z_s, c_{s-1}). z (T B, 4H) holds x Wx + b on entry; h, c (T B, H); Wh (H, 4H). h_{-1} and c_{-1} are h0 and c0
+     * (B, H), the state carried from a previous minibatch; a null h0 means h_{-1} = 0 (no product at step 0), a null
+     * c0 means c_{-1} = 0. One op so that a backend can run the T dependent steps without a hand-over per step: rows never
+     * depend on each other, so the CPU gives each thread its rows for all T steps.
+     */
+    default void lstmForward(Tensor h, Tensor c, Tensor z, Tensor wh, Tensor h0, Tensor c0, int batch) {
+        int steps = Checks.lstmLayer(this, "lstmForward", z, wh, batch, h0, c0, h, c);
+        for (int s = 0; s < steps; s++) {
+            Tensor zs = z.slice(s * batch, (s + 1) * batch);
+            Tensor hPrev = s > 0 ? h.slice((s - 1) * batch, s * batch) : h0;
+            Tensor cPrev = s > 0 ? c.slice((s - 1) * batch, s * batch) : c0;
+            if (hPrev != null) gemm(zs, hPrev, false, wh, false, 1f, 1f);
+            lstmCell(h.slice(s * batch, (s + 1) * batch), c.slice(s * batch, (s + 1) * batch), zs, cPrev);
+        }
+    }
+
+    /**
+     * Backpropagation through the T steps of {@link #lstmForward}: for s = T-1 .. 0, {@link #lstmCellBackward}(dz_s, dc,
+     * dh_s, z_s, c_s, c_{s-1}), then dh_{s-1} += dz_s Wh^T for s > 0. dh (T B, H) holds on entry the gradient reaching
+     * each h_s from above (the read-out or the next layer) and is updated in place; dc (B, H) the gradient reaching
+     * c_{T-1} (zero at the end of a truncated chunk), left as the one reaching c_{-1}; dz (T B, 4H) written. z, c, c0
+     * as {@link #lstmForward} left or took them.
+     */
+    default void lstmBackward(Tensor dz, Tensor dc, Tensor dh, Tensor z, Tensor c, Tensor c0, Tensor wh, int batch) {
+        int steps = Checks.lstmLayer(this, "lstmBackward", z, wh, batch, c0, null, dh, c);
+        for (int s = steps - 1; s >= 0; s--) {
+            Tensor dzs = dz.slice(s * batch, (s + 1) * batch);
+            Tensor cPrev = s > 0 ? c.slice((s - 1) * batch, s * batch) : c0;
+            lstmCellBackward(dzs, dc, dh.slice(s * batch, (s + 1) * batch), z.slice(s * batch, (s + 1) * batch),
+                    c.slice(s * batch, (s + 1) * batch), cPrev);
+            if (s > 0) gemm(dh.slice((s - 1) * batch, s * batch), dzs, false, wh, true, 1f, 1f);
+        }
+    }
+
     // ---------------------------------------------------------------- optimizers
 
     /**

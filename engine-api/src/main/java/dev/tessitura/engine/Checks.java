@@ -97,6 +97,27 @@ public final class Checks {
         return new int[] {rows, h};
     }
 
+    /**
+     * lstmForward / lstmBackward: z (T B, 4H) with T = z.rows() / batch steps, Wh (H, 4H), the step-sized tensors
+     * (B, H) (each may be null) and the sequence-sized ones (T B, H). Returns T.
+     */
+    public static int lstmLayer(Backend backend, String op, Tensor z, Tensor wh, int batch, Tensor stepA, Tensor stepB,
+                                Tensor... sequence) {
+        int[] rh = lstm(backend, op, z, sequence);
+        if (batch < 1 || rh[0] % batch != 0) {
+            throw new IllegalArgumentException(op + ": " + rh[0] + " rows are not whole steps of batch " + batch);
+        }
+        owned(backend, op, wh);
+        shape(op, "Wh", wh, rh[1], 4 * rh[1]);
+        for (Tensor t : new Tensor[] {stepA, stepB}) {
+            if (t != null) {
+                owned(backend, op, t);
+                shape(op, "state", t, batch, rh[1]);
+            }
+        }
+        return rh[0] / batch;
+    }
+
     /** An optimizer step: p, g and the state tensors the same size, none overlapping another. */
     public static void optimizer(Backend backend, String op, Tensor p, Tensor g, Tensor... state) {
         owned(backend, op, p, g);

@@ -11,8 +11,9 @@ import dev.tessitura.model.Init;
  *
  * <p>Data are time-major: a minibatch of B sequences of T steps is x (T, B, nIn), so that step t is the contiguous
  * block of rows [t B, (t + 1) B). That lets the input projection of all steps be one GEMM, z = x Wx + b over T B rows;
- * only h_{t-1} Wh is done step by step. The backward pass mirrors it: per step the fused cell backward and
- * dh_{t-1} += dz_t Wh^T, then dWx, dWh and db for all steps in one GEMM each.
+ * only h_{t-1} Wh and the cell are done step by step, in one backend op per layer ({@link Backend#lstmForward}). The
+ * backward pass mirrors it: per step the fused cell backward and dh_{t-1} += dz_t Wh^T ({@link Backend#lstmBackward}),
+ * then dWx, dWh and db for all steps in one GEMM each.
  *
  * <p>All parameters live in one tensor (views Wx[l] (in_l, 4H_l), Wh[l] (H_l, 4H_l), b[l] (4H_l), Wy (H_top, nOut),
  * by (nOut)), the gradients in a second of the same layout, so an optimizer step or a checkpoint is one loop.
@@ -32,9 +33,9 @@ public final class Lstm {
     private final Tensor wy, by, gWy, gBy;
     private final boolean skip;
     private final Tensor[] wi, gWi, wyl, gWyl;   // skip connections (null where absent)
-    // Wh^T and Wx^T (4H_l, H_l) and (4H_l, in_l), formed at the start of each backward pass: the products
-    // dh_{t-1} += dz_t Wh^T and dh_below = dz Wx^T then read them in place instead of as transposed operands
-    private final Tensor[] whT, wxT;
+    // Wx^T (4H_l, in_l), formed in each backward pass: the product dh_below = dz Wx^T then reads it in place
+    // instead of as a transposed operand
+    private final Tensor[] wxT;
 
     // workspace for one (T, B), reallocated when the shape changes
     private int steps = -1, batch = -1;
@@ -86,7 +87,7 @@ public final class Lstm {
         }
         wx = new Tensor[layers]; wh = new Tensor[layers]; b = new Tensor[layers];
         gWx = new Tensor[layers]; gWh = new Tensor[layers]; gB = new Tensor[layers];
-        whT = new Tensor[layers]; wxT = new Tensor[layers];
+        wxT = new Tensor[layers];
         wi = new Tensor[layers]; gWi = new Tensor[layers]; wyl = new Tensor[layers]; gWyl = new Tensor[layers];
         long at = 0;
         for (int l = 0; l < layers; l++) {
@@ -97,7 +98,6 @@ public final class Lstm {
             }
             wh[l] = this.params.view(at, hn, g4); gWh[l] = this.grads.view(at, hn, g4); at += (long) hn * g4;
             b[l] = this.params.view(at, g4); gB[l] = this.grads.view(at, g4); at += g4;
-            whT[l] = be.zeros(g4, hn);
             wxT[l] = l > 0 ? be.zeros(g4, in) : null;   // layer 0 passes no gradient to the data
         }
         for (int l = 0; skip && l < layers - 1; l++) {
@@ -261,13 +261,8 @@ public final class Lstm {
             be.gemm(z[l], in, false, wx[l], false, 1f, 0f);           // z = x Wx + b, every step at once
             if (wi[l] != null) be.gemm(z[l], this.x, false, wi[l], false, 1f, 1f);   // skip: + x Wi
             be.addRowVector(z[l], z[l], b[l]);
-            for (int s = 0; s < t; s++) {
-                Tensor zs = rows(z[l], s, bs);
-                Tensor hPrev = s > 0 ? rows(h[l], s - 1, bs) : fromState ? h0[l] : null;
-                Tensor cPrev = s > 0 ? rows(c[l], s - 1, bs) : fromState ? c0[l] : null;
-                if (hPrev != null) be.gemm(zs, hPrev, false, wh[l], false, 1f, 1f);   // z_t += h_{t-1} Wh
-                be.lstmCell(rows(h[l], s, bs), rows(c[l], s, bs), zs, cPrev);
-            }
+            // per step: z_t += h_{t-1} Wh, then the cell
+            be.lstmForward(h[l], c[l], z[l], wh[l], fromState ? h0[l] : null, fromState ? c0[l] : null, bs);
             in = h[l];
         }
         hasState = true;
@@ -344,13 +339,8 @@ public final class Lstm {
             int hn = hidden[l], g4 = 4 * hn;
             Tensor dzl = dz.view(0, rows, g4), dcl = dc.view(0, bs, hn);
             be.fill(dcl, 0f);
-            be.transpose(whT[l], wh[l]);
-            for (int s = t - 1; s >= 0; s--) {
-                Tensor dzs = rows(dzl, s, bs);
-                Tensor cPrev = s > 0 ? rows(c[l], s - 1, bs) : fromState ? c0[l] : null;
-                be.lstmCellBackward(dzs, dcl, rows(dh, s, bs), rows(z[l], s, bs), rows(c[l], s, bs), cPrev);
-                if (s > 0) be.gemm(rows(dh, s - 1, bs), dzs, false, whT[l], false, 1f, 1f);   // dh_{t-1} += dz_t Wh^T
-            }
+            // per step, from the last: the cell's backward, then dh_{t-1} += dz_t Wh^T
+            be.lstmBackward(dzl, dcl, dh, z[l], c[l], fromState ? c0[l] : null, wh[l], bs);
             // dWh += sum_t h_{t-1}^T dz_t: steps 1..T-1 in one GEMM, step 0 from the carried state
             if (t > 1) be.gemm(gWh[l], h[l].slice(0, (t - 1) * bs), true, dzl.slice(bs, rows), false, 1f, 1f);
             if (fromState) be.gemm(gWh[l], h0[l], true, rows(dzl, 0, bs), false, 1f, 1f);

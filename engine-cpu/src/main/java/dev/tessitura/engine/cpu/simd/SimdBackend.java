@@ -708,6 +708,84 @@ public final class SimdBackend implements Backend {
                         data(z), off(z), data(c), off(c), cp, cpOff, n, r0, r1));
     }
 
+    /**
+     * Each thread takes its rows of the batch for all T steps: a step's product and cell need only the same rows of
+     * the step before, so the threads meet once per layer instead of twice per step (an LSTM step of 32 rows is tens
+     * of microseconds, as long as a hand-over), and the cell runs on both threads. Wh is packed once for the T
+     * products. Same operations per element as the per-step ops: the same bits, whatever the thread count.
+     */
+    @Override
+    public void lstmForward(Tensor h, Tensor c, Tensor z, Tensor wh, Tensor h0, Tensor c0, int batch) {
+        String op = "lstmForward";
+        int steps = Checks.lstmLayer(this, op, z, wh, batch, h0, c0, h, c);
+        Checks.disjoint(op, z, h, c, wh, h0, c0);
+        Checks.disjoint(op, h, c, wh, h0, c0);
+        Checks.disjoint(op, c, wh, h0, c0);
+        int n = h.cols(), g4 = 4 * n;
+        float[] zd = data(z), hd = data(h), cd = data(c), bp = recurrentPacked(gemm.packedBSize(n, g4));
+        int zOff = off(z), hOff = off(h), cOff = off(c);
+        gemm.packB(bp, data(wh), off(wh), g4, false, n, g4);
+        pool.forRange(batch, 2L * steps * batch * n * g4 >= GEMM_PARALLEL_FLOPS, (r0, r1) -> {
+            float[] ap = new float[(r1 - r0 + SimdGemm.MR - 1) / SimdGemm.MR * SimdGemm.MR * n], tile = new float[SimdGemm.MR * gemm.nr()];
+            for (int s = 0; s < steps; s++) {
+                int zs = zOff + s * batch * g4, hs = hOff + s * batch * n, cs = cOff + s * batch * n;
+                if (s > 0 || h0 != null) {                                     // z_s += h_{s-1} Wh
+                    float[] hp = s > 0 ? hd : data(h0);
+                    int hpOff = s > 0 ? hs - batch * n : off(h0);
+                    gemm.rowsPacked(zd, zs, g4, hp, hpOff, n, bp, data(wh), off(wh), g4, r0, r1, g4, n, 1f, 1f, ap, tile, pool);
+                }
+                float[] cp = s > 0 ? cd : c0 == null ? null : data(c0);
+                int cpOff = s > 0 ? cs - batch * n : c0 == null ? 0 : off(c0);
+                SimdLstm.gates(lanes, zd, zs, n, r0, r1);
+                SimdLstm.cell(lanes, hd, hs, cd, cs, zd, zs, cp, cpOff, n, r0, r1);
+            }
+        });
+    }
+
+    /** As {@link #lstmForward}: each thread its rows for all T steps, against Wh^T transposed and packed once. */
+    @Override
+    public void lstmBackward(Tensor dz, Tensor dc, Tensor dh, Tensor z, Tensor c, Tensor c0, Tensor wh, int batch) {
+        String op = "lstmBackward";
+        int steps = Checks.lstmLayer(this, op, z, wh, batch, c0, dc, dh, c);
+        Checks.shape(op, "dz", dz, z.rows(), z.cols());
+        Checks.owned(this, op, dz);
+        Checks.disjoint(op, dz, dc, dh, z, c, c0, wh);
+        Checks.disjoint(op, dc, dh, z, c, c0, wh);
+        Checks.disjoint(op, dh, z, c, c0, wh);
+        int n = dh.cols(), g4 = 4 * n;
+        float[] dzd = data(dz), dcd = data(dc), dhd = data(dh), zd = data(z), cd = data(c);
+        int dzOff = off(dz), dcOff = off(dc), dhOff = off(dh), zOff = off(z), cOff = off(c);
+        // Wh^T (4H, H) row-major, for the one-row path, and packed for the tiled one
+        float[] wt = recurrentTransposed(g4 * n), bp = recurrentPacked(gemm.packedBSize(g4, n));
+        transpose(data(wh), off(wh), n, g4, wt, 0);
+        gemm.packB(bp, wt, 0, n, false, g4, n);
+        pool.forRange(batch, 2L * steps * batch * n * g4 >= GEMM_PARALLEL_FLOPS, (r0, r1) -> {
+            float[] ap = new float[(r1 - r0 + SimdGemm.MR - 1) / SimdGemm.MR * SimdGemm.MR * g4], tile = new float[SimdGemm.MR * gemm.nr()];
+            for (int s = steps - 1; s >= 0; s--) {
+                int zs = zOff + s * batch * g4, dzs = dzOff + s * batch * g4, hs = dhOff + s * batch * n, cs = cOff + s * batch * n;
+                float[] cp = s > 0 ? cd : c0 == null ? null : data(c0);
+                int cpOff = s > 0 ? cs - batch * n : c0 == null ? 0 : off(c0);
+                SimdLstm.backward(lanes, dzd, dzs, dcd, dcOff, dhd, hs, zd, zs, cd, cs, cp, cpOff, n, r0, r1);
+                if (s > 0) {                                                    // dh_{s-1} += dz_s Wh^T
+                    gemm.rowsPacked(dhd, hs - batch * n, n, dzd, dzs, g4, bp, wt, 0, n, r0, r1, n, g4, 1f, 1f, ap, tile, pool);
+                }
+            }
+        });
+    }
+
+    // Wh packed (or Wh^T, transposed and packed) for lstmForward / lstmBackward, kept between calls
+    private float[] recurrentPacked = new float[0], recurrentTransposed = new float[0];
+
+    private float[] recurrentPacked(int n) {
+        if (recurrentPacked.length < n) recurrentPacked = new float[n];
+        return recurrentPacked;
+    }
+
+    private float[] recurrentTransposed(int n) {
+        if (recurrentTransposed.length < n) recurrentTransposed = new float[n];
+        return recurrentTransposed;
+    }
+
     // ---------------------------------------------------------------- optimizers
 
     @Override

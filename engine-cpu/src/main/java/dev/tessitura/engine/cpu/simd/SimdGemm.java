@@ -134,7 +134,7 @@ final class SimdGemm {
             float[] tile = new float[MR * nr];
             for (int blk = from; blk < to; blk++) {
                 int i0 = blk * MR, rows = Math.min(MR, m - i0);
-                packA(ap, a, aOff, lda, transA, i0, rows, k);
+                packA(ap, 0, a, aOff, lda, transA, i0, rows, k);
                 for (int j0 = 0; j0 < n; j0 += nr) {
                     // a full tile goes straight from the registers to C; a partial one through the scratch tile
                     boolean full = rows == MR && j0 + nr <= n;
@@ -144,10 +144,10 @@ final class SimdGemm {
                     // a last panel of at most one vector of columns (n = 88, 120: 8 of 16) runs one vector wide
                     // rather than computing a vector of zero padding
                     // (such a panel is always packed: in place, only whole panels are read from B)
-                    if (n - j0 <= nr / 2) kernelOneVector(tile, ap, bp, panel, nr, k);
-                    else if (!inPlace) kernel(dst, dOff, ldd, full, ap, bp, panel, nr, k, alpha, beta);
-                    else if (j0 < tailFrom) kernel(dst, dOff, ldd, full, ap, b, bOff + j0, ldb, k, alpha, beta);
-                    else kernel(dst, dOff, ldd, full, ap, bp, 0, nr, k, alpha, beta);
+                    if (n - j0 <= nr / 2) kernelOneVector(tile, ap, 0, bp, panel, nr, k);
+                    else if (!inPlace) kernel(dst, dOff, ldd, full, ap, 0, bp, panel, nr, k, alpha, beta);
+                    else if (j0 < tailFrom) kernel(dst, dOff, ldd, full, ap, 0, b, bOff + j0, ldb, k, alpha, beta);
+                    else kernel(dst, dOff, ldd, full, ap, 0, bp, 0, nr, k, alpha, beta);
                     if (!full) storeTile(c, cOff + i0 * ldc + j0, ldc, tile, rows, Math.min(nr, n - j0), alpha, beta);
                 }
                 if (rowsDone != null) rowsDone.rows(i0, i0 + rows);
@@ -156,18 +156,53 @@ final class SimdGemm {
     }
 
     /**
+     * Rows [i0, i1) of C = alpha * A * B + beta * C on the calling thread (A row-major, a[aOff + i * lda + p]), against
+     * a B (k, n) that {@link #packB} packed once into bp for the many products a recurrence makes with it (z_t +=
+     * h_{t-1} Wh, every step, each thread its own rows). Blocks of MR rows run through the tiled kernel panel by
+     * panel with the blocks inner, so a panel stays in L1 while every block uses it; a last one or two rows go through
+     * the one-row path over B in place (b, row-major, ldb), where a padded block would compute three or four rows of
+     * zeros. Every element is the FMA chain of {@link #gemm}'s paths: the same bits. ap: scratch of at least
+     * ceil((i1 - i0) / MR) * MR * k floats; tile: MR * NR.
+     */
+    void rowsPacked(float[] c, int cOff, int ldc, float[] a, int aOff, int lda, float[] bp, float[] b, int bOff, int ldb,
+                    int i0, int i1, int n, int k, float alpha, float beta, float[] ap, float[] tile, WorkerPool pool) {
+        int nr = nr(), rest = (i1 - i0) % MR <= 2 ? (i1 - i0) % MR : 0, tiled = i1 - i0 - rest;
+        int blocks = (tiled + MR - 1) / MR;
+        for (int blk = 0; blk < blocks; blk++) {
+            int r0 = i0 + blk * MR;
+            packA(ap, blk * MR * k, a, aOff, lda, false, r0, Math.min(MR, i0 + tiled - r0), k);
+        }
+        for (int j0 = 0, panel = 0; j0 < n; j0 += nr, panel += k * nr) {
+            for (int blk = 0; blk < blocks; blk++) {
+                int r0 = i0 + blk * MR, rows = Math.min(MR, i0 + tiled - r0);
+                boolean full = rows == MR && j0 + nr <= n;
+                float[] dst = full ? c : tile;
+                int dOff = full ? cOff + r0 * ldc + j0 : 0, ldd = full ? ldc : nr;
+                if (n - j0 <= nr / 2) kernelOneVector(tile, ap, blk * MR * k, bp, panel, nr, k);
+                else kernel(dst, dOff, ldd, full, ap, blk * MR * k, bp, panel, nr, k, alpha, beta);
+                if (!full) storeTile(c, cOff + r0 * ldc + j0, ldc, tile, rows, Math.min(nr, n - j0), alpha, beta);
+            }
+        }
+        if (rest > 0) {
+            int r0 = i0 + tiled;
+            sparseRows(c, cOff + r0 * ldc, ldc, a, aOff + r0 * lda, lda, false, b, bOff, ldb, rest, n, k, alpha, beta,
+                    pool, false, null);
+        }
+    }
+
+    /**
      * The register-blocked inner loop: the (MR, NR) product ap (k, MR)^T * (k, NR) of op(B) at bp[bOff] (rows ldbp
      * apart). With {@code toC} it is finished as {@link #finish} would, straight into dst[dOff + r * ldd ..];
      * otherwise the raw sums go to the scratch tile dst (rows ldd = NR apart).
      */
-    void kernel(float[] dst, int dOff, int ldd, boolean toC, float[] ap, float[] bp, int bOff, int ldbp, int k,
+    void kernel(float[] dst, int dOff, int ldd, boolean toC, float[] ap, int apOff, float[] bp, int bOff, int ldbp, int k,
                 float alpha, float beta) {
         VectorSpecies<Float> s = lanes.floats();
         int len = s.length();
         FloatVector c00 = FloatVector.zero(s), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
                 c30 = c00, c31 = c00, c40 = c00, c41 = c00;
         for (int p = 0; p < k; p++) {
-            int ai = p * MR, bi = bOff + p * ldbp;
+            int ai = apOff + p * MR, bi = bOff + p * ldbp;
             FloatVector b0 = FloatVector.fromArray(s, bp, bi), b1 = FloatVector.fromArray(s, bp, bi + len);
             FloatVector a = FloatVector.broadcast(s, ap[ai]);
             c00 = a.fma(b0, c00); c01 = a.fma(b1, c01);
@@ -211,12 +246,12 @@ final class SimdGemm {
      * As {@link #kernel} into the scratch tile, for a panel whose columns fit in its first vector: MR accumulators
      * instead of 2 MR, each element the same FMA chain over p = 0..k-1 as in the full kernel.
      */
-    void kernelOneVector(float[] tile, float[] ap, float[] bp, int bOff, int ldbp, int k) {
+    void kernelOneVector(float[] tile, float[] ap, int apOff, float[] bp, int bOff, int ldbp, int k) {
         VectorSpecies<Float> s = lanes.floats();
         int nr = 2 * s.length();
         FloatVector c0 = FloatVector.zero(s), c1 = c0, c2 = c0, c3 = c0, c4 = c0;
         for (int p = 0; p < k; p++) {
-            int ai = p * MR;
+            int ai = apOff + p * MR;
             FloatVector b0 = FloatVector.fromArray(s, bp, bOff + p * ldbp);
             c0 = FloatVector.broadcast(s, ap[ai]).fma(b0, c0);
             c1 = FloatVector.broadcast(s, ap[ai + 1]).fma(b0, c1);
@@ -554,21 +589,21 @@ final class SimdGemm {
         }
     }
 
-    /** ap[p * MR + r] = op(A)[i0 + r, p] for r < rows, 0 for the padding rows. */
-    static void packA(float[] ap, float[] a, int aOff, int lda, boolean transA, int i0, int rows, int k) {
+    /** ap[apOff + p * MR + r] = op(A)[i0 + r, p] for r < rows, 0 for the padding rows. */
+    static void packA(float[] ap, int apOff, float[] a, int aOff, int lda, boolean transA, int i0, int rows, int k) {
         if (transA) {
             for (int p = 0; p < k; p++) {
-                int ai = aOff + p * lda + i0, di = p * MR;
+                int ai = aOff + p * lda + i0, di = apOff + p * MR;
                 for (int r = 0; r < rows; r++) ap[di + r] = a[ai + r];
                 for (int r = rows; r < MR; r++) ap[di + r] = 0f;
             }
         } else {
             for (int r = 0; r < rows; r++) {
                 int ai = aOff + (i0 + r) * lda;
-                for (int p = 0; p < k; p++) ap[p * MR + r] = a[ai + p];
+                for (int p = 0; p < k; p++) ap[apOff + p * MR + r] = a[ai + p];
             }
             for (int r = rows; r < MR; r++) {
-                for (int p = 0; p < k; p++) ap[p * MR + r] = 0f;
+                for (int p = 0; p < k; p++) ap[apOff + p * MR + r] = 0f;
             }
         }
     }
