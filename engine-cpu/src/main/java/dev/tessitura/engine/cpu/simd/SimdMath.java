@@ -112,6 +112,9 @@ final class SimdMath {
      * tanh(x) in the lanes set in {@code tanhLanes}, sigmoid(x) in the others, with one exp for both: per lane the
      * same operations as {@link #tanh} and {@link #sigmoid}, so the same results. The LSTM's gate row (i, f, g, o)
      * in one pass, with one exp per vector instead of the two call sites that a vector straddling blocks would need.
+     * One division serves both: tanh's 2 / (e + 1) is 2 * (1 / (1 + e)) exactly (a power-of-two scaling), except
+     * where 1 / (1 + e) is subnormal and 1 - 2 / (e + 1) is 1 either way. A vector without tanh lanes (three of
+     * the four gate blocks) skips tanh's polynomial.
      */
     static FloatVector sigmoidOrTanh(FloatVector x, VectorMask<Float> tanhLanes) {
         // written out rather than calling a shared polynomial: every call that C2 must inline is a chance to run
@@ -119,13 +122,14 @@ final class SimdMath {
         FloatVector one = x.broadcast(1f), ax = x.abs();
         FloatVector e = exp(x.neg().blend(ax.add(ax), tanhLanes));        // e^-x for sigmoid, e^2|x| for tanh
         FloatVector sig = one.div(one.add(e));
+        if (!tanhLanes.anyTrue()) return sig;
         FloatVector z = x.mul(x);
         FloatVector poly = z.broadcast(T4).fma(z, z.broadcast(T3));
         poly = poly.fma(z, z.broadcast(T2));
         poly = poly.fma(z, z.broadcast(T1));
         poly = poly.fma(z, z.broadcast(T0));
         FloatVector small = x.mul(z).fma(poly, x);
-        FloatVector big = one.sub(x.broadcast(2f).div(e.add(1f)));
+        FloatVector big = one.sub(sig.add(sig));
         big = big.blend(big.neg(), x.compare(VectorOperators.LT, 0f));
         return sig.blend(big.blend(small, ax.compare(VectorOperators.LT, TANH_SMALL)), tanhLanes);
     }
