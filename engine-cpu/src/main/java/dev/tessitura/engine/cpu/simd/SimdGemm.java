@@ -111,10 +111,14 @@ final class SimdGemm {
         float[] bp;
         if (inPlace) {
             bp = takePacked(tailFrom < n ? k * nr : 0);
-            if (tailFrom < n) packB(bp, b, bOff + tailFrom, ldb, false, k, n - tailFrom);
+            if (tailFrom < n) packB(bp, 0, b, bOff + tailFrom, ldb, false, k, n - tailFrom);
         } else {
-            bp = takePacked(packedBSize(k, n));
-            packB(bp, b, bOff, ldb, transB, k, n);
+            // a weight gradient's op(B) is 3,200 x 480 (6 MB): packed by both threads, a share of the panels each
+            float[] all = bp = takePacked(packedBSize(k, n));
+            pool.forRange((n + nr - 1) / nr, parallel, (q0, q1) -> {
+                int j0 = q0 * nr;
+                packB(all, q0 * k * nr, b, bOff + (transB ? j0 * ldb : j0), ldb, transB, k, Math.min(n, q1 * nr) - j0);
+            });
         }
         try {
             tiles(c, cOff, ldc, a, aOff, lda, transA, b, bOff, ldb, bp, inPlace, m, n, k, alpha, beta, pool, parallel, rowsDone);
@@ -560,11 +564,11 @@ final class SimdGemm {
         }
     }
 
-    /** bp[panel q][p][c] = op(B)[p, q * NR + c], zero beyond column n. */
-    void packB(float[] bp, float[] b, int bOff, int ldb, boolean transB, int k, int n) {
+    /** bp[bpOff + panel q][p][c] = op(B)[p, q * NR + c], zero beyond column n. */
+    void packB(float[] bp, int bpOff, float[] b, int bOff, int ldb, boolean transB, int k, int n) {
         VectorSpecies<Float> s = lanes.floats();
         int len = s.length(), nr = 2 * len;
-        for (int j0 = 0, panel = 0; j0 < n; j0 += nr, panel += k * nr) {
+        for (int j0 = 0, panel = bpOff; j0 < n; j0 += nr, panel += k * nr) {
             int cols = Math.min(nr, n - j0);
             if (transB) {
                 // op(B)[p, j] = b[j * ldb + p]: read each column of op(B) contiguously
