@@ -148,6 +148,10 @@ class ConformanceArgumentsTest {
             new ViewCase("lstmCell, lstmCellBackward", s(new int[] {3, 5}, new int[] {3, 5}, new int[] {3, 20}, new int[] {3, 20}, new int[] {3, 5}),
                     s(new int[] {3, 5}, new int[] {3, 5}),
                     (be, o, i) -> { be.lstmCell(o[0], o[1], o[2], i[0]); be.lstmCellBackward(o[3], o[4], i[1], o[2], o[1], i[0]); }),
+            // T = 2 steps of B = 6 rows (three per thread: a padded block) of H = 5, with carried state
+            new ViewCase("lstmForward, lstmBackward", s(new int[] {12, 5}, new int[] {12, 5}, new int[] {12, 20}, new int[] {12, 20}, new int[] {6, 5}, new int[] {12, 5}),
+                    s(new int[] {5, 20}, new int[] {6, 5}, new int[] {6, 5}),
+                    (be, o, i) -> { be.lstmForward(o[0], o[1], o[2], i[0], i[1], i[2], 6); be.lstmBackward(o[3], o[4], o[5], o[2], o[1], i[2], i[0], 6); }),
             new ViewCase("adam, rmsprop", s(new int[] {37}, new int[] {37}, new int[] {37}, new int[] {37}, new int[] {37}), s(new int[] {37}),
                     (be, o, i) -> { be.adam(o[0], i[0], o[1], o[2], 0.01f, 0.9f, 0.999f, 1e-8f, 2); be.rmsprop(o[3], i[0], o[4], 0.01f, 0.9f, 1e-6f); }),
             new ViewCase("softmax", s(new int[] {3, 17}), s(new int[] {3, 17}), (be, o, i) -> be.softmax(o[0], i[0])));
