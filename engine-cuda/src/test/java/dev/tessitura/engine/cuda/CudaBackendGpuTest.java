@@ -407,6 +407,29 @@ class CudaBackendGpuTest {
         }
     }
 
+    /** The layer ops (the interface's per-step default here: cuBLAS products and the cell kernels) against the CPU. */
+    @Test
+    void lstmLayerForwardAndBackward() {
+        SplittableRandom r = new SplittableRandom(10);
+        for (int[] tbn : new int[][] {{1, 1, 1}, {4, 3, 7}, {6, 32, 120}, {3, 11, 17}}) {
+            int t = tbn[0], b = tbn[1], n = tbn[2];
+            float[] z = random(r, t * b * 4 * n, 2), wh = random(r, n * 4 * n, 0.5f), h0 = random(r, b * n, 1), c0 = random(r, b * n, 2);
+            float[] dh = random(r, t * b * n, 1), dc = random(r, b * n, 1);
+            float[][] out = new float[2][];
+            Backend[] bes = {cpu, gpu};
+            for (int q = 0; q < 2; q++) {
+                Backend be = bes[q];
+                Tensor zt = be.of(z, t * b, 4 * n), wt = be.of(wh, n, 4 * n), c0t = be.of(c0, b, n);
+                Tensor h = be.zeros(t * b, n), c = be.zeros(t * b, n), dz = be.zeros(t * b, 4 * n), dht = be.of(dh, t * b, n), dct = be.of(dc, b, n);
+                be.lstmForward(h, c, zt, wt, be.of(h0, b, n), c0t, b);
+                be.lstmBackward(dz, dct, dht, zt, c, c0t, wt, b);
+                out[q] = concat(be.toArray(h), be.toArray(c), be.toArray(zt), be.toArray(dz), be.toArray(dht), be.toArray(dct));
+            }
+            // a few steps of products (k = H, 4H) and cells compound the per-step ops' differences
+            near(out[0], out[1], 1e-5, 1e-4, "lstm layer T, B, H = " + t + ", " + b + ", " + n);
+        }
+    }
+
     @Test
     void optimizerSteps() {
         SplittableRandom r = new SplittableRandom(9);
