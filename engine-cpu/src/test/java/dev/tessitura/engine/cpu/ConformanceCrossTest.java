@@ -253,6 +253,37 @@ class ConformanceCrossTest {
     }
 
     /**
+     * columnSums goes parallel by blocks of columns from 2^18 elements, past the catalog's sizes: the LSTM's db (3,200
+     * rows of dz, 480 columns) and a width that leaves a partial block, one vector and a scalar tail.
+     */
+    @ParameterizedTest(name = "{0}-bit")
+    @MethodSource("widths")
+    void bigColumnSumsGiveTheSameBitsOnAnyThreadCount(int bits) {
+        try (Backend one = create("simd-" + bits + "x1"); Backend two = create("simd-" + bits + "x2");
+             Backend three = create("simd-" + bits + "x3"); Backend ref = create("scalar")) {
+            for (int[] rc : new int[][] {{3200, 480}, {2000, 157}}) {
+                SplittableRandom seed = new SplittableRandom(rc[1]);
+                float[] x = random(seed, rc[0] * rc[1], 0, 1), o = random(seed, rc[1], 0, 1);
+                double[][] got = new double[4][];
+                Backend[] bes = {one, two, three, ref};
+                for (int q = 0; q < 4; q++) {
+                    Tensor out = bes[q].of(o, rc[1]);
+                    bes[q].columnSums(out, bes[q].of(x, rc[0], rc[1]), 0.5f, 1.5f);
+                    got[q] = out(bes[q], out);
+                }
+                String at = bits + "-bit columnSums " + rc[0] + " x " + rc[1];
+                assertSameBits(got[0], got[1], at + ", 1 vs 2 threads");
+                assertSameBits(got[0], got[2], at + ", 1 vs 3 threads");
+                ConformanceSupport.assertClose(got[3], got[1], null, 0, reductionRtol(rc[0]), at + " vs scalar");
+            }
+        }
+    }
+
+    static Stream<Integer> widths() {
+        return Stream.of(128, 256);
+    }
+
+    /**
      * The parallel paths split work by thread count, so 1 and 2 threads must agree bit for bit; and both must agree
      * with the scalar reference at these sizes too, or a bug shared by the serial and parallel big-size paths would
      * pass unseen.
