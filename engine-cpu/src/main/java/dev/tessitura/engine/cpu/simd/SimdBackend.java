@@ -758,7 +758,7 @@ public final class SimdBackend implements Backend {
         int n = h.cols(), g4 = 4 * n;
         float[] zd = data(z), hd = data(h), cd = data(c), bp = recurrentPacked(gemm.packedBSize(n, g4));
         int zOff = off(z), hOff = off(h), cOff = off(c);
-        gemm.packB(bp, 0, data(wh), off(wh), g4, false, n, g4);
+        if (batch > 1) gemm.packB(bp, 0, data(wh), off(wh), g4, false, n, g4);   // one row (the LSTM-RBM) never reads it
         pool.forRange(batch, 2L * steps * batch * n * g4 >= GEMM_PARALLEL_FLOPS, (r0, r1) -> {
             float[] ap = new float[(r1 - r0 + SimdGemm.MR - 1) / SimdGemm.MR * SimdGemm.MR * n], tile = new float[SimdGemm.MR * gemm.nr()];
             for (int s = 0; s < steps; s++) {
@@ -792,7 +792,7 @@ public final class SimdBackend implements Backend {
         // Wh^T (4H, H) row-major, for the one-row path, and packed for the tiled one
         float[] wt = recurrentTransposed(g4 * n), bp = recurrentPacked(gemm.packedBSize(g4, n));
         transpose(data(wh), off(wh), n, g4, wt, 0);
-        gemm.packB(bp, 0, wt, 0, n, false, g4, n);
+        if (batch > 1) gemm.packB(bp, 0, wt, 0, n, false, g4, n);
         pool.forRange(batch, 2L * steps * batch * n * g4 >= GEMM_PARALLEL_FLOPS, (r0, r1) -> {
             float[] ap = new float[(r1 - r0 + SimdGemm.MR - 1) / SimdGemm.MR * SimdGemm.MR * g4], tile = new float[SimdGemm.MR * gemm.nr()];
             for (int s = steps - 1; s >= 0; s--) {
