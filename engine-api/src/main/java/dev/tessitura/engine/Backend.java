@@ -200,9 +200,9 @@ public interface Backend extends AutoCloseable {
      * The recurrent half of an LSTM layer's forward pass over T steps of B = {@code batch} rows, time-major (step s is
      * rows [s B, (s + 1) B) of every tensor): for s = 0 .. T-1, z_s += h_{s-1} Wh, then {@link #lstmCell}(h_s, c_s,
      * z_s, c_{s-1}). z (T B, 4H) holds x Wx + b on entry; h, c (T B, H); Wh (H, 4H). h_{-1} and c_{-1} are h0 and c0
-     * (B, H), the state carried from a previous minibatch; a null h0 means h_{-1} = 0 (no product at step 0), a null
-     * c0 means c_{-1} = 0. One op so that a backend can run the T dependent steps without a hand-over per step: rows never
-     * depend on each other, so the CPU gives each thread its rows for all T steps.
+     * (B, H), the state carried from a previous minibatch; a null h0 means h_{-1} = 0 (no product at step 0), a
+     * null c0 means c_{-1} = 0. One op so that a backend can run the T dependent steps without a hand-over per step:
+     * rows never depend on each other, so the CPU gives each thread its rows for all T steps.
      */
     default void lstmForward(Tensor h, Tensor c, Tensor z, Tensor wh, Tensor h0, Tensor c0, int batch) {
         int steps = Checks.lstmLayer(this, "lstmForward", z, wh, batch, h0, c0, h, c);
@@ -216,11 +216,11 @@ public interface Backend extends AutoCloseable {
     }
 
     /**
-     * Backpropagation through the T steps of {@link #lstmForward}: for s = T-1 .. 0, {@link #lstmCellBackward}(dz_s, dc,
-     * dh_s, z_s, c_s, c_{s-1}), then dh_{s-1} += dz_s Wh^T for s > 0. dh (T B, H) holds on entry the gradient reaching
-     * each h_s from above (the read-out or the next layer) and is updated in place; dc (B, H) the gradient reaching
-     * c_{T-1} (zero at the end of a truncated chunk), left as the one reaching c_{-1}; dz (T B, 4H) written. z, c, c0
-     * as {@link #lstmForward} left or took them.
+     * Backpropagation through the T steps of {@link #lstmForward}: for s = T-1 .. 0,
+     * {@link #lstmCellBackward}(dz_s, dc, dh_s, z_s, c_s, c_{s-1}), then dh_{s-1} += dz_s Wh^T for s > 0. dh (T B, H)
+     * holds on entry the gradient reaching each h_s from above (the read-out or the next layer) and is updated in
+     * place; dc (B, H) the gradient reaching c_{T-1} (zero at the end of a truncated chunk), left as the one reaching
+     * c_{-1}; dz (T B, 4H) written. z, c, c0 as {@link #lstmForward} left or took them.
      */
     default void lstmBackward(Tensor dz, Tensor dc, Tensor dh, Tensor z, Tensor c, Tensor c0, Tensor wh, int batch) {
         int steps = Checks.lstmLayer(this, "lstmBackward", z, wh, batch, c0, null, dh, c);
