@@ -64,8 +64,9 @@ final class TrainCommand {
             LSTM (--model lstm; defaults after Ip's RNN4Music):
               --layers 120,120,120  units per layer
               --batch 32 --steps 100  minibatch of B sequences x L time steps
-              --batching chunks|tile  chunks: consecutive chunks, masked, state carried (default); tile: one window
-                                    per tune, short tunes repeated, long ones truncated
+              --batching chunks|packed|tile  chunks: consecutive chunks, masked, state carried (default); packed:
+                                    the same, with several tunes one after another in each row (less padding);
+                                    tile: one window per tune, short tunes repeated, long ones truncated
               --optimizer sgd|momentum|rmsprop|adam (default sgd)   --lr 0.1 (or one per layer + read-out: 0.1,0.1,0.1,0.05)
               --momentum 0.9  --clip 30 (element-wise gradient clipping)  --init-std 0.1
               --forget-bias 0       initial bias of the forget gates (Gers et al. 2000 suggest 1)

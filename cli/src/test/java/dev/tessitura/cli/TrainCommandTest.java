@@ -40,13 +40,14 @@ class TrainCommandTest {
         Path data = dataset(), run = dir.resolve("run");
         String[] common = {"--model", "lstm", "--data", data.toString(), "--out", run.toString(), "--layers", "8,6",
                 "--batch", "3", "--steps", "10", "--optimizer", "adam", "--lr", "0.01", "--backend", "scalar",
-                "--skip", "--forget-bias", "1"};
+                "--skip", "--forget-bias", "1", "--batching", "packed"};
         MainTest.Result r = main(concat(new String[] {"train", "--epochs", "2"}, common));
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("epoch 2: train cost"), r.out());
         var header = dev.tessitura.model.io.SafeTensors.read(run.resolve("checkpoint.safetensors"));
         assertEquals("true", header.metadata().get("skip"));
         assertEquals("1.0", header.metadata().get("forget_bias"));
+        assertEquals("PACKED", header.metadata().get("mode"));
         assertTrue(header.tensors().containsKey("Wi1") && header.tensors().containsKey("Wy0"), header.tensors().keySet().toString());
         for (String f : List.of("checkpoint.safetensors", "best.safetensors", "metrics.csv", "curve.png")) {
             assertTrue(Files.exists(run.resolve(f)), f);

@@ -231,8 +231,13 @@ public final class Lstm {
      * are this one's h_0 and c_0, and no gradient flows back into it (truncated BPTT).
      */
     public Tensor forward(Tensor x, int t, int bs, boolean carry) {
+        return forward(x, t, bs, carry, NONE);
+    }
+
+    /** As {@link #forward(Tensor, int, int, boolean)}, with the rows in {@code fresh} starting from h_0 = c_0 = 0. */
+    public Tensor forward(Tensor x, int t, int bs, boolean carry, int[] fresh) {
         if (nOut == 0) throw new IllegalStateException("lstm: no read-out (nOut = 0); use forwardHidden");
-        Tensor in = forwardHidden(x, t, bs, carry);
+        Tensor in = forwardHidden(x, t, bs, carry, fresh);
         be.gemm(logits, in, false, wy, false, 1f, 0f);                // y^ = h_top Wy + by
         for (int l = 0; l < layers() - 1 && skip; l++) be.gemm(logits, h[l], false, wyl[l], false, 1f, 1f);   // + h^l Wy{l}
         be.addRowVector(logits, logits, by);
@@ -244,6 +249,14 @@ public final class Lstm {
      * until the next call.
      */
     public Tensor forwardHidden(Tensor x, int t, int bs, boolean carry) {
+        return forwardHidden(x, t, bs, carry, NONE);
+    }
+
+    /**
+     * As {@link #forwardHidden(Tensor, int, int, boolean)}; with {@code carry}, the rows listed in {@code fresh} (a new
+     * sequence starting there) restart from h_0 = c_0 = 0 while the others continue.
+     */
+    public Tensor forwardHidden(Tensor x, int t, int bs, boolean carry, int[] fresh) {
         if (x.size() != (long) t * bs * nIn) {
             throw new IllegalArgumentException("lstm: x " + x + " is not (" + t + ", " + bs + ", " + nIn + ")");
         }
@@ -254,6 +267,11 @@ public final class Lstm {
             for (int l = 0; l < layers(); l++) {                     // the previous minibatch's last step
                 be.copy(h0[l], rows(h[l], t - 1, bs));
                 be.copy(c0[l], rows(c[l], t - 1, bs));
+                for (int r : fresh) {
+                    if (r < 0 || r >= bs) throw new IllegalArgumentException("lstm: fresh row " + r + " outside batch " + bs);
+                    be.fill(h0[l].slice(r, r + 1), 0f);
+                    be.fill(c0[l].slice(r, r + 1), 0f);
+                }
             }
         }
         Tensor in = this.x;
@@ -364,6 +382,8 @@ public final class Lstm {
     public void zeroGrads() {
         be.fill(grads, 0f);
     }
+
+    private static final int[] NONE = {};
 
     /** Rows of step s: the (B, n) block [s B, (s + 1) B) of a (T B, n) tensor. */
     private static Tensor rows(Tensor t, int s, int bs) {

@@ -197,7 +197,7 @@ public final class LstmTrainer {
         Tensor x = be.of(mb.x(), config.steps() * config.batch(), nNotes);
         Tensor y = be.of(mb.y(), config.steps() * config.batch(), nNotes);
         Tensor mask = mb.mask() == null ? null : be.of(mb.mask(), config.steps() * config.batch(), nNotes);
-        model.forward(x, config.steps(), config.batch(), mb.carry());
+        model.forward(x, config.steps(), config.batch(), mb.carry(), mb.fresh());
         double loss = model.loss(y, mask, mb.frames());
         model.zeroGrads();
         model.backward(y, mask, mb.frames());

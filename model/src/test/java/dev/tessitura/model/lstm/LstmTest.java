@@ -147,4 +147,47 @@ class LstmTest {
             assertTrue(relErr(again, java.util.Arrays.copyOfRange(want, rows, 2 * rows)) > 1e-3, "reset state must forget the first half");
         }
     }
+
+    /**
+     * A fresh row (a new tune starting in it, Minibatches.PACKED) restarts from h_0 = c_0 = 0 while the other rows
+     * carry on: its logits are those of a forward without carried state, to the bit, and the others' are not; with
+     * every row fresh the gradients are those of a forward without carry.
+     */
+    @ParameterizedTest
+    @MethodSource("backends")
+    void freshRowsRestartFromZeroWhileTheOthersCarryOn(String backend) {
+        SplittableRandom rnd = new SplittableRandom(8);
+        LstmReference ref = reference(rnd);
+        int half = STEPS / 2;
+        float[] x1 = timeMajor(binary(rnd, BATCH * half * N_IN), BATCH, half, N_IN), x2 = timeMajor(binary(rnd, BATCH * half * N_IN), BATCH, half, N_IN);
+        try (Backend be = create(backend)) {
+            Lstm m = engine(be, ref);
+            Tensor t1 = be.of(x1, half * BATCH, N_IN), t2 = be.of(x2, half * BATCH, N_IN), y = be.of(x1, half * BATCH, N_IN);
+            m.forward(t1, half, BATCH, false);
+            float[] carried = be.toArray(m.forward(t2, half, BATCH, true, new int[] {1}));
+            float[] fromZero = be.toArray(m.forward(t2, half, BATCH, false));
+            boolean othersDiffer = false;
+            for (int t = 0; t < half; t++) {
+                for (int b = 0; b < BATCH; b++) {
+                    for (int j = 0; j < N_IN; j++) {
+                        int i = (t * BATCH + b) * N_IN + j;
+                        if (b == 1) assertEquals(fromZero[i], carried[i], 0f, "fresh row, step " + t + " unit " + j);
+                        else othersDiffer |= fromZero[i] != carried[i];
+                    }
+                }
+            }
+            assertTrue(othersDiffer, "the rows that carry their state must differ from a fresh start");
+            // gradients: every row fresh under carry = no carry
+            m.forward(t1, half, BATCH, false);
+            m.forward(t2, half, BATCH, true, new int[] {0, 1, 2});
+            m.zeroGrads();
+            m.backward(y, null, half * BATCH);
+            float[] freshGrads = be.toArray(m.grads);
+            m.forward(t2, half, BATCH, false);
+            m.zeroGrads();
+            m.backward(y, null, half * BATCH);
+            float[] plainGrads = be.toArray(m.grads);
+            for (int i = 0; i < plainGrads.length; i++) assertEquals(plainGrads[i], freshGrads[i], 0f, "gradient " + i);
+        }
+    }
 }

@@ -98,6 +98,43 @@ class LstmTrainerTest {
     }
 
     @Test
+    void packedRowsTakeTunesOneAfterAnotherEachFromAFreshState() {
+        // pairs 9, 3, 2, 6 in chunks of 4 (3, 1, 1, 2 chunks): dealt longest first to the emptier of 2 rows,
+        // row 0 takes the 9 (3 chunks), row 1 the 6 (2), then the 3 (to row 1: 3 chunks), then the 2 (row 0: 4)
+        List<PianoRoll> rolls = List.of(arpeggio(10, 4, 0), arpeggio(4, 4, 1), arpeggio(3, 4, 2), arpeggio(7, 4, 3));
+        List<Minibatches.Batch> batches = Minibatches.epoch(rolls, Minibatches.Mode.PACKED, 2, 4, false, 0, 0);
+        assertEquals(4, batches.size());
+        assertEquals(9 + 3 + 2 + 6, batches.stream().mapToInt(Minibatches.Batch::frames).sum());
+        assertFalse(batches.get(0).carry());
+        assertArrayEquals(new int[0], batches.get(1).fresh());
+        assertArrayEquals(new int[] {1}, batches.get(2).fresh());      // row 1: the 3-pair tune after the 6-pair one
+        assertArrayEquals(new int[] {0}, batches.get(3).fresh());      // row 0: the 2-pair tune after the 9-pair one
+        for (int i = 1; i < 4; i++) assertTrue(batches.get(i).carry());
+        assertEquals(1 + 3, batches.get(2).frames());                   // row 0: the 9-pair tune's last; row 1: the 3-pair tune
+        // row 1 of chunk 2 starts the 3-pair tune (arpeggio(4, 4, 1)) at its first pair; its 4th step is padding
+        float[] roll = rolls.get(1).toFloats();
+        Minibatches.Batch b2 = batches.get(2);
+        for (int t = 0; t < 3; t++) {
+            int row = (t * 2 + 1) * NOTES;
+            assertArrayEquals(java.util.Arrays.copyOfRange(roll, t * NOTES, (t + 1) * NOTES), java.util.Arrays.copyOfRange(b2.x(), row, row + NOTES));
+        }
+        assertEquals(0f, b2.mask()[(3 * 2 + 1) * NOTES]);
+        // on many tunes, far fewer rows computed than side by side in CHUNKS, every pair still once
+        java.util.Random r = new java.util.Random(5);
+        List<PianoRoll> many = new java.util.ArrayList<>();
+        int pairs = 0;
+        for (int i = 0; i < 61; i++) {
+            int frames = 2 + r.nextInt(60);
+            many.add(arpeggio(frames, 4, i % 3));
+            pairs += frames - 1;
+        }
+        List<Minibatches.Batch> packed = Minibatches.epoch(many, Minibatches.Mode.PACKED, 3, 5, true, 9, 2);
+        List<Minibatches.Batch> chunks = Minibatches.epoch(many, Minibatches.Mode.CHUNKS, 3, 5, true, 9, 2);
+        assertEquals(pairs, packed.stream().mapToInt(Minibatches.Batch::frames).sum());
+        assertTrue(packed.size() < chunks.size(), "minibatches packed " + packed.size() + ", chunks " + chunks.size());
+    }
+
+    @Test
     void tilingRepeatsShortTunesAndTruncatesLongOnes() {
         List<PianoRoll> rolls = List.of(arpeggio(3, 4, 0), arpeggio(50, 4, 0));
         List<Minibatches.Batch> batches = Minibatches.epoch(rolls, Minibatches.Mode.TILE, 2, 6, false, 0, 0);
@@ -129,12 +166,18 @@ class LstmTrainerTest {
         }
     }
 
-    @Test
-    void evaluationNllIsTheTrainingCostOfTheSameFrames() {
+    /**
+     * With lr = 0 an epoch measures the cost without changing the model; the shuffle regroups the tunes, which changes
+     * nothing for a per-tune cost with the state reset at each tune's start. PACKED puts several tunes in a row one
+     * after another: a state carried from one into the next would change the cost.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Minibatches.Mode.class, names = {"CHUNKS", "PACKED"})
+    void evaluationNllIsTheTrainingCostOfTheSameFrames(Minibatches.Mode mode) {
         try (Backend be = scalar()) {
-            LstmTrainer tr = new LstmTrainer(be, config(Optimizer.Kind.SGD, 0f, Minibatches.Mode.CHUNKS), NOTES);
-            // with lr = 0 an epoch measures the cost without changing the model; the shuffle regroups the tunes,
-            // which changes nothing for a per-tune cost with the state reset at each tune's start
+            // weights N(0, 1): a state carried across a tune's start would move the cost well past the tolerance
+            LstmTrainer tr = new LstmTrainer(be, new LstmTrainer.Config(new int[] {16, 11}, mode, 4, 7, Optimizer.Kind.SGD,
+                    new float[] {0f}, 0.9f, 30f, 1.0, 0f, false, 5), NOTES);
             double cost = tr.trainEpoch(tunes(), 0, null);
             assertEquals(cost, tr.evaluate(tunes()).nll(), 1e-4 * cost);
         }
@@ -189,14 +232,18 @@ class LstmTrainerTest {
     @org.junit.jupiter.api.io.TempDir
     java.nio.file.Path tmp;
 
-    @Test
-    void stoppingSavingAndResumingGivesTheUninterruptedResultBitForBit() throws Exception {
-        LstmTrainer.Config cfg = new LstmTrainer.Config(new int[] {9}, Minibatches.Mode.CHUNKS, 2, 5,
+    @ParameterizedTest
+    @EnumSource(value = Minibatches.Mode.class, names = {"CHUNKS", "PACKED"})
+    void stoppingSavingAndResumingGivesTheUninterruptedResultBitForBit(Minibatches.Mode mode) throws Exception {
+        LstmTrainer.Config cfg = new LstmTrainer.Config(new int[] {9}, mode, 2, 5,
                 Optimizer.Kind.ADAM, new float[] {0.01f}, 0.9f, 30f, 0.1, 1f, true, 3);
+        // 20 tunes: PACKED deals a pool of 16 (POOL groups' worth) into one group, and a stop waits for a group's end
+        List<PianoRoll> data = new ArrayList<>();
+        for (int i = 0; i < 20; i++) data.add(arpeggio(9 + 5 * (i % 6), 4, i % 4));
         float[] uninterrupted;
         try (Backend be = scalar()) {
             LstmTrainer tr = new LstmTrainer(be, cfg, NOTES);
-            for (int e = 0; e < 3; e++) tr.trainEpoch(tunes(), e, null);
+            for (int e = 0; e < 3; e++) tr.trainEpoch(data, e, null);
             uninterrupted = be.toArray(tr.model.params);
         }
         java.nio.file.Path ckpt = tmp.resolve("run/checkpoint.safetensors");
@@ -204,10 +251,10 @@ class LstmTrainerTest {
         Position stoppedAt;
         try (Backend be = scalar()) {
             LstmTrainer tr = new LstmTrainer(be, cfg, NOTES);
-            tr.trainEpoch(tunes(), 0, null);
+            tr.trainEpoch(data, 0, null);
             int[] calls = {0};
             // ask to stop at once: the trainer finishes the group of tunes it is in, then stops
-            EpochResult r = tr.trainEpoch(tunes(), Position.start(1), () -> ++calls[0] > 0, null);
+            EpochResult r = tr.trainEpoch(data, Position.start(1), () -> ++calls[0] > 0, null);
             assertFalse(r.completed());
             assertTrue(r.next().index() > 0);
             stoppedAt = r.next();
@@ -220,9 +267,9 @@ class LstmTrainerTest {
             assertTrue(tr.config().skip());
             assertEquals(stoppedAt, LstmTrainer.position(c));
             assertEquals("tunes()", c.metadata().get("data"));
-            EpochResult r = tr.trainEpoch(tunes(), LstmTrainer.position(c), () -> false, null);
+            EpochResult r = tr.trainEpoch(data, LstmTrainer.position(c), () -> false, null);
             assertTrue(r.completed());
-            tr.trainEpoch(tunes(), 2, null);
+            tr.trainEpoch(data, 2, null);
             assertArrayEquals(uninterrupted, be.toArray(tr.model.params));
         }
     }
