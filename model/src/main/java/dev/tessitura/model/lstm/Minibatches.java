@@ -63,11 +63,8 @@ public final class Minibatches {
         // CHUNKS: tunes of like length side by side (longest first), then the groups in a shuffled order
         int pool = shuffle ? POOL * batch : Math.max(usable.size(), 1);
         if (mode == Mode.PACKED) {
-            // each pool's tunes dealt to the B rows of one group; the groups in a shuffled order
-            List<List<PianoRoll>> pools = new ArrayList<>();
-            for (int p = 0; p < usable.size(); p += pool) pools.add(usable.subList(p, Math.min(usable.size(), p + pool)));
-            if (shuffle) shuffle(pools, seed, 7, (long) epoch << 20);
-            for (List<PianoRoll> tunes : pools) packed(tunes, batch, steps, out);
+            // each pool of the shuffled tunes dealt to the B rows of one group (the pools are random already)
+            for (int p = 0; p < usable.size(); p += pool) packed(usable.subList(p, Math.min(usable.size(), p + pool)), batch, steps, out);
             return out;
         }
         java.util.Comparator<PianoRoll> longestFirst = java.util.Comparator.comparingInt(PianoRoll::frames).reversed();
