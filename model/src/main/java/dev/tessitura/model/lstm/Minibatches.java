@@ -141,14 +141,7 @@ public final class Minibatches {
                     }
                 }
                 if (tuneOf[b] >= row.size()) continue;               // the row is done: padding to the group's end
-                int t0 = (chunk - startOf[b]) * steps, pairs = row.get(tuneOf[b]).frames() - 1;
-                for (int t = 0; t < steps && t0 + t < pairs; t++) {
-                    int at = t0 + t, r = (t * batch + b) * n;
-                    System.arraycopy(roll[b], at * n, x, r, n);
-                    System.arraycopy(roll[b], (at + 1) * n, y, r, n);
-                    java.util.Arrays.fill(mask, r, r + n, 1f);
-                    frames++;
-                }
+                frames += copyPairs(roll[b], (chunk - startOf[b]) * steps, row.get(tuneOf[b]).frames() - 1, b, batch, steps, n, x, y, mask);
             }
             out.add(new Batch(x, y, mask, frames, chunk > 0, fresh.stream().mapToInt(Integer::intValue).toArray()));
         }
@@ -165,16 +158,24 @@ public final class Minibatches {
             float[] x = new float[steps * batch * n], y = new float[x.length], mask = new float[x.length];
             int frames = 0;
             for (int b = 0; b < group.size(); b++) {
-                int pairs = group.get(b).frames() - 1;
-                for (int t = 0; t < steps && t0 + t < pairs; t++) {
-                    int s = t0 + t, row = (t * batch + b) * n;
-                    System.arraycopy(rolls[b], s * n, x, row, n);
-                    System.arraycopy(rolls[b], (s + 1) * n, y, row, n);
-                    java.util.Arrays.fill(mask, row, row + n, 1f);
-                    frames++;
-                }
+                frames += copyPairs(rolls[b], t0, group.get(b).frames() - 1, b, batch, steps, n, x, y, mask);
             }
             out.add(new Batch(x, y, mask, frames, t0 > 0));
         }
+    }
+
+    /**
+     * Row b of a minibatch from pairs t0 .. of a tune's roll (frame s in, s + 1 the target) until the L steps or the
+     * tune's pairs run out, unmasked; returns how many.
+     */
+    private static int copyPairs(float[] roll, int t0, int pairs, int b, int batch, int steps, int n, float[] x, float[] y, float[] mask) {
+        int t = 0;
+        for (; t < steps && t0 + t < pairs; t++) {
+            int s = t0 + t, row = (t * batch + b) * n;
+            System.arraycopy(roll, s * n, x, row, n);
+            System.arraycopy(roll, (s + 1) * n, y, row, n);
+            java.util.Arrays.fill(mask, row, row + n, 1f);
+        }
+        return t;
     }
 }

@@ -41,6 +41,18 @@ class LstmTrainerTest {
         return l;
     }
 
+    /** {@code count} arpeggios of 2-61 frames, lengths drawn from {@code seed}. */
+    static List<PianoRoll> randomTunes(long seed, int count) {
+        java.util.Random r = new java.util.Random(seed);
+        List<PianoRoll> rolls = new ArrayList<>();
+        for (int i = 0; i < count; i++) rolls.add(arpeggio(2 + r.nextInt(60), 4, i % 3));
+        return rolls;
+    }
+
+    static int pairsOf(List<PianoRoll> rolls) {
+        return rolls.stream().mapToInt(p -> p.frames() - 1).sum();
+    }
+
     static LstmTrainer.Config config(Optimizer.Kind kind, float lr, Minibatches.Mode mode) {
         return new LstmTrainer.Config(new int[] {16, 11}, mode, 4, 7, kind, new float[] {lr}, 0.9f, 30f, 0.1, 0f, false, 5);
     }
@@ -71,14 +83,8 @@ class LstmTrainerTest {
 
     @Test
     void shuffledChunksGroupTunesOfLikeLengthAndStillSeeEveryPairOnce() {
-        java.util.Random r = new java.util.Random(4);
-        List<PianoRoll> rolls = new java.util.ArrayList<>();
-        int pairs = 0;
-        for (int i = 0; i < 53; i++) {
-            int frames = 2 + r.nextInt(60);
-            rolls.add(arpeggio(frames, 4, i % 3));
-            pairs += frames - 1;
-        }
+        List<PianoRoll> rolls = randomTunes(4, 53);
+        int pairs = pairsOf(rolls);
         List<Minibatches.Batch> a = Minibatches.epoch(rolls, Minibatches.Mode.CHUNKS, 3, 5, true, 9, 2);
         assertEquals(pairs, a.stream().mapToInt(Minibatches.Batch::frames).sum());
         List<Minibatches.Batch> again = Minibatches.epoch(rolls, Minibatches.Mode.CHUNKS, 3, 5, true, 9, 2);
@@ -120,14 +126,8 @@ class LstmTrainerTest {
         }
         assertEquals(0f, b2.mask()[(3 * 2 + 1) * NOTES]);
         // on many tunes, far fewer rows computed than side by side in CHUNKS, every pair still once
-        java.util.Random r = new java.util.Random(5);
-        List<PianoRoll> many = new java.util.ArrayList<>();
-        int pairs = 0;
-        for (int i = 0; i < 61; i++) {
-            int frames = 2 + r.nextInt(60);
-            many.add(arpeggio(frames, 4, i % 3));
-            pairs += frames - 1;
-        }
+        List<PianoRoll> many = randomTunes(5, 61);
+        int pairs = pairsOf(many);
         List<Minibatches.Batch> packed = Minibatches.epoch(many, Minibatches.Mode.PACKED, 3, 5, true, 9, 2);
         List<Minibatches.Batch> chunks = Minibatches.epoch(many, Minibatches.Mode.CHUNKS, 3, 5, true, 9, 2);
         assertEquals(pairs, packed.stream().mapToInt(Minibatches.Batch::frames).sum());
