@@ -260,6 +260,9 @@ public final class Lstm {
         if (x.size() != (long) t * bs * nIn) {
             throw new IllegalArgumentException("lstm: x " + x + " is not (" + t + ", " + bs + ", " + nIn + ")");
         }
+        for (int r : fresh) {
+            if (r < 0 || r >= bs) throw new IllegalArgumentException("lstm: fresh row " + r + " outside batch " + bs);
+        }
         workspace(t, bs);
         this.x = x.reshape(t * bs, nIn);
         fromState = carry && hasState;
@@ -268,7 +271,6 @@ public final class Lstm {
                 be.copy(h0[l], rows(h[l], t - 1, bs));
                 be.copy(c0[l], rows(c[l], t - 1, bs));
                 for (int r : fresh) {
-                    if (r < 0 || r >= bs) throw new IllegalArgumentException("lstm: fresh row " + r + " outside batch " + bs);
                     be.fill(h0[l].slice(r, r + 1), 0f);
                     be.fill(c0[l].slice(r, r + 1), 0f);
                 }

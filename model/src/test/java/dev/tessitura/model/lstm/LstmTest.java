@@ -188,6 +188,9 @@ class LstmTest {
             m.backward(y, null, half * BATCH);
             float[] plainGrads = be.toArray(m.grads);
             for (int i = 0; i < plainGrads.length; i++) assertEquals(plainGrads[i], freshGrads[i], 0f, "gradient " + i);
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> m.forward(t2, half, BATCH, true, new int[] {BATCH}));
+            assertTrue(e.getMessage().contains("fresh row 3 outside batch 3"), e.getMessage());
         }
     }
 }
