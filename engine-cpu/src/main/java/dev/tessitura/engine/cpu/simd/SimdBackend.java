@@ -571,6 +571,7 @@ public final class SimdBackend implements Backend {
         // are shared among the threads once for the whole chain (one hand-over instead of 2k), each thread drawing
         // its rows' uniforms by counter: the same bits as a serial chain.
         long[] hFirst = new long[k], vFirst = new long[k];
+        long start = rng.position();
         for (int step = 0; step < k; step++) {
             hFirst[step] = rng.take((long) batch * nh);
             vFirst[step] = rng.take((long) batch * nv);
@@ -582,6 +583,7 @@ public final class SimdBackend implements Backend {
         // on each of their k calls (the same values in the same order: the same bits)
         float[] wT = new float[nh * nv];
         transpose(wd, wOff, nv, nh, wT, 0);
+        DrawAhead drawn = k > 0 ? drawnAhead(rng, start) : null;
         pool.forRange(batch, parallel, (r0, r1) -> {
             int rows = r1 - r0;
             float[] h = new float[rows * nh];   // (rows, nh) hidden sample
@@ -589,15 +591,101 @@ public final class SimdBackend implements Backend {
             // instead of a call per block of rows, each starting and ending inside a vector
             float[] uh = new float[rows * nh], uv = new float[rows * nv];
             for (int step = 0; step < k; step++) {
-                philox.uniforms(rng.seed(), rng.stream(), hFirst[step], (long) r0 * nh, uh, 0, uh.length);
+                uniforms(drawn, rng, hFirst[step], (long) r0 * nh, uh);
                 halfStep(h, 0, null, 0, vd, vOff + r0 * nv, wd, wOff, false, bhd, bhOff + (bhPerRow ? r0 * nh : 0), bhPerRow,
                         rows, nv, nh, uh, false);
                 boolean last = step == k - 1 && vProb != null;
-                philox.uniforms(rng.seed(), rng.stream(), vFirst[step], (long) r0 * nv, uv, 0, uv.length);
+                uniforms(drawn, rng, vFirst[step], (long) r0 * nv, uv);
                 halfStep(vd, vOff + r0 * nv, last ? data(vProb) : null, last ? off(vProb) + r0 * nv : 0, h, 0, wT, 0, false,
                         bvd, bvOff + (bvPerRow ? r0 * nv : 0), bvPerRow, rows, nh, nv, uv, false);
             }
         });
+        // the next chain most likely continues this stream where this one stopped (the RNN-RBM's next chunk): the
+        // workers draw its uniforms in their idle time (the serial recurrence runs on one thread)
+        if (pool.threads() > 1 && rng.position() > start) drawAhead(rng, (rng.position() - start) * 4);
+    }
+
+    // ---------------------------------------------------------------- uniforms drawn ahead
+
+    /**
+     * The uniforms of a stream from block {@code first} on, drawn by idle workers a slice at a time (WorkerPool.IdleWork)
+     * into {@code u}: element e is the uniform of element e of a draw starting at block first, the value any later
+     * draw that covers it gets (Philox is addressed by counter), so using them changes no bits.
+     */
+    private final class DrawAhead implements WorkerPool.IdleWork {
+        static final int SLICE = 2048;                       // ~2.5 us of Philox: the longest a job waits for a worker
+        final long seed, stream, first;
+        final float[] u;
+        final java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger(),
+                running = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.concurrent.atomic.AtomicIntegerArray done;
+        volatile boolean stopped;
+
+        DrawAhead(long seed, long stream, long first, float[] u) {
+            this.seed = seed;
+            this.stream = stream;
+            this.first = first;
+            this.u = u;
+            done = new java.util.concurrent.atomic.AtomicIntegerArray((u.length + SLICE - 1) / SLICE);
+        }
+
+        @Override
+        public boolean slice() {
+            running.incrementAndGet();
+            try {
+                if (stopped) return false;
+                int q = next.getAndIncrement();
+                if (q >= done.length()) return false;
+                int from = q * SLICE;
+                philox.uniforms(seed, stream, first, from, u, from, Math.min(SLICE, u.length - from));
+                done.set(q, 1);                               // publishes the slice's values
+                return true;
+            } finally {
+                running.decrementAndGet();
+            }
+        }
+
+        /** Stops the workers drawing and waits for a slice in progress: from then on only the caller reads u. */
+        void stop() {
+            stopped = true;
+            while (running.get() > 0) Thread.onSpinWait();
+        }
+    }
+
+    private DrawAhead ahead;                                  // the draws in progress or done, or null
+    /** Uniforms the chains took from the draws made ahead (tests check that the path is taken). */
+    final java.util.concurrent.atomic.AtomicLong drawnAheadUsed = new java.util.concurrent.atomic.AtomicLong();
+
+    /** Starts drawing {@code n} uniforms of rng's stream from its position on, for the next chain. */
+    private void drawAhead(Rng rng, long n) {
+        float[] buffer = ahead != null && ahead.u.length == n ? ahead.u : new float[Math.toIntExact(n)];
+        ahead = new DrawAhead(rng.seed(), rng.stream(), rng.position(), buffer);
+        pool.idle(ahead);
+    }
+
+    /** The draws made ahead for a chain whose first draw starts at block {@code first} of rng's stream, or null. */
+    private DrawAhead drawnAhead(Rng rng, long first) {
+        DrawAhead a = ahead;
+        if (a == null) return null;
+        pool.idle(null);
+        a.stop();
+        return a.seed == rng.seed() && a.stream == rng.stream() && a.first == first ? a : null;
+    }
+
+    /** out = the uniforms of elements e0 .. of the draw at block {@code first}: copied where drawn ahead, else drawn. */
+    private void uniforms(DrawAhead a, Rng rng, long first, long e0, float[] out) {
+        int n = out.length, i = 0;
+        if (a != null) {
+            long at = (first - a.first) * 4 + e0;               // the same element, counted from the draws' first block
+            while (i < n && at + i < a.u.length && a.done.get((int) ((at + i) / DrawAhead.SLICE)) == 1) {
+                int from = (int) (at + i);
+                int len = Math.min(n - i, Math.min(a.u.length, (from / DrawAhead.SLICE + 1) * DrawAhead.SLICE) - from);
+                System.arraycopy(a.u, from, out, i, len);
+                i += len;
+            }
+            drawnAheadUsed.addAndGet(i);
+        }
+        if (i < n) philox.uniforms(rng.seed(), rng.stream(), first, e0 + i, out, i, n - i);
     }
 
     @Override

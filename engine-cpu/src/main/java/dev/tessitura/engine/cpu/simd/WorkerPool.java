@@ -17,6 +17,9 @@ import java.util.concurrent.locks.LockSupport;
  * worker acknowledges every job (those without a chunk too), so a job's fields are never rewritten while a worker
  * may still read them. A call made while the pool is busy (from inside a task, or from another thread) runs on the
  * calling thread alone: the same results, since they never depend on the split.
+ *
+ * <p>Between jobs the workers may do {@link IdleWork} (the next Gibbs chain's uniforms, drawn while the caller runs
+ * the serial recurrence) in short slices, looking for a job after each.
  */
 final class WorkerPool implements AutoCloseable {
 
@@ -24,6 +27,15 @@ final class WorkerPool implements AutoCloseable {
     @FunctionalInterface
     interface RangeTask {
         void run(int from, int to);
+    }
+
+    /**
+     * Work the workers may do while they wait for a job, one short slice at a time, checking for a job between
+     * slices (so a job waits at most one slice). Slices must be safe to run on several workers at once.
+     */
+    interface IdleWork {
+        /** Does one slice; false when there is nothing left to do. */
+        boolean slice();
     }
 
     /** How long a worker waits for the next job, spinning, before it parks. */
@@ -41,6 +53,7 @@ final class WorkerPool implements AutoCloseable {
     private final AtomicInteger done = new AtomicInteger();
     private volatile Throwable failure;
     private volatile boolean closed;
+    private final java.util.concurrent.atomic.AtomicReference<IdleWork> idleWork = new java.util.concurrent.atomic.AtomicReference<>();
 
     WorkerPool(int threads) {
         if (threads < 1) throw new IllegalArgumentException("simd: thread count must be >= 1, got " + threads);
@@ -56,6 +69,12 @@ final class WorkerPool implements AutoCloseable {
 
     int threads() {
         return threads;
+    }
+
+    /** Gives the workers {@code work} for their idle time (replacing any earlier idle work); null withdraws it. */
+    void idle(IdleWork work) {
+        idleWork.set(work);
+        if (work != null) for (Thread w : workers) LockSupport.unpark(w);
     }
 
     /** Runs {@code task} over [0, n) in up to {@code threads} chunks; serially when {@code parallel} is false. */
@@ -107,8 +126,21 @@ final class WorkerPool implements AutoCloseable {
             int j;
             while ((j = job) == seen) {
                 if (closed) return;
-                if (System.nanoTime() < spinUntil) Thread.onSpinWait();
-                else LockSupport.park(this);
+                IdleWork w = idleWork.get();
+                if (w != null) {
+                    boolean more;
+                    try {
+                        more = w.slice();
+                    } catch (RuntimeException | Error e) {
+                        more = false;                        // idle work is optional: a failing one is dropped
+                    }
+                    if (!more) idleWork.compareAndSet(w, null);
+                    spinUntil = System.nanoTime() + SPIN_NANOS;
+                } else if (System.nanoTime() < spinUntil) {
+                    Thread.onSpinWait();
+                } else {
+                    LockSupport.park(this);
+                }
             }
             seen = j;
             if (chunk < chunks) {                           // a job may have fewer chunks than threads

@@ -89,4 +89,33 @@ class WorkerPoolTest {
             Thread.currentThread().interrupt();
         }
     }
+
+    /** Idle work runs between jobs until it runs out, jobs still run (each at most a slice late), a failing one is dropped. */
+    @org.junit.jupiter.api.Test
+    void idleWorkRunsBetweenJobsAndNeverBlocksThem() {
+        try (WorkerPool pool = new WorkerPool(3)) {
+            java.util.concurrent.atomic.AtomicInteger slices = new java.util.concurrent.atomic.AtomicInteger();
+            pool.idle(() -> slices.incrementAndGet() < 200);                 // 200 slices, then nothing left
+            for (int round = 0; round < 300; round++) {
+                AtomicIntegerArray hits = new AtomicIntegerArray(7);
+                pool.forRange(7, true, (from, to) -> { for (int i = from; i < to; i++) hits.incrementAndGet(i); });
+                for (int i = 0; i < 7; i++) assertEquals(1, hits.get(i));
+            }
+            long until = System.nanoTime() + 2_000_000_000L;
+            while (slices.get() < 200 && System.nanoTime() < until) Thread.onSpinWait();
+            assertTrue(slices.get() >= 200, "slices " + slices.get());
+            sleep(5);
+            int after = slices.get();
+            sleep(5);
+            assertTrue(slices.get() - after <= 2, "work that ran out is not run again: " + after + " -> " + slices.get());
+            // idle work that throws is dropped; the pool goes on
+            java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+            pool.idle(() -> { calls.incrementAndGet(); throw new IllegalStateException("idle boom"); });
+            sleep(5);
+            AtomicIntegerArray hits = new AtomicIntegerArray(5);
+            pool.forRange(5, true, (from, to) -> { for (int i = from; i < to; i++) hits.incrementAndGet(i); });
+            for (int i = 0; i < 5; i++) assertEquals(1, hits.get(i));
+            assertTrue(calls.get() >= 1 && calls.get() <= 2, "a failing idle work runs once per worker at most: " + calls.get());
+        }
+    }
 }
