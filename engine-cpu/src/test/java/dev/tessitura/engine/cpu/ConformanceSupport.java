@@ -13,7 +13,7 @@ import java.util.stream.Stream;
  * What every conformance test shares: the backends under test, random inputs, float64 references and the
  * tolerance assertion. Nothing here knows a backend's internals.
  */
-final class ConformanceSupport {
+public final class ConformanceSupport {
     private ConformanceSupport() {}
 
     /** Awkward sizes: 1, lanes-1 and lanes+1 for 4/8/16 float lanes, 13, 207, and the model's 88, 100, 150. */
@@ -42,14 +42,14 @@ final class ConformanceSupport {
     // ---------------------------------------------------------------- random inputs
 
     /** n floats uniform in [lo, hi). */
-    static float[] random(SplittableRandom r, int n, double lo, double hi) {
+    public static float[] random(SplittableRandom r, int n, double lo, double hi) {
         float[] a = new float[n];
         for (int i = 0; i < n; i++) a[i] = (float) (lo + (hi - lo) * r.nextDouble());
         return a;
     }
 
     /** n values that are 0 or 1 (RBM visible or hidden units). */
-    static float[] binary(SplittableRandom r, int n) {
+    public static float[] binary(SplittableRandom r, int n) {
         float[] a = new float[n];
         for (int i = 0; i < n; i++) a[i] = r.nextBoolean() ? 1f : 0f;
         return a;

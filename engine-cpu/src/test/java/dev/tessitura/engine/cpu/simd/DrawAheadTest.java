@@ -1,5 +1,7 @@
 package dev.tessitura.engine.cpu.simd;
 
+import static dev.tessitura.engine.cpu.ConformanceSupport.binary;
+import static dev.tessitura.engine.cpu.ConformanceSupport.random;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -63,18 +65,6 @@ class DrawAheadTest {
                 if (pause) assertTrue(used > 0, "with idle time between chains, some uniforms come from the draws ahead");
             }
         }
-    }
-
-    static float[] random(SplittableRandom r, int n, double lo, double hi) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) a[i] = (float) (lo + (hi - lo) * r.nextDouble());
-        return a;
-    }
-
-    static float[] binary(SplittableRandom r, int n) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) a[i] = r.nextBoolean() ? 1f : 0f;
-        return a;
     }
 
     static void sleep(long ms) {
