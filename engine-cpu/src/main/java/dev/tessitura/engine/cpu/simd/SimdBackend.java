@@ -656,9 +656,16 @@ public final class SimdBackend implements Backend {
     /** Uniforms the chains took from the draws made ahead (tests check that the path is taken). */
     final java.util.concurrent.atomic.AtomicLong drawnAheadUsed = new java.util.concurrent.atomic.AtomicLong();
 
-    /** Starts drawing {@code n} uniforms of rng's stream from its position on, for the next chain. */
+    /**
+     * At most this many uniforms are drawn ahead (4 MB; the RNN-RBM's chunk needs 357,000): an evaluation's long
+     * chains over whole tunes would otherwise ask for hundreds of MB. A longer chain draws the rest itself.
+     */
+    static final int DRAW_AHEAD_MAX = 1 << 20;
+
+    /** Starts drawing {@code n} uniforms (at most DRAW_AHEAD_MAX) of rng's stream from its position on, for the next chain. */
     private void drawAhead(Rng rng, long n) {
-        float[] buffer = ahead != null && ahead.u.length == n ? ahead.u : new float[Math.toIntExact(n)];
+        int size = (int) Math.min(n, DRAW_AHEAD_MAX);
+        float[] buffer = ahead != null && ahead.u.length == size ? ahead.u : new float[size];
         ahead = new DrawAhead(rng.seed(), rng.stream(), rng.position(), buffer);
         pool.idle(ahead);
     }
