@@ -42,6 +42,9 @@ public final class Minibatches {
 
     private Minibatches() {}
 
+    private static final java.util.Comparator<PianoRoll> LONGEST_FIRST =
+            java.util.Comparator.comparingInt(PianoRoll::frames).reversed();
+
     /** Groups per pool of tunes sorted by length in {@link Mode#CHUNKS} (more: less padding, less randomness). */
     static final int POOL = 8;
 
@@ -60,18 +63,17 @@ public final class Minibatches {
             for (int g = 0; g < usable.size(); g += batch) out.add(tiled(usable.subList(g, Math.min(usable.size(), g + batch)), batch, steps));
             return out;
         }
-        // CHUNKS: tunes of like length side by side (longest first), then the groups in a shuffled order
         int pool = shuffle ? POOL * batch : Math.max(usable.size(), 1);
         if (mode == Mode.PACKED) {
             // each pool of the shuffled tunes dealt to the B rows of one group (the pools are random already)
             for (int p = 0; p < usable.size(); p += pool) packed(usable.subList(p, Math.min(usable.size(), p + pool)), batch, steps, out);
             return out;
         }
-        java.util.Comparator<PianoRoll> longestFirst = java.util.Comparator.comparingInt(PianoRoll::frames).reversed();
+        // CHUNKS: tunes of like length side by side (longest first), then the groups in a shuffled order
         List<List<PianoRoll>> groups = new ArrayList<>();
         for (int p = 0; p < usable.size(); p += pool) {
             List<PianoRoll> sorted = new ArrayList<>(usable.subList(p, Math.min(usable.size(), p + pool)));
-            sorted.sort(longestFirst);
+            sorted.sort(LONGEST_FIRST);
             for (int g = 0; g < sorted.size(); g += batch) groups.add(sorted.subList(g, Math.min(sorted.size(), g + batch)));
         }
         if (shuffle) shuffle(groups, seed, 7, (long) epoch << 20);
@@ -111,7 +113,7 @@ public final class Minibatches {
      */
     private static void packed(List<PianoRoll> tunes, int batch, int steps, List<Batch> out) {
         List<PianoRoll> sorted = new ArrayList<>(tunes);
-        sorted.sort(java.util.Comparator.comparingInt(PianoRoll::frames).reversed());
+        sorted.sort(LONGEST_FIRST);
         List<List<PianoRoll>> rows = new ArrayList<>();
         int[] chunksOf = new int[batch];
         for (int b = 0; b < batch; b++) rows.add(new ArrayList<>());

@@ -492,9 +492,11 @@ public final class SimdBackend implements Backend {
     public void uniform(Tensor out, Rng rng) {
         Checks.owned(this, "uniform", out);
         int n = (int) out.size();
-        long first = rng.take(n);
-        float[] o = data(out);
-        int oOff = off(out);
+        draw(rng, rng.take(n), data(out), off(out), n);
+    }
+
+    /** o[oOff ..] = the n uniforms of the draw at block {@code first}, in parallel chunks when there are many. */
+    private void draw(Rng rng, long first, float[] o, int oOff, int n) {
         split(n, HEAVY_PARALLEL_ELEMENTS, (from, to) ->
                 philox.uniforms(rng.seed(), rng.stream(), first, from, o, oOff + from, to - from));
     }
@@ -517,10 +519,8 @@ public final class SimdBackend implements Backend {
         Checks.HalfStepShape hs = Checks.gibbsHalfStep(this, sample, prob, x, w, transW, bias);
         int batch = hs.rows(), nIn = hs.nIn(), nOut = hs.nOut();
         boolean perRow = hs.biasPerRow();
-        long first = rng.take((long) batch * nOut);
         float[] u = new float[batch * nOut];
-        split(u.length, HEAVY_PARALLEL_ELEMENTS, (from, to) ->
-                philox.uniforms(rng.seed(), rng.stream(), first, from, u, from, to - from));
+        draw(rng, rng.take(u.length), u, 0, u.length);
         halfStep(data(sample), off(sample), prob == null ? null : data(prob), prob == null ? 0 : off(prob),
                 data(x), off(x), data(w), off(w), transW, data(bias), off(bias), perRow,
                 batch, nIn, nOut, u, parallelGemm(batch, nOut, nIn));
@@ -851,7 +851,7 @@ public final class SimdBackend implements Backend {
         Checks.disjoint(op, h, c, wh, h0, c0);
         Checks.disjoint(op, c, wh, h0, c0);
         int n = h.cols(), g4 = 4 * n;
-        float[] zd = data(z), hd = data(h), cd = data(c), bp = recurrentPacked(gemm.packedBSize(n, g4));
+        float[] zd = data(z), hd = data(h), cd = data(c), bp = recurrentPacked = atLeast(recurrentPacked, gemm.packedBSize(n, g4));
         int zOff = off(z), hOff = off(h), cOff = off(c);
         if (batch > 1) gemm.packB(bp, 0, data(wh), off(wh), g4, false, n, g4);   // one row (the LSTM-RBM) never reads it
         pool.forRange(batch, 2L * steps * batch * n * g4 >= GEMM_PARALLEL_FLOPS, (r0, r1) -> {
@@ -885,7 +885,8 @@ public final class SimdBackend implements Backend {
         float[] dzd = data(dz), dcd = data(dc), dhd = data(dh), zd = data(z), cd = data(c);
         int dzOff = off(dz), dcOff = off(dc), dhOff = off(dh), zOff = off(z), cOff = off(c);
         // Wh^T (4H, H) row-major, for the one-row path, and packed for the tiled one
-        float[] wt = recurrentTransposed(g4 * n), bp = recurrentPacked(gemm.packedBSize(g4, n));
+        float[] wt = recurrentTransposed = atLeast(recurrentTransposed, g4 * n);
+        float[] bp = recurrentPacked = atLeast(recurrentPacked, gemm.packedBSize(g4, n));
         transpose(data(wh), off(wh), n, g4, wt, 0);
         if (batch > 1) gemm.packB(bp, 0, wt, 0, n, false, g4, n);
         pool.forRange(batch, 2L * steps * batch * n * g4 >= GEMM_PARALLEL_FLOPS, (r0, r1) -> {
@@ -905,14 +906,9 @@ public final class SimdBackend implements Backend {
     // Wh packed (or Wh^T, transposed and packed) for lstmForward / lstmBackward, kept between calls
     private float[] recurrentPacked = new float[0], recurrentTransposed = new float[0];
 
-    private float[] recurrentPacked(int n) {
-        if (recurrentPacked.length < n) recurrentPacked = new float[n];
-        return recurrentPacked;
-    }
-
-    private float[] recurrentTransposed(int n) {
-        if (recurrentTransposed.length < n) recurrentTransposed = new float[n];
-        return recurrentTransposed;
+    /** {@code a} if it holds n floats, else a new array that does. */
+    private static float[] atLeast(float[] a, int n) {
+        return a.length >= n ? a : new float[n];
     }
 
     // ---------------------------------------------------------------- optimizers
