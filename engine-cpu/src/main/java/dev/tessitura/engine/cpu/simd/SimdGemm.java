@@ -140,19 +140,10 @@ final class SimdGemm {
                 int i0 = blk * MR, rows = Math.min(MR, m - i0);
                 packA(ap, 0, a, aOff, lda, transA, i0, rows, k);
                 for (int j0 = 0; j0 < n; j0 += nr) {
-                    // a full tile goes straight from the registers to C; a partial one through the scratch tile
-                    boolean full = rows == MR && j0 + nr <= n;
-                    float[] dst = full ? c : tile;
-                    int dOff = full ? cOff + i0 * ldc + j0 : 0, ldd = full ? ldc : nr;
-                    int panel = inPlace ? 0 : j0 / nr * k * nr;   // the packed panel of these columns
-                    // a last panel of at most one vector of columns (n = 88, 120: 8 of 16) runs one vector wide
-                    // rather than computing a vector of zero padding
-                    // (such a panel is always packed: in place, only whole panels are read from B)
-                    if (n - j0 <= nr / 2) kernelOneVector(tile, ap, 0, bp, panel, nr, k);
-                    else if (!inPlace) kernel(dst, dOff, ldd, full, ap, 0, bp, panel, nr, k, alpha, beta);
-                    else if (j0 < tailFrom) kernel(dst, dOff, ldd, full, ap, 0, b, bOff + j0, ldb, k, alpha, beta);
-                    else kernel(dst, dOff, ldd, full, ap, 0, bp, 0, nr, k, alpha, beta);
-                    if (!full) storeTile(c, cOff + i0 * ldc + j0, ldc, tile, rows, Math.min(nr, n - j0), alpha, beta);
+                    // these columns of op(B): a whole panel in place, or packed (every panel, or only the last
+                    // partial one: in place, only whole panels are read from B)
+                    if (inPlace && j0 < tailFrom) tileAt(c, cOff, ldc, i0, rows, j0, n, ap, 0, b, bOff + j0, ldb, k, alpha, beta, tile);
+                    else tileAt(c, cOff, ldc, i0, rows, j0, n, ap, 0, bp, inPlace ? 0 : j0 / nr * k * nr, nr, k, alpha, beta, tile);
                 }
                 if (rowsDone != null) rowsDone.rows(i0, i0 + rows);
             }
@@ -179,13 +170,8 @@ final class SimdGemm {
         }
         for (int j0 = 0, panel = 0; j0 < n; j0 += nr, panel += k * nr) {
             for (int blk = 0; blk < blocks; blk++) {
-                int r0 = i0 + blk * MR, rows = Math.min(MR, i0 + tiled - r0);
-                boolean full = rows == MR && j0 + nr <= n;
-                float[] dst = full ? c : tile;
-                int dOff = full ? cOff + r0 * ldc + j0 : 0, ldd = full ? ldc : nr;
-                if (n - j0 <= nr / 2) kernelOneVector(tile, ap, blk * MR * k, bp, panel, nr, k);
-                else kernel(dst, dOff, ldd, full, ap, blk * MR * k, bp, panel, nr, k, alpha, beta);
-                if (!full) storeTile(c, cOff + r0 * ldc + j0, ldc, tile, rows, Math.min(nr, n - j0), alpha, beta);
+                int r0 = i0 + blk * MR;
+                tileAt(c, cOff, ldc, r0, Math.min(MR, i0 + tiled - r0), j0, n, ap, blk * MR * k, bp, panel, nr, k, alpha, beta, tile);
             }
         }
         if (rest > 0) {
@@ -193,6 +179,22 @@ final class SimdGemm {
             sparseRows(c, cOff + r0 * ldc, ldc, a, aOff + r0 * lda, lda, false, b, bOff, ldb, rest, n, k, alpha, beta,
                     pool, false, null);
         }
+    }
+
+    /**
+     * One tile of C: rows [r0, r0 + rows) (at most MR), columns [j0, j0 + NR) cut at n, from the packed block of
+     * op(A) at ap[apOff] and the columns of op(B) at bsrc[bOff] (rows ldbp apart). A full tile goes straight from the
+     * registers to C, a partial one through the scratch tile; a last panel of at most one vector of columns (n = 88,
+     * 120: 8 of 16) runs one vector wide rather than computing a vector of zero padding.
+     */
+    private void tileAt(float[] c, int cOff, int ldc, int r0, int rows, int j0, int n, float[] ap, int apOff,
+                      float[] bsrc, int bOff, int ldbp, int k, float alpha, float beta, float[] tile) {
+        int nr = nr();
+        boolean full = rows == MR && j0 + nr <= n;
+        if (n - j0 <= nr / 2) kernelOneVector(tile, ap, apOff, bsrc, bOff, ldbp, k);
+        else if (full) kernel(c, cOff + r0 * ldc + j0, ldc, true, ap, apOff, bsrc, bOff, ldbp, k, alpha, beta);
+        else kernel(tile, 0, nr, false, ap, apOff, bsrc, bOff, ldbp, k, alpha, beta);
+        if (!full) storeTile(c, cOff + r0 * ldc + j0, ldc, tile, rows, Math.min(nr, n - j0), alpha, beta);
     }
 
     /**
