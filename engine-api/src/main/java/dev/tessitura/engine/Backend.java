@@ -233,6 +233,36 @@ public interface Backend extends AutoCloseable {
         }
     }
 
+    /**
+     * The tanh recurrence of the RNN-RBM, (3) of the paper, over T steps: for t = 1 .. T, u(t) = tanh(a(t) + u(t-1)
+     * Wuu). u (T+1, n) holds u(0) in row 0 and a(t) = bu + v(t) Wvu in row t on entry, and u(t) there on return;
+     * Wuu (n, n). One op so that a backend can run the T dependent one-row products without a call and a hand-over
+     * per step (the CPU splits each step's columns among its threads, which meet once per step).
+     */
+    default void tanhRecurrence(Tensor u, Tensor wuu) {
+        int steps = Checks.tanhRecurrence(this, "tanhRecurrence", u, wuu, null, null);
+        for (int t = 1; t <= steps; t++) {
+            Tensor ut = u.slice(t, t + 1);
+            gemm(ut, u.slice(t - 1, t), false, wuu, false, 1f, 1f);
+            tanh(ut, ut);
+        }
+    }
+
+    /**
+     * Backpropagation through {@link #tanhRecurrence}: for t = T .. 1, da(t) = du(t) (1 - u(t)^2)
+     * ({@link #tanhBackward}), then du(t-1) += da(t) Wuu^T. du (T+1, n) holds on entry the gradient reaching each u(t)
+     * from elsewhere (the bias maps, the next chunk) and is updated in place, row 0 ending as the gradient reaching
+     * u(0); da (T, n) is written, row t-1 holding da(t); u (T+1, n) as tanhRecurrence left it.
+     */
+    default void tanhRecurrenceBackward(Tensor da, Tensor du, Tensor u, Tensor wuu) {
+        int steps = Checks.tanhRecurrence(this, "tanhRecurrenceBackward", u, wuu, da, du);
+        for (int t = steps; t >= 1; t--) {
+            Tensor dat = da.slice(t - 1, t);
+            tanhBackward(dat, du.slice(t, t + 1), u.slice(t, t + 1));
+            gemm(du.slice(t - 1, t), dat, false, wuu, true, 1f, 1f);
+        }
+    }
+
     // ---------------------------------------------------------------- optimizers
 
     /**

@@ -118,6 +118,25 @@ public final class Checks {
         return rh[0] / batch;
     }
 
+    /**
+     * tanhRecurrence / tanhRecurrenceBackward: u (T+1, n) with T >= 0, Wuu (n, n), and the others (each may be null)
+     * of the given rows and n columns; none of them overlapping another. Returns T.
+     */
+    public static int tanhRecurrence(Backend backend, String op, Tensor u, Tensor wuu, Tensor da, Tensor du) {
+        owned(backend, op, u, wuu, da, du);
+        if (u.rank() != 2 || u.rows() < 1) {
+            throw new IllegalArgumentException(op + ": u must be (T+1, n) with row 0 = u(0), got " + shape(u));
+        }
+        int steps = u.rows() - 1, n = u.cols();
+        shape(op, "Wuu", wuu, n, n);
+        if (da != null) shape(op, "da", da, steps, n);
+        if (du != null) shape(op, "du", du, steps + 1, n);
+        disjoint(op, u, wuu, da, du);
+        disjoint(op, wuu, da, du);
+        disjoint(op, da, du);
+        return steps;
+    }
+
     /** An optimizer step: p, g and the state tensors the same size, none overlapping another. */
     public static void optimizer(Backend backend, String op, Tensor p, Tensor g, Tensor... state) {
         owned(backend, op, p, g);

@@ -152,6 +152,10 @@ class ConformanceArgumentsTest {
             new ViewCase("lstmForward, lstmBackward", s(new int[] {12, 5}, new int[] {12, 5}, new int[] {12, 20}, new int[] {12, 20}, new int[] {6, 5}, new int[] {12, 5}),
                     s(new int[] {5, 20}, new int[] {6, 5}, new int[] {6, 5}),
                     (be, o, i) -> { be.lstmForward(o[0], o[1], o[2], i[0], i[1], i[2], 6); be.lstmBackward(o[3], o[4], o[5], o[2], o[1], i[2], i[0], 6); }),
+            // T = 3 steps of n = 9 units (a vector and a last one shifted back over it at 256 bits)
+            new ViewCase("tanhRecurrence, tanhRecurrenceBackward", s(new int[] {4, 9}, new int[] {3, 9}, new int[] {4, 9}),
+                    s(new int[] {9, 9}),
+                    (be, o, i) -> { be.tanhRecurrence(o[0], i[0]); be.tanhRecurrenceBackward(o[1], o[2], o[0], i[0]); }),
             new ViewCase("adam, rmsprop", s(new int[] {37}, new int[] {37}, new int[] {37}, new int[] {37}, new int[] {37}), s(new int[] {37}),
                     (be, o, i) -> { be.adam(o[0], i[0], o[1], o[2], 0.01f, 0.9f, 0.999f, 1e-8f, 2); be.rmsprop(o[3], i[0], o[4], 0.01f, 0.9f, 1e-6f); }),
             new ViewCase("softmax", s(new int[] {3, 17}), s(new int[] {3, 17}), (be, o, i) -> be.softmax(o[0], i[0])));

@@ -430,6 +430,26 @@ class CudaBackendGpuTest {
         }
     }
 
+    /** The RNN-RBM's recurrence ops (the interface's per-step default here: cuBLAS one-row products, tanh kernels). */
+    @Test
+    void tanhRecurrenceForwardAndBackward() {
+        SplittableRandom r = new SplittableRandom(11);
+        for (int[] tn : new int[][] {{1, 1}, {5, 9}, {100, 100}, {3, 129}}) {
+            int t = tn[0], n = tn[1];
+            float[] u = random(r, (t + 1) * n, 2), wuu = random(r, n * n, (float) (1.5 / Math.sqrt(n))), du = random(r, (t + 1) * n, 1);
+            float[][] out = new float[2][];
+            Backend[] bes = {cpu, gpu};
+            for (int q = 0; q < 2; q++) {
+                Backend be = bes[q];
+                Tensor ut = be.of(u, t + 1, n), wt = be.of(wuu, n, n), dut = be.of(du, t + 1, n), da = be.zeros(t, n);
+                be.tanhRecurrence(ut, wt);
+                be.tanhRecurrenceBackward(da, dut, ut, wt);
+                out[q] = concat(be.toArray(ut), be.toArray(da), be.toArray(dut));
+            }
+            near(out[0], out[1], 1e-5, 1e-4, "tanh recurrence T, n = " + t + ", " + n);
+        }
+    }
+
     @Test
     void optimizerSteps() {
         SplittableRandom r = new SplittableRandom(9);

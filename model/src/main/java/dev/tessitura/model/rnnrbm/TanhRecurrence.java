@@ -10,7 +10,6 @@ final class TanhRecurrence implements Recurrence {
     private final int nu;
     final Tensor Wvu, Wuu, bu, u0;
     private final Tensor gWvu, gWuu, gBu, gU0;
-    private final Tensor WuuT;    // (nu, nu): Wuu^T for BPTT's row-by-row products
     private Tensor dA;            // (T, nu): d cost / d (pre-activation of u(t))
     private final Tensor a1;      // (1, nu): generation's pre-activation
 
@@ -26,7 +25,6 @@ final class TanhRecurrence implements Recurrence {
         Wuu = params.view(at, nu, nu); gWuu = grads.view(at, nu, nu); at += (long) nu * nu;
         bu = params.view(at, nu); gBu = grads.view(at, nu); at += nu;
         u0 = params.view(at, nu); gU0 = grads.view(at, nu);
-        WuuT = be.zeros(nu, nu);
         a1 = be.zeros(1, nu);
     }
 
@@ -51,28 +49,18 @@ final class TanhRecurrence implements Recurrence {
 
     @Override public void forward(Tensor v, Tensor u, int steps) {
         be.copy(u.at(0), u0);
-        // a(t) = bu + v(t) Wvu for all t at once, then + u(t-1) Wuu step by step, u(t) = tanh(a(t))
+        // a(t) = bu + v(t) Wvu for all t at once, then u(t) = tanh(a(t) + u(t-1) Wuu) step by step, in one op
         Tensor uNext = u.slice(1, steps + 1);
         be.gemm(uNext, v, false, Wvu, false, 1f, 0f);
         be.addRowVector(uNext, uNext, bu);
-        for (int t = 1; t <= steps; t++) {
-            Tensor ut = u.slice(t, t + 1);
-            be.gemm(ut, u.slice(t - 1, t), false, Wuu, false, 1f, 1f);
-            be.tanh(ut, ut);
-        }
+        be.tanhRecurrence(u, Wuu);
     }
 
     @Override public void backward(Tensor v, Tensor u, Tensor du, int steps) {
         if (dA == null || dA.dim(0) < steps) dA = be.zeros(steps, nu);
         Tensor da = dA.slice(0, steps), uPrev = u.slice(0, steps);
-        // backwards in time: da(t) = du(t) (1 - u(t)^2), du(t-1) += da(t) Wuu^T. Wuu^T is formed once: a transposed
-        // operand would be repacked by each of the T products (6x slower on SIMD)
-        be.transpose(WuuT, Wuu);
-        for (int t = steps; t >= 1; t--) {
-            Tensor dat = da.slice(t - 1, t);
-            be.tanhBackward(dat, du.slice(t, t + 1), u.slice(t, t + 1));
-            be.gemm(du.slice(t - 1, t), dat, false, WuuT, false, 1f, 1f);
-        }
+        // backwards in time: da(t) = du(t) (1 - u(t)^2), du(t-1) += da(t) Wuu^T, in one op
+        be.tanhRecurrenceBackward(da, du, u, Wuu);
         be.gemm(gWuu, uPrev, true, da, false, 1f, 1f);                  // dWuu += u(t-1)^T da(t)
         be.gemm(gWvu, v, true, da, false, 1f, 1f);                      // dWvu += v(t)^T da(t)
         be.columnSums(gBu, da, 1f, 1f);                                 // dbu += sum_t da(t)

@@ -181,6 +181,98 @@ final class SimdGemm {
         }
     }
 
+    /** Vectors of columns per pass of {@link #rowAddPacked}: eight independent FMA chains hide the FMA latency. */
+    static final int ROW_VECTORS = 8;
+
+    /** Floats that {@link #packRowPanels} writes for an op(B) of (k, n). */
+    int rowPanelsSize(int k, int n) {
+        int len = lanes.floats().length();
+        if (n < len) return 0;                             // rowAddPacked reads B itself
+        int vectors = (n + len - 1) / len;
+        return (vectors + ROW_VECTORS - 1) / ROW_VECTORS * k * ROW_VECTORS * len;
+    }
+
+    /**
+     * op(B) (k, n) packed for {@link #rowAddPacked}: per pass of eight vectors a (k, 8 len) panel whose vector q holds
+     * the columns from min((8 g + q) len, n - len), g the pass. So a last vector that would run past n starts at
+     * n - len instead (it recomputes a few columns rather than masking), and the vectors past the end repeat it.
+     * op(B)[p, j] is b[bOff + p * ldb + j], or b[bOff + j * ldb + p] when transB (Wuu^T, packed straight from Wuu).
+     */
+    void packRowPanels(float[] bp, float[] b, int bOff, int ldb, boolean transB, int k, int n) {
+        VectorSpecies<Float> s = lanes.floats();
+        int len = s.length(), w = ROW_VECTORS * len, last = n - len;
+        for (int g = 0, at = 0; g < rowPanelsSize(k, n) / (k * w); g++, at += k * w) {
+            for (int q = 0; q < ROW_VECTORS; q++) {
+                int j = Math.min((ROW_VECTORS * g + q) * len, last);
+                for (int p = 0, dst = at + q * len; p < k; p++, dst += w) {
+                    if (!transB) FloatVector.fromArray(s, b, bOff + p * ldb + j).intoArray(bp, dst);
+                    else for (int l = 0; l < len; l++) bp[dst + l] = b[bOff + (j + l) * ldb + p];
+                }
+            }
+        }
+    }
+
+    /**
+     * One row of C += x op(B): c[cOff + j] = sum_p x[xOff + p] op(B)[p, j] + c[cOff + j], j = 0..n-1, each element the
+     * FMA chain over p = 0..k-1 from +0 that {@link #gemm} computes for it with alpha = beta = 1, then one rounded
+     * addition: the same bits (x's zeros are not skipped, which changes nothing for a finite B, see the class
+     * comment). For the recurrences' per-step products. op(B) is read from {@link #packRowPanels}' panels bp
+     * (contiguous loads at fixed distances: 0.17 us per pass of k = 100, against 0.35 for loads at eight clamped
+     * offsets into B itself); a row narrower than a vector runs scalar on op(B) as packRowPanels reads it. Every
+     * vector of a pass is computed and stored, C read before any store, and the vector at n - len adds C as it was
+     * before the first pass: overlapping columns are stored twice with the same values.
+     */
+    void rowAddPacked(float[] c, int cOff, float[] x, int xOff, float[] bp, float[] b, int bOff, int ldb,
+                      boolean transB, int k, int n) {
+        VectorSpecies<Float> s = lanes.floats();
+        int len = s.length(), w = ROW_VECTORS * len, last = n - len;
+        if (last < 0) {
+            for (int j = 0; j < n; j++) {
+                float acc = 0f;
+                for (int p = 0; p < k; p++) acc = Math.fma(x[xOff + p], transB ? b[bOff + j * ldb + p] : b[bOff + p * ldb + j], acc);
+                c[cOff + j] = acc + c[cOff + j];
+            }
+            return;
+        }
+        // the vectors at n - len may cover columns that an earlier pass has already stored: they add C as it was
+        FloatVector cLast = FloatVector.fromArray(s, c, cOff + last);
+        for (int jp = 0, at = 0; jp < n; jp += w, at += k * w) {
+            FloatVector c0 = FloatVector.zero(s), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+            for (int p = 0, bi = at; p < k; p++, bi += w) {
+                FloatVector a = FloatVector.broadcast(s, x[xOff + p]);
+                c0 = a.fma(FloatVector.fromArray(s, bp, bi), c0);
+                c1 = a.fma(FloatVector.fromArray(s, bp, bi + len), c1);
+                c2 = a.fma(FloatVector.fromArray(s, bp, bi + 2 * len), c2);
+                c3 = a.fma(FloatVector.fromArray(s, bp, bi + 3 * len), c3);
+                c4 = a.fma(FloatVector.fromArray(s, bp, bi + 4 * len), c4);
+                c5 = a.fma(FloatVector.fromArray(s, bp, bi + 5 * len), c5);
+                c6 = a.fma(FloatVector.fromArray(s, bp, bi + 6 * len), c6);
+                c7 = a.fma(FloatVector.fromArray(s, bp, bi + 7 * len), c7);
+            }
+            int o0 = cOff + Math.min(jp, last), o1 = cOff + Math.min(jp + len, last),
+                    o2 = cOff + Math.min(jp + 2 * len, last), o3 = cOff + Math.min(jp + 3 * len, last),
+                    o4 = cOff + Math.min(jp + 4 * len, last), o5 = cOff + Math.min(jp + 5 * len, last),
+                    o6 = cOff + Math.min(jp + 6 * len, last), o7 = cOff + Math.min(jp + 7 * len, last);
+            int l = cOff + last;
+            c0 = c0.add(o0 == l ? cLast : FloatVector.fromArray(s, c, o0));
+            c1 = c1.add(o1 == l ? cLast : FloatVector.fromArray(s, c, o1));
+            c2 = c2.add(o2 == l ? cLast : FloatVector.fromArray(s, c, o2));
+            c3 = c3.add(o3 == l ? cLast : FloatVector.fromArray(s, c, o3));
+            c4 = c4.add(o4 == l ? cLast : FloatVector.fromArray(s, c, o4));
+            c5 = c5.add(o5 == l ? cLast : FloatVector.fromArray(s, c, o5));
+            c6 = c6.add(o6 == l ? cLast : FloatVector.fromArray(s, c, o6));
+            c7 = c7.add(o7 == l ? cLast : FloatVector.fromArray(s, c, o7));
+            c0.intoArray(c, o0);
+            c1.intoArray(c, o1);
+            c2.intoArray(c, o2);
+            c3.intoArray(c, o3);
+            c4.intoArray(c, o4);
+            c5.intoArray(c, o5);
+            c6.intoArray(c, o6);
+            c7.intoArray(c, o7);
+        }
+    }
+
     /**
      * One tile of C: rows [r0, r0 + rows) (at most MR), columns [j0, j0 + NR) cut at n, from the packed block of
      * op(A) at ap[apOff] and the columns of op(B) at bsrc[bOff] (rows ldbp apart). A full tile goes straight from the
