@@ -124,6 +124,16 @@ public final class ConformanceSupport {
         return d;
     }
 
+    /** The parts one after another, widened: a multi-output op's results as one array to compare. */
+    static double[] widen(float[][] parts) {
+        int n = 0;
+        for (float[] p : parts) n += p.length;
+        double[] d = new double[n];
+        int at = 0;
+        for (float[] p : parts) for (float v : p) d[at++] = v;
+        return d;
+    }
+
     // ---------------------------------------------------------------- tolerance
 
     /** rtol for elementwise results: one or a few float32 roundings (2^-24 = 6e-8 each), SIMD transcendentals 4 ulp. */

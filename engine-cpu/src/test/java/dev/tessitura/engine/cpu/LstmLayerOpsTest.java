@@ -4,6 +4,7 @@ import static dev.tessitura.engine.cpu.ConformanceSupport.assertClose;
 import static dev.tessitura.engine.cpu.ConformanceSupport.assertSameBits;
 import static dev.tessitura.engine.cpu.ConformanceSupport.create;
 import static dev.tessitura.engine.cpu.ConformanceSupport.random;
+import static dev.tessitura.engine.cpu.ConformanceSupport.widen;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.tessitura.engine.Backend;
@@ -62,15 +63,6 @@ class LstmLayerOpsTest {
         return x.slice(s * b, (s + 1) * b);
     }
 
-    private static double[] all(float[][] parts) {
-        int n = 0;
-        for (float[] p : parts) n += p.length;
-        double[] d = new double[n];
-        int at = 0;
-        for (float[] p : parts) for (float v : p) d[at++] = v;
-        return d;
-    }
-
     @ParameterizedTest
     @MethodSource("simd")
     void simdLayerOpsGiveThePerStepOpsBits(String backend) {
@@ -81,7 +73,7 @@ class LstmLayerOpsTest {
                         for (boolean state : new boolean[] {false, true}) {
                             long seed = 1000L * b + 10L * n + t + (state ? 7 : 0);
                             String what = backend + " T=" + t + " B=" + b + " H=" + n + (state ? " with state" : "");
-                            assertSameBits(all(run(be, true, t, b, n, state, seed)), all(run(be, false, t, b, n, state, seed)), what);
+                            assertSameBits(widen(run(be, true, t, b, n, state, seed)), widen(run(be, false, t, b, n, state, seed)), what);
                         }
                     }
                 }
@@ -95,8 +87,8 @@ class LstmLayerOpsTest {
     void simdLayerOpsMatchTheScalarBackend(String backend) {
         try (Backend be = create(backend); Backend ref = create("scalar")) {
             for (int[] tbn : new int[][] {{6, 32, 120}, {5, 11, 17}, {3, 1, 40}}) {
-                double[] want = all(run(ref, false, tbn[0], tbn[1], tbn[2], true, 5));
-                double[] got = all(run(be, false, tbn[0], tbn[1], tbn[2], true, 5));
+                double[] want = widen(run(ref, false, tbn[0], tbn[1], tbn[2], true, 5));
+                double[] got = widen(run(be, false, tbn[0], tbn[1], tbn[2], true, 5));
                 // the per-step ops' tolerance (ConformanceCrossTest: lstmCell+Backward, gemm), compounded over a few steps
                 assertClose(want, got, null, 1e-5, 1e-4, backend + " T, B, H = " + java.util.Arrays.toString(tbn));
             }

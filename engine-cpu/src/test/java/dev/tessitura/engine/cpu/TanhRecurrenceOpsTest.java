@@ -4,6 +4,7 @@ import static dev.tessitura.engine.cpu.ConformanceSupport.assertClose;
 import static dev.tessitura.engine.cpu.ConformanceSupport.assertSameBits;
 import static dev.tessitura.engine.cpu.ConformanceSupport.create;
 import static dev.tessitura.engine.cpu.ConformanceSupport.random;
+import static dev.tessitura.engine.cpu.ConformanceSupport.widen;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.tessitura.engine.Backend;
@@ -59,15 +60,6 @@ class TanhRecurrenceOpsTest {
         return new float[][] {be.toArray(u), be.toArray(da), be.toArray(du)};
     }
 
-    private static double[] all(float[][] parts) {
-        int n = 0;
-        for (float[] p : parts) n += p.length;
-        double[] d = new double[n];
-        int at = 0;
-        for (float[] p : parts) for (float v : p) d[at++] = v;
-        return d;
-    }
-
     @ParameterizedTest
     @MethodSource("simd")
     void simdRecurrenceOpsGiveThePerStepOpsBits(String backend) {
@@ -75,7 +67,7 @@ class TanhRecurrenceOpsTest {
             for (int n : UNITS) {
                 for (int steps : new int[] {0, 1, 6}) {
                     long seed = 100L * n + steps;
-                    assertSameBits(all(run(be, true, steps, n, seed)), all(run(be, false, steps, n, seed)),
+                    assertSameBits(widen(run(be, true, steps, n, seed)), widen(run(be, false, steps, n, seed)),
                             backend + " T=" + steps + " n=" + n);
                 }
             }
@@ -87,7 +79,7 @@ class TanhRecurrenceOpsTest {
     void simdRecurrenceOpsMatchTheScalarBackend(String backend) {
         try (Backend be = create(backend); Backend ref = create("scalar")) {
             for (int[] tn : new int[][] {{20, 100}, {5, 17}, {3, 1}}) {
-                double[] want = all(run(ref, false, tn[0], tn[1], 9)), got = all(run(be, false, tn[0], tn[1], 9));
+                double[] want = widen(run(ref, false, tn[0], tn[1], 9)), got = widen(run(be, false, tn[0], tn[1], 9));
                 // the per-step ops' tolerance (ConformanceCrossTest: gemm, tanh), compounded over the steps
                 assertClose(want, got, null, 1e-5, 1e-4, backend + " T, n = " + java.util.Arrays.toString(tn));
             }
