@@ -236,8 +236,8 @@ public interface Backend extends AutoCloseable {
     /**
      * The tanh recurrence of the RNN-RBM, (3) of the paper, over T steps: for t = 1 .. T, u(t) = tanh(a(t) + u(t-1)
      * Wuu). u (T+1, n) holds u(0) in row 0 and a(t) = bu + v(t) Wvu in row t on entry, and u(t) there on return;
-     * Wuu (n, n). One op so that a backend can run the T dependent one-row products without a call and a hand-over
-     * per step (the CPU splits each step's columns among its threads, which meet once per step).
+     * Wuu (n, n). One op so that a backend can run the T dependent one-row products without a call per step (the
+     * CPU packs Wuu once for all of them).
      */
     default void tanhRecurrence(Tensor u, Tensor wuu) {
         int steps = Checks.tanhRecurrence(this, "tanhRecurrence", u, wuu, null, null);

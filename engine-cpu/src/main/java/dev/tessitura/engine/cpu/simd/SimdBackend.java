@@ -946,7 +946,8 @@ public final class SimdBackend implements Backend {
         }
     }
 
-    // Wh packed (or Wh^T, transposed and packed) for lstmForward / lstmBackward, kept between calls
+    // Wh packed (or Wh^T, transposed and packed) for lstmForward / lstmBackward, Wuu's panels for the tanh
+    // recurrence: kept between calls
     private float[] recurrentPacked = new float[0], recurrentTransposed = new float[0];
 
     /** {@code a} if it holds n floats, else a new array that does. */
