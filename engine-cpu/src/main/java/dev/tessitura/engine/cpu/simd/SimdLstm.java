@@ -26,8 +26,10 @@ final class SimdLstm {
         for (int r = r0; r < r1; r++) {
             int zr = zOff + r * 4 * n, k = 0;
             for (int bound = s.loopBound(4 * n); k < bound; k += s.length()) {
-                VectorMask<Float> g = s.indexInRange(k - 2 * n, n);                  // lanes in [2n, 3n)
-                SimdMath.sigmoidOrTanh(FloatVector.fromArray(s, z, zr + k), g).intoArray(z, zr + k);
+                // tanh for the lanes in [2n, 3n): a mask only for the vectors that reach them
+                boolean any = k + s.length() > 2 * n && k < 3 * n;
+                VectorMask<Float> g = any ? s.indexInRange(k - 2 * n, n) : s.maskAll(false);
+                SimdMath.sigmoidOrTanh(FloatVector.fromArray(s, z, zr + k), g, any).intoArray(z, zr + k);
             }
             for (; k < 4 * n; k++) z[zr + k] = k >= 2 * n && k < 3 * n ? SimdMath.tanh(z[zr + k]) : SimdMath.sigmoid(z[zr + k]);
         }
