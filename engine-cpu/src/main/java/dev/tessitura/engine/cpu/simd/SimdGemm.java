@@ -10,9 +10,9 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>op(B) (k, n) is seen as panels of NR = 2 vectors of columns (read in place, or packed zero-padded when
  * transposed or partial), so the kernel needs no
  * masks; each block of MR rows of op(A) is packed into (k, MR) so the kernel's loads are unit-stride whatever the
- * transposition. The kernel keeps an MR x NR tile of C in MR * 2 = 10 vector registers and runs the whole k loop
- * (K is never split), so every C element is one FMA chain over p = 0..k-1 in order: the result does not depend on
- * how rows are shared among threads. 5 x 2 rather than the usual 6 x 2: with 12 accumulators C2 spills on the 16
+ * transposition. The kernel keeps an MR x NR tile of C in MR * 2 = 10 vector registers and runs the k loop in
+ * order (a long k in stretches, the raw sums carried between them; never split among threads), so every C element is
+ * one FMA chain over p = 0..k-1: the result does not depend on how rows are shared among threads. 5 x 2 rather than the usual 6 x 2: with 12 accumulators C2 spills on the 16
  * AVX2 registers (measured 43 vs 80+ GFLOP/s on Zen 3).
  *
  * <p>A mostly-zero op(A) (the RBM's binary samples and piano rolls: a Nottingham frame has ~4 of 88 notes on) runs
@@ -23,8 +23,11 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class SimdGemm {
     static final int MR = 5;
-    /** Up to this k op(B) = B is read in place rather than packed (a panel of k rows stays in L1/L2). */
-    static final int IN_PLACE_MAX_K = 512;
+    /**
+     * Beyond this k the tiled path runs k in stretches of {@link #KC} ({@link #tilesInStretches}): up to it a tile's
+     * panel of k rows stays in L1/L2 between row blocks (measured: splitting k = 480 gained nothing).
+     */
+    static final int LONG_K = 512;
     /**
      * From this k, A B^T runs as blocks of dot products: each ends in a reduction of its lanes, which pays off only
      * over a long k (measured: k = 480 30 GFLOP/s against 5 packed; k = 150 15 against 35 packed).
@@ -48,8 +51,9 @@ final class SimdGemm {
 
     private final Lanes lanes;
     /**
-     * The calling thread's buffer for packed op(B), kept between calls: a weight gradient's op(B) (3200 x 480 in the
-     * LSTM's) is 6 MB, and a fresh array per call was most of the LSTM step's 55 MB of allocation.
+     * The calling thread's buffer for packed op(B), kept between calls: a transposed op(B) can be large (the LSTM's
+     * weight gradients packed a 6 MB one until they read it in place), and fresh arrays per call were most of the
+     * LSTM step's 55 MB of allocation.
      */
     private final ThreadLocal<float[]> packed = new ThreadLocal<>();
 
@@ -102,18 +106,18 @@ final class SimdGemm {
             gemmDot(c, cOff, ldc, a, aOff, lda, b, bOff, ldb, m, n, k, alpha, beta, pool, parallel, rowsDone);
             return;
         }
-        // op(B) = B and k small: full panels are read in place (rows of B are contiguous) and only a last partial
-        // panel is packed, zero-padded, so the kernel needs no masks. Packing a weight matrix on every call cost as
-        // much as the product itself at the LSTM's per-step shapes. With a long k the in-place panel no longer
-        // stays in cache between row blocks (and strides over many pages), so it is packed.
-        boolean inPlace = !transB && k <= IN_PLACE_MAX_K;
+        // op(B) = B: full panels are read in place (rows of B are contiguous) and only a last partial panel is
+        // packed, zero-padded, so the kernel needs no masks. Packing a weight matrix on every call cost as much as
+        // the product itself at the LSTM's per-step shapes, and packing the weight gradients' dz (3,200 x 480, 6 MB)
+        // a sixth of their time; with a long k the stretches keep an in-place panel's rows in L1.
+        boolean inPlace = !transB;
         int nr = nr(), tailFrom = n / nr * nr;
         float[] bp;
         if (inPlace) {
             bp = takePacked(tailFrom < n ? k * nr : 0);
             if (tailFrom < n) packB(bp, 0, b, bOff + tailFrom, ldb, false, k, n - tailFrom);
         } else {
-            // a weight gradient's op(B) is 3,200 x 480 (6 MB): packed by both threads, a share of the panels each
+            // a transposed op(B), packed by all threads, a share of the panels each
             float[] all = bp = takePacked(packedBSize(k, n));
             pool.forRange((n + nr - 1) / nr, parallel, (q0, q1) -> {
                 int j0 = q0 * nr;
@@ -121,7 +125,8 @@ final class SimdGemm {
             });
         }
         try {
-            tiles(c, cOff, ldc, a, aOff, lda, transA, b, bOff, ldb, bp, inPlace, m, n, k, alpha, beta, pool, parallel, rowsDone);
+            if (k > LONG_K) tilesInStretches(c, cOff, ldc, a, aOff, lda, transA, b, bOff, ldb, bp, inPlace, m, n, k, alpha, beta, pool, parallel, rowsDone);
+            else tiles(c, cOff, ldc, a, aOff, lda, transA, b, bOff, ldb, bp, inPlace, m, n, k, alpha, beta, pool, parallel, rowsDone);
         } finally {
             packed.set(bp);
         }
@@ -144,6 +149,50 @@ final class SimdGemm {
                     // partial one: in place, only whole panels are read from B)
                     if (inPlace && j0 < tailFrom) tileAt(c, cOff, ldc, i0, rows, j0, n, ap, 0, b, bOff + j0, ldb, k, alpha, beta, tile);
                     else tileAt(c, cOff, ldc, i0, rows, j0, n, ap, 0, bp, inPlace ? 0 : j0 / nr * k * nr, nr, k, alpha, beta, tile);
+                }
+                if (rowsDone != null) rowsDone.rows(i0, i0 + rows);
+            }
+        });
+    }
+
+    /** Rows of k per stretch of {@link #tilesInStretches}: a panel's stretch (KC x NR: 16 KB at 256 bits) stays in L1. */
+    static final int KC = 256;
+
+    /**
+     * {@link #tiles} for a long k against the packed op(B) bp (the weight gradients' x^T dz, k = 3,200): k in
+     * stretches of KC, and within a stretch panel by panel with the thread's row blocks inner, so the panel's stretch
+     * is read from L1 by every block and only the blocks' stretches of op(A) (5 x KC each) come from L2. Over the whole
+     * k a 5 x 3,200 block of op(A) (64 KB) and a 3,200-row panel (200 KB) both streamed from L2 for every tile. Each
+     * tile's raw sums are carried between stretches in memory ({@link #kernelCarry}), so every element is still the
+     * one FMA chain over p = 0..k-1 from +0 and gets the same epilogue: the bits of {@link #tiles}.
+     */
+    private void tilesInStretches(float[] c, int cOff, int ldc, float[] a, int aOff, int lda, boolean transA,
+                                  float[] b, int bOff, int ldb, float[] bp, boolean inPlace,
+                                  int m, int n, int k, float alpha, float beta, WorkerPool pool, boolean parallel,
+                                  RowsDone rowsDone) {
+        int nr = nr(), panels = (n + nr - 1) / nr, blocks = (m + MR - 1) / MR, tileSize = MR * nr, tailFrom = n / nr * nr;
+        pool.forRange(blocks, parallel, (from, to) -> {
+            int nb = to - from;
+            float[] ap = new float[nb * MR * KC];
+            float[] sums = new float[panels * nb * tileSize];   // tile (panel q, block b) at (q nb + b) tileSize; +0
+            for (int p0 = 0; p0 < k; p0 += KC) {
+                int kc = Math.min(KC, k - p0), aStretch = transA ? aOff + p0 * lda : aOff + p0;
+                for (int blk = 0; blk < nb; blk++) {
+                    int i0 = (from + blk) * MR;
+                    packA(ap, blk * MR * kc, a, aStretch, lda, transA, i0, Math.min(MR, m - i0), kc);
+                }
+                for (int q = 0; q < panels; q++) {
+                    for (int blk = 0; blk < nb; blk++) {
+                        int j0 = q * nr, at = (q * nb + blk) * tileSize;
+                        if (inPlace && j0 < tailFrom) kernelCarry(sums, at, ap, blk * MR * kc, b, bOff + p0 * ldb + j0, ldb, kc);
+                        else kernelCarry(sums, at, ap, blk * MR * kc, bp, (inPlace ? 0 : q * k * nr) + p0 * nr, nr, kc);
+                    }
+                }
+            }
+            for (int blk = 0; blk < nb; blk++) {
+                int i0 = (from + blk) * MR, rows = Math.min(MR, m - i0);
+                for (int q = 0; q < panels; q++) {
+                    storeTile(c, cOff + i0 * ldc + q * nr, ldc, sums, (q * nb + blk) * tileSize, rows, Math.min(nr, n - q * nr), alpha, beta);
                 }
                 if (rowsDone != null) rowsDone.rows(i0, i0 + rows);
             }
@@ -339,6 +388,41 @@ final class SimdGemm {
         c20.intoArray(dst, dOff + 2 * ldd);     c21.intoArray(dst, dOff + 2 * ldd + len);
         c30.intoArray(dst, dOff + 3 * ldd);     c31.intoArray(dst, dOff + 3 * ldd + len);
         c40.intoArray(dst, dOff + 4 * ldd);     c41.intoArray(dst, dOff + 4 * ldd + len);
+    }
+
+    /**
+     * {@link #kernel}'s loop over one stretch of k, its MR x NR raw sums read from and written back to sums[sOff ..]
+     * (rows NR apart): stored and reloaded floats are exact, so stretch after stretch is the one FMA chain. A method
+     * of its own rather than an option of the kernel: a kernel that could start from memory kept its accumulators out
+     * of registers (the ninth session's measurement).
+     */
+    void kernelCarry(float[] sums, int sOff, float[] ap, int apOff, float[] bp, int bOff, int ldbp, int k) {
+        VectorSpecies<Float> s = lanes.floats();
+        int len = s.length(), nr = 2 * len;
+        FloatVector c00 = FloatVector.fromArray(s, sums, sOff), c01 = FloatVector.fromArray(s, sums, sOff + len),
+                c10 = FloatVector.fromArray(s, sums, sOff + nr), c11 = FloatVector.fromArray(s, sums, sOff + nr + len),
+                c20 = FloatVector.fromArray(s, sums, sOff + 2 * nr), c21 = FloatVector.fromArray(s, sums, sOff + 2 * nr + len),
+                c30 = FloatVector.fromArray(s, sums, sOff + 3 * nr), c31 = FloatVector.fromArray(s, sums, sOff + 3 * nr + len),
+                c40 = FloatVector.fromArray(s, sums, sOff + 4 * nr), c41 = FloatVector.fromArray(s, sums, sOff + 4 * nr + len);
+        for (int p = 0; p < k; p++) {
+            int ai = apOff + p * MR, bi = bOff + p * ldbp;
+            FloatVector b0 = FloatVector.fromArray(s, bp, bi), b1 = FloatVector.fromArray(s, bp, bi + len);
+            FloatVector a = FloatVector.broadcast(s, ap[ai]);
+            c00 = a.fma(b0, c00); c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(s, ap[ai + 1]);
+            c10 = a.fma(b0, c10); c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(s, ap[ai + 2]);
+            c20 = a.fma(b0, c20); c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(s, ap[ai + 3]);
+            c30 = a.fma(b0, c30); c31 = a.fma(b1, c31);
+            a = FloatVector.broadcast(s, ap[ai + 4]);
+            c40 = a.fma(b0, c40); c41 = a.fma(b1, c41);
+        }
+        c00.intoArray(sums, sOff);          c01.intoArray(sums, sOff + len);
+        c10.intoArray(sums, sOff + nr);     c11.intoArray(sums, sOff + nr + len);
+        c20.intoArray(sums, sOff + 2 * nr); c21.intoArray(sums, sOff + 2 * nr + len);
+        c30.intoArray(sums, sOff + 3 * nr); c31.intoArray(sums, sOff + 3 * nr + len);
+        c40.intoArray(sums, sOff + 4 * nr); c41.intoArray(sums, sOff + 4 * nr + len);
     }
 
     /**
@@ -558,10 +642,15 @@ final class SimdGemm {
      * apart; a single row may be wider, as {@link #sparseRows}'s twelve or four vectors of sums).
      */
     private void storeTile(float[] c, int cOff, int ldc, float[] tile, int rows, int cols, float alpha, float beta) {
+        storeTile(c, cOff, ldc, tile, 0, rows, cols, alpha, beta);
+    }
+
+    /** As above, from the tile at tile[tOff ..]. */
+    private void storeTile(float[] c, int cOff, int ldc, float[] tile, int tOff, int rows, int cols, float alpha, float beta) {
         VectorSpecies<Float> s = lanes.floats();
         int len = s.length(), nr = 2 * len;
         for (int r = 0; r < rows; r++) {
-            int ci = cOff + r * ldc, ti = r * nr;
+            int ci = cOff + r * ldc, ti = tOff + r * nr;
             int j = 0;
             for (; j + len <= cols; j += len) finish(FloatVector.fromArray(s, tile, ti + j), c, ci + j, alpha, beta);
             for (; j < cols; j++) finish(tile[ti + j], c, ci + j, alpha, beta);

@@ -11,7 +11,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * The one-row product (the recurrences' product at every time step, which SimdGemm runs over the row's nonzeros)
  * against the tiled kernel: the same FMA chain per element and the same epilogue, so a row computed alone must
  * equal, bit for bit, the same row computed inside a product of several rows; and both against float64. The path
- * over op(A)'s nonzeros against the tiled kernel, bit for bit.
+ * over op(A)'s nonzeros against the tiled kernel, bit for bit. The tiled paths, a long k in stretches included,
+ * against the FMA chain written out.
  */
 class SimdGemmTest {
     private static final int[] NS = {1, 3, 7, 8, 9, 16, 31, 33, 64, 100, 150};
@@ -102,6 +103,64 @@ class SimdGemmTest {
                                 for (int i = 0; i < m; i++) assertTrue(done[i], at + " row " + i + " not reported");
                                 for (int e = 0; e < m * n; e++) {
                                     assertEquals(Float.floatToIntBits(want[e]), Float.floatToIntBits(got[e]), at + " element " + e);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Every path but the dot products' is one FMA chain per element over p = 0..k-1 from +0, then the epilogue
+     * alpha acc (beta = 0) or fma(acc, alpha, beta C): checked bit for bit against that chain written out in scalar
+     * Math.fma, across a long k that runs in stretches of KC (raw sums carried between them) and a short one that
+     * does not; row counts around the block of five, widths around the panel (a last panel of at most one vector and
+     * of more), op(A) and op(B) transposed (except A B^T, which is dot products), B at an offset with a wider stride,
+     * and one to three threads, each row reported once.
+     */
+    @ParameterizedTest(name = "{0}-bit")
+    @ValueSource(ints = {128, 256})
+    void longKInStretchesIsOneFmaChainBitForBit(int bits) {
+        SimdGemm gemm = new SimdGemm(Lanes.of(bits));
+        gemm.sparseMaxDensity = 0f;
+        SplittableRandom r = new SplittableRandom(13);
+        for (int threads = 1; threads <= 3; threads++) {
+            try (WorkerPool pool = new WorkerPool(threads)) {
+                for (int k : new int[] {100, SimdGemm.LONG_K + 1, 3 * SimdGemm.KC + 37}) {
+                    for (int m : new int[] {2, 5, 7, 13}) {
+                        for (int n : new int[] {1, 4, 9, 16, 21, 33}) {
+                            for (int t = 0; t < 3; t++) {
+                                boolean transA = t >= 1, transB = t == 2;
+                                float alpha = r.nextBoolean() ? 1f : -0.7f, beta = r.nextBoolean() ? 0f : 0.5f;
+                                int lda = transA ? m : k, ldb = (transB ? k : n) + 3, bOff = 5;
+                                float[] a = random(r, m * k), b = random(r, bOff + (transB ? n : k) * ldb), c0 = random(r, m * n);
+                                float[] got = c0.clone();
+                                boolean[] done = new boolean[m];
+                                gemm.gemm(got, 0, n, a, 0, lda, transA, b, bOff, ldb, transB, m, n, k, alpha, beta, pool, true,
+                                        (i0, i1) -> {
+                                            synchronized (done) {
+                                                for (int i = i0; i < i1; i++) {
+                                                    assertTrue(!done[i], "row " + i + " reported twice");
+                                                    done[i] = true;
+                                                }
+                                            }
+                                        });
+                                String at = threads + " threads, m=" + m + " n=" + n + " k=" + k + " transA=" + transA
+                                        + " transB=" + transB + " beta=" + beta;
+                                for (int i = 0; i < m; i++) {
+                                    assertTrue(done[i], at + " row " + i + " not reported");
+                                    for (int j = 0; j < n; j++) {
+                                        float acc = 0f;
+                                        for (int p = 0; p < k; p++) {
+                                            float ap = transA ? a[p * lda + i] : a[i * lda + p];
+                                            float bp = transB ? b[bOff + j * ldb + p] : b[bOff + p * ldb + j];
+                                            acc = Math.fma(ap, bp, acc);
+                                        }
+                                        float want = beta == 0f ? alpha * acc : Math.fma(acc, alpha, beta * c0[i * n + j]);
+                                        assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(got[i * n + j]), at + " at " + i + "," + j);
+                                    }
                                 }
                             }
                         }
