@@ -90,14 +90,7 @@ class SimdGemmTest {
                                 boolean[] done = new boolean[m];
                                 dense.gemm(want, 0, n, a, 0, lda, transA, b, bOff, ldb, false, m, n, k, alpha, beta, pool, true, null);
                                 sparse.gemm(got, 0, n, a, 0, lda, transA, b, bOff, ldb, false, m, n, k, alpha, beta, pool, true,
-                                        (i0, i1) -> {
-                                            synchronized (done) {
-                                                for (int i = i0; i < i1; i++) {
-                                                    assertTrue(!done[i], "row " + i + " reported twice");
-                                                    done[i] = true;
-                                                }
-                                            }
-                                        });
+                                        reportedOnce(done));
                                 String at = "m=" + m + " n=" + n + " k=" + k + " transA=" + transA + " density=" + density
                                         + " binary=" + binary + " beta=" + beta + " nan=" + nan;
                                 for (int i = 0; i < m; i++) assertTrue(done[i], at + " row " + i + " not reported");
@@ -139,14 +132,7 @@ class SimdGemmTest {
                                 float[] got = c0.clone();
                                 boolean[] done = new boolean[m];
                                 gemm.gemm(got, 0, n, a, 0, lda, transA, b, bOff, ldb, transB, m, n, k, alpha, beta, pool, true,
-                                        (i0, i1) -> {
-                                            synchronized (done) {
-                                                for (int i = i0; i < i1; i++) {
-                                                    assertTrue(!done[i], "row " + i + " reported twice");
-                                                    done[i] = true;
-                                                }
-                                            }
-                                        });
+                                        reportedOnce(done));
                                 String at = threads + " threads, m=" + m + " n=" + n + " k=" + k + " transA=" + transA
                                         + " transB=" + transB + " beta=" + beta;
                                 for (int i = 0; i < m; i++) {
@@ -168,6 +154,18 @@ class SimdGemmTest {
                 }
             }
         }
+    }
+
+    /** A rowsDone callback that marks each finished row in done and fails if a row is reported twice. */
+    private static SimdGemm.RowsDone reportedOnce(boolean[] done) {
+        return (i0, i1) -> {
+            synchronized (done) {
+                for (int i = i0; i < i1; i++) {
+                    assertTrue(!done[i], "row " + i + " reported twice");
+                    done[i] = true;
+                }
+            }
+        };
     }
 
     private static float[] random(SplittableRandom r, int n) {
