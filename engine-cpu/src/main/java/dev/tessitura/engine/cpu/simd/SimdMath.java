@@ -115,7 +115,7 @@ final class SimdMath {
      * One division serves both: tanh's 2 / (e + 1) is 2 * (1 / (1 + e)) exactly (a power-of-two scaling), except
      * where 1 / (1 + e) is subnormal and 1 - 2 / (e + 1) is 1 either way. A vector without tanh lanes (three of
      * the four gate blocks) skips tanh's polynomial. {@code anyTanh} says whether tanhLanes has a lane set, as the
-     * caller knows from the lane's index: building the mask and testing it for every vector took a sixth of the LSTM
+     * caller knows from the lane's index: building the mask and testing it for every vector took a fifth of the LSTM
      * gates' time (16 rows of 4 x 120: 8.8 -> 7.1 us).
      */
     static FloatVector sigmoidOrTanh(FloatVector x, VectorMask<Float> tanhLanes, boolean anyTanh) {
