@@ -8,6 +8,9 @@ import dev.tessitura.engine.Tensor;
 import dev.tessitura.engine.cpu.HeapStorage;
 import dev.tessitura.engine.cpu.ScalarBackend;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLong;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -619,9 +622,8 @@ public final class SimdBackend implements Backend {
         static final int SLICE = 2048;                       // ~2.5 us of Philox: the longest a job waits for a worker
         final long seed, stream, first;
         final float[] u;
-        final java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger(),
-                running = new java.util.concurrent.atomic.AtomicInteger();
-        final java.util.concurrent.atomic.AtomicIntegerArray done;
+        final AtomicInteger next = new AtomicInteger(), running = new AtomicInteger();
+        final AtomicIntegerArray done;
         volatile boolean stopped;
 
         DrawAhead(long seed, long stream, long first, float[] u) {
@@ -629,7 +631,7 @@ public final class SimdBackend implements Backend {
             this.stream = stream;
             this.first = first;
             this.u = u;
-            done = new java.util.concurrent.atomic.AtomicIntegerArray((u.length + SLICE - 1) / SLICE);
+            done = new AtomicIntegerArray((u.length + SLICE - 1) / SLICE);
         }
 
         @Override
@@ -657,7 +659,7 @@ public final class SimdBackend implements Backend {
 
     private DrawAhead ahead;                                  // the draws in progress or done, or null
     /** Uniforms the chains took from the draws made ahead (tests check that the path is taken). */
-    final java.util.concurrent.atomic.AtomicLong drawnAheadUsed = new java.util.concurrent.atomic.AtomicLong();
+    final AtomicLong drawnAheadUsed = new AtomicLong();
 
     /**
      * At most this many uniforms are drawn ahead (4 MB; the RNN-RBM's chunk needs 357,000): an evaluation's long

@@ -2,6 +2,7 @@ package dev.tessitura.engine.cpu.simd;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -53,7 +54,7 @@ final class WorkerPool implements AutoCloseable {
     private final AtomicInteger done = new AtomicInteger();
     private volatile Throwable failure;
     private volatile boolean closed;
-    private final java.util.concurrent.atomic.AtomicReference<IdleWork> idleWork = new java.util.concurrent.atomic.AtomicReference<>();
+    private final AtomicReference<IdleWork> idleWork = new AtomicReference<>();
 
     WorkerPool(int threads) {
         if (threads < 1) throw new IllegalArgumentException("simd: thread count must be >= 1, got " + threads);
