@@ -1,48 +1,19 @@
 package dev.tessitura.engine.cuda;
 
-import static jcuda.driver.JCudaDriver.cuCtxSetCurrent;
-import static jcuda.driver.JCudaDriver.cuDeviceGet;
-import static jcuda.driver.JCudaDriver.cuDeviceGetAttribute;
-import static jcuda.driver.JCudaDriver.cuDeviceGetName;
-import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRelease;
-import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRetain;
-import static jcuda.driver.JCudaDriver.cuDriverGetVersion;
-import static jcuda.driver.JCudaDriver.cuFuncSetAttribute;
-import static jcuda.driver.JCudaDriver.cuInit;
-import static jcuda.driver.JCudaDriver.cuLaunchKernel;
-import static jcuda.driver.JCudaDriver.cuMemcpyDtoDAsync;
-import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
-import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
-import static jcuda.driver.JCudaDriver.cuMemsetD32Async;
-import static jcuda.driver.JCudaDriver.cuModuleGetFunction;
-import static jcuda.driver.JCudaDriver.cuModuleLoadData;
-import static jcuda.driver.JCudaDriver.cuModuleUnload;
-import static jcuda.driver.JCudaDriver.cuStreamCreate;
-import static jcuda.driver.JCudaDriver.cuStreamDestroy;
-import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
-
 import dev.tessitura.engine.Backend;
 import dev.tessitura.engine.Checks;
 import dev.tessitura.engine.Rng;
 import dev.tessitura.engine.Tensor;
 import dev.tessitura.engine.cuda.DeviceAllocator.Block;
+import dev.tessitura.engine.cuda.Device.Ptr;
 import dev.tessitura.engine.cuda.DeviceAllocator.DeviceStorage;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Objects;
-import jcuda.Pointer;
-import jcuda.driver.CUcontext;
-import jcuda.driver.CUdevice;
-import jcuda.driver.CUdevice_attribute;
-import jcuda.driver.CUdeviceptr;
-import jcuda.driver.CUfunction;
-import jcuda.driver.CUfunction_attribute;
-import jcuda.driver.CUmodule;
-import jcuda.driver.CUstream_flags;
 
 /**
- * The Backend on an NVIDIA GPU: JCuda's driver API for the context, memory, the kernels' module and launches;
- * cuBLAS SGEMM (through FFM) for the GEMMs; the kernels module's PTX for everything else.
+ * The Backend on an NVIDIA GPU: cuBLAS SGEMM for the GEMMs, the kernels module's CUDA kernels for everything else,
+ * on a {@link Device} (the real one: {@link DriverDevice}, JCuda's driver API and cuBLAS through FFM; in the tests
+ * also a host emulator of the same kernels).
  *
  * <p>Everything runs in order on one stream. Ops return once queued; {@link #copyToHost}, {@link #sum},
  * {@link #sumOfSquares}, {@link #softmaxCrossEntropy} and {@link #synchronize} wait, and a kernel fault surfaces
@@ -58,60 +29,17 @@ public final class CudaBackend implements Backend {
     private static final int ROW_THREADS = 128;      // one block per row; a power of two (block_sum in common.cuh)
     private static final int MAX_GRID = 1 << 16;     // kernels grid-stride beyond this many blocks
     private static final int PARTIALS = 1024;        // most blocks of the first pass of sum and sumOfSquares
-    private static final int DEFAULT_SHARED = 48 * 1024;
 
-    private final CUdevice device = new CUdevice();
-    private final CUcontext context = new CUcontext();
-    private final DevicePointer.Stream stream = new DevicePointer.Stream();
-    private final CUmodule module = new CUmodule();
-    private final CUfunction[] functions = new CUfunction[Kernel.values().length];
-    private final DeviceAllocator alloc = new DeviceAllocator();
-    private final Cublas cublas;
+    private final Device device;
+    private final DeviceAllocator alloc;
     private final String description;
-    private final int maxShared;                      // dynamic shared memory a block may opt into, bytes
     private boolean closed;
 
-    /**
-     * Opens device {@code ordinal} with the kernels in {@code ptx} and cuBLAS from {@code cublasLibrary}. The
-     * provider checks driver, PTX and cuBLAS first; failures here are {@link CudaException}s naming the call.
-     */
-    CudaBackend(int ordinal, String ptx, Cublas.Library cublasLibrary) {
-        CudaException.check(cuInit(0), "cuInit");
-        CudaException.check(cuDeviceGet(device, ordinal), "cuDeviceGet(" + ordinal + ")");
-        CudaException.check(cuDevicePrimaryCtxRetain(context, device), "cuDevicePrimaryCtxRetain");
-        Cublas cb = null;
-        try {
-            CudaException.check(cuCtxSetCurrent(context), "cuCtxSetCurrent");
-            // blocking (not CU_STREAM_NON_BLOCKING): ordered with the legacy stream of the synchronous host copies
-            CudaException.check(cuStreamCreate(stream, CUstream_flags.CU_STREAM_DEFAULT), "cuStreamCreate");
-            byte[] image = (ptx + "\0").getBytes(StandardCharsets.US_ASCII);
-            CudaException.check(cuModuleLoadData(module, image), "cuModuleLoadData(" + Kernel.PTX_RESOURCE + ")");
-            for (Kernel k : Kernel.values()) {
-                CUfunction f = new CUfunction();
-                CudaException.check(cuModuleGetFunction(f, module, k.entry()), "cuModuleGetFunction(" + k.entry() + ")");
-                functions[k.ordinal()] = f;
-            }
-            int[] v = new int[1];
-            CudaException.check(cuDeviceGetAttribute(v, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN,
-                    device), "cuDeviceGetAttribute(MAX_SHARED_MEMORY_PER_BLOCK_OPTIN)");
-            maxShared = Math.max(v[0], DEFAULT_SHARED);
-            // the Gibbs chain holds W in shared memory: 88 x 150 floats is 53 KB, above the default 48 KB
-            CudaException.check(cuFuncSetAttribute(fn(Kernel.GIBBS_CHAIN),
-                    CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, maxShared),
-                    "cuFuncSetAttribute(k_gibbs_chain, MAX_DYNAMIC_SHARED_SIZE_BYTES)");
-            cb = new Cublas(cublasLibrary, stream.address());
-            byte[] name = new byte[256];
-            CudaException.check(cuDeviceGetName(name, name.length, device), "cuDeviceGetName");
-            CudaException.check(cuDriverGetVersion(v), "cuDriverGetVersion");
-            String dev = new String(name, StandardCharsets.US_ASCII).trim().replace("\0", "");
-            description = "cuda: " + dev + " (device " + ordinal + "), driver CUDA " + v[0] / 1000 + "." + v[0] % 1000 / 10
-                    + ", " + cublasLibrary.name();
-        } catch (RuntimeException e) {
-            if (cb != null) cb.close();
-            cuDevicePrimaryCtxRelease(device);
-            throw e;
-        }
-        cublas = cb;
+    /** The backend on {@code device}, which it owns (closed with it). */
+    CudaBackend(Device device) {
+        this.device = device;
+        this.alloc = new DeviceAllocator(device);
+        this.description = "cuda: " + device.describe();
     }
 
     @Override
@@ -132,11 +60,11 @@ public final class CudaBackend implements Backend {
             synchronize();
         } finally {
             closed = true;
-            alloc.close();
-            cublas.close();
-            cuModuleUnload(module);
-            cuStreamDestroy(stream);
-            cuDevicePrimaryCtxRelease(device);
+            try {
+                alloc.close();
+            } finally {
+                device.close();
+            }
         }
     }
 
@@ -144,25 +72,16 @@ public final class CudaBackend implements Backend {
 
     private void enter() {
         if (closed) throw new IllegalStateException("cuda: the backend is closed");
-        CudaException.check(cuCtxSetCurrent(context), "cuCtxSetCurrent");
-    }
-
-    private CUfunction fn(Kernel k) {
-        return functions[k.ordinal()];
+        device.enter();
     }
 
     private static Block block(Tensor t) {
         return ((DeviceStorage) t.storage()).block;
     }
 
-    /** The device pointer of a view's first element. */
-    private static CUdeviceptr ptr(Tensor t) {
-        return block(t).ptr().withByteOffset(t.offset() * Float.BYTES);
-    }
-
-    /** The raw device address of a view's first element, for cuBLAS. */
+    /** The device address of a view's first element. */
     private static long address(Tensor t) {
-        return block(t).ptr().address() + t.offset() * Float.BYTES;
+        return block(t).address() + t.offset() * Float.BYTES;
     }
 
     /** Blocks for a grid-stride loop over {@code n} items, THREADS per block. */
@@ -171,24 +90,23 @@ public final class CudaBackend implements Backend {
     }
 
     /**
-     * Queues kernel {@code k}: args are tensors (their view's address; null for a null pointer), raw device
-     * pointers, Integer, Long or Float, matching the kernel's parameters in order.
+     * Queues kernel {@code k}: args are tensors (their view's address; null for a null pointer), device blocks,
+     * Integer, Long or Float, matching the kernel's parameters in order.
      */
     private void launch(Kernel k, int blocks, int threads, int sharedBytes, Object... args) {
-        Pointer[] params = new Pointer[args.length];
+        Object[] resolved = new Object[args.length];
         for (int i = 0; i < args.length; i++) {
-            params[i] = switch (args[i]) {
-                case null -> Pointer.to(new long[] {0});
-                case Tensor t -> Pointer.to(ptr(t));
-                case CUdeviceptr p -> Pointer.to(p);
-                case Integer x -> Pointer.to(new int[] {x});
-                case Long x -> Pointer.to(new long[] {x});
-                case Float x -> Pointer.to(new float[] {x});
+            resolved[i] = switch (args[i]) {
+                case null -> new Ptr(0);
+                case Tensor t -> new Ptr(address(t));
+                case Block b -> new Ptr(b.address());
+                case Integer x -> x;
+                case Long x -> x;
+                case Float x -> x;
                 default -> throw new IllegalArgumentException("launch " + k.entry() + ": argument " + i + " " + args[i]);
             };
         }
-        CudaException.check(cuLaunchKernel(fn(k), blocks, 1, 1, threads, 1, 1, sharedBytes, stream, Pointer.to(params), null),
-                "cuLaunchKernel(" + k.entry() + ", " + blocks + " x " + threads + ")");
+        device.launch(k, blocks, threads, sharedBytes, resolved);
     }
 
     /** A temporary (rows, cols) tensor; give it back with {@link #release} after queuing its last use. */
@@ -217,7 +135,7 @@ public final class CudaBackend implements Backend {
             n *= d;
         }
         Tensor t = new Tensor(this, alloc.storage(n), 0, shape);
-        if (n > 0) CudaException.check(cuMemsetD32Async(ptr(t), 0, n, stream), "cuMemsetD32Async");
+        if (n > 0) device.fill32(address(t), 0, n);
         return t;
     }
 
@@ -228,8 +146,7 @@ public final class CudaBackend implements Backend {
         int n = Math.toIntExact(dst.size());
         Objects.checkFromIndexSize(srcOffset, n, src.length);
         if (n == 0) return;
-        CudaException.check(cuMemcpyHtoD(ptr(dst), Pointer.to(src).withByteOffset((long) srcOffset * Float.BYTES),
-                (long) n * Float.BYTES), "cuMemcpyHtoD");
+        device.copyIn(address(dst), src, srcOffset, n);
     }
 
     @Override
@@ -240,14 +157,13 @@ public final class CudaBackend implements Backend {
         Objects.checkFromIndexSize(dstOffset, n, dst.length);
         synchronize();   // a kernel fault is reported here, with its own words, rather than as a failed copy
         if (n == 0) return;
-        CudaException.check(cuMemcpyDtoH(Pointer.to(dst).withByteOffset((long) dstOffset * Float.BYTES), ptr(src),
-                (long) n * Float.BYTES), "cuMemcpyDtoH");
+        device.copyOut(dst, dstOffset, n, address(src));
     }
 
     @Override
     public void synchronize() {
         enter();
-        CudaException.check(cuStreamSynchronize(stream), "cuStreamSynchronize (waiting for queued kernels)");
+        device.synchronize();
     }
 
     // ---------------------------------------------------------------- BLAS-like
@@ -272,7 +188,7 @@ public final class CudaBackend implements Backend {
             return;
         }
         int[] g = columnMajorSgemm(m, n, k, transA, a.cols(), transB, b.cols());
-        cublas.sgemm(g[0] == 1, g[1] == 1, g[2], g[3], g[4], alpha, address(b), g[5], address(a), g[6], beta, address(c), g[7]);
+        device.sgemm(g[0] == 1, g[1] == 1, g[2], g[3], g[4], alpha, address(b), g[5], address(a), g[6], beta, address(c), g[7]);
     }
 
     /**
@@ -344,7 +260,7 @@ public final class CudaBackend implements Backend {
         enter();
         Checks.owned(this, "fill", x);
         long n = x.size();
-        if (n > 0) CudaException.check(cuMemsetD32Async(ptr(x), Float.floatToRawIntBits(value), n, stream), "cuMemsetD32Async");
+        if (n > 0) device.fill32(address(x), Float.floatToRawIntBits(value), n);
     }
 
     @Override
@@ -358,7 +274,7 @@ public final class CudaBackend implements Backend {
     }
 
     private void copyDevice(Tensor dst, Tensor src, long n) {
-        CudaException.check(cuMemcpyDtoDAsync(ptr(dst), ptr(src), n * Float.BYTES, stream), "cuMemcpyDtoDAsync");
+        device.copy(address(dst), address(src), n * Float.BYTES);
     }
 
     @Override
@@ -381,10 +297,10 @@ public final class CudaBackend implements Backend {
         if (n == 0) return 0;
         int blocks = (int) Math.min((n + THREADS - 1) / THREADS, PARTIALS);
         Block partial = alloc.allocate((long) blocks * Double.BYTES);
-        launch(Kernel.PARTIAL_SUMS, blocks, THREADS, THREADS * Double.BYTES, partial.ptr(), x, n, squares ? 1 : 0);
+        launch(Kernel.PARTIAL_SUMS, blocks, THREADS, THREADS * Double.BYTES, partial, x, n, squares ? 1 : 0);
         double[] host = new double[blocks];
         synchronize();
-        CudaException.check(cuMemcpyDtoH(Pointer.to(host), partial.ptr(), (long) blocks * Double.BYTES), "cuMemcpyDtoH");
+        device.copyOut(host, partial.address());
         alloc.release(partial);
         double s = 0;
         for (double p : host) s += p;
@@ -512,7 +428,7 @@ public final class CudaBackend implements Backend {
         int rows = sh.rows(), nv = sh.nv(), nh = sh.nh();
         int bvStride = sh.bvPerRow() ? nv : 0, bhStride = sh.bhPerRow() ? nh : 0;
         long shared = chainSharedBytes(nv, nh);
-        if (shared > maxShared) {   // W does not fit on chip: the same draws as 2k half-steps through cuBLAS
+        if (shared > device.maxSharedBytes()) {   // W does not fit on chip: the same draws as 2k half-steps through cuBLAS
             Tensor h = scratch(rows, nh), hProb = scratch(rows, nh);
             Tensor vp = vProb != null ? vProb : scratch(rows, nv);
             for (int s = 0; s < k; s++) {
@@ -624,10 +540,10 @@ public final class CudaBackend implements Backend {
         int rows = logits.rows();
         if (rows == 0) return 0;
         Block rowLoss = alloc.allocate((long) rows * Double.BYTES);
-        launch(Kernel.SOFTMAX_XENT, rows, ROW_THREADS, ROW_THREADS * Double.BYTES, rowLoss.ptr(), dLogits, logits, targets, logits.cols());
+        launch(Kernel.SOFTMAX_XENT, rows, ROW_THREADS, ROW_THREADS * Double.BYTES, rowLoss, dLogits, logits, targets, logits.cols());
         double[] host = new double[rows];
         synchronize();
-        CudaException.check(cuMemcpyDtoH(Pointer.to(host), rowLoss.ptr(), (long) rows * Double.BYTES), "cuMemcpyDtoH");
+        device.copyOut(host, rowLoss.address());
         alloc.release(rowLoss);
         double loss = 0;
         for (double l : host) loss += l;

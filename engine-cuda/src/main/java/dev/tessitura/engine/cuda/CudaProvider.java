@@ -42,7 +42,7 @@ public final class CudaProvider implements BackendProvider {
         String ptx = Kernel.ptx().orElseThrow();
         Cublas.Library cublas = Cublas.find().orElseThrow();
         try {
-            return new CudaBackend(0, ptx, cublas);
+            return new CudaBackend(new DriverDevice(0, ptx, cublas));
         } catch (UnsatisfiedLinkError e) {
             throw new IllegalStateException("cuda: JCuda's native library (jcuda-natives for this OS and CPU) could not be"
                     + " loaded: " + e.getMessage(), e);

@@ -1,15 +1,11 @@
 package dev.tessitura.engine.cuda;
 
-import static jcuda.driver.JCudaDriver.cuMemAlloc;
-import static jcuda.driver.JCudaDriver.cuMemFree;
-
 import dev.tessitura.engine.Storage;
 import java.lang.ref.Cleaner;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import jcuda.driver.CUresult;
 
 /**
  * A caching allocator of device memory keyed by size: cuMemAlloc synchronises the device, so freed blocks go to a
@@ -24,7 +20,7 @@ final class DeviceAllocator {
     private static final Cleaner CLEANER = Cleaner.create();
 
     /** One device allocation. */
-    record Block(DevicePointer ptr, long bytes) {}
+    record Block(long address, long bytes) {}
 
     /** A tensor's memory: a block holding {@code capacity} floats. */
     static final class DeviceStorage implements Storage {
@@ -42,10 +38,15 @@ final class DeviceAllocator {
         }
     }
 
+    private final Device device;
     private final Map<Long, ArrayDeque<Block>> free = new HashMap<>();
     private final ConcurrentLinkedQueue<Block> released = new ConcurrentLinkedQueue<>();
     private long allocatedBytes, cachedBytes;
     private boolean closed;
+
+    DeviceAllocator(Device device) {
+        this.device = device;
+    }
 
     static long rounded(long bytes) {
         return Math.max(GRANULE, (bytes + GRANULE - 1) / GRANULE * GRANULE);
@@ -61,19 +62,17 @@ final class DeviceAllocator {
             cachedBytes -= size;
             return list.pop();
         }
-        DevicePointer p = new DevicePointer();
-        int rc = cuMemAlloc(p, size);
-        if (rc == CUresult.CUDA_ERROR_OUT_OF_MEMORY) {
+        long p = device.allocate(size);
+        if (p == 0) {
             long dropped = cachedBytes;
             freeCached();
-            rc = cuMemAlloc(p, size);
-            if (rc == CUresult.CUDA_ERROR_OUT_OF_MEMORY) {
+            p = device.allocate(size);
+            if (p == 0) {
                 throw new CudaException("cuda: out of device memory allocating " + size + " bytes (" + allocatedBytes
                         + " bytes in use, " + dropped + " cached bytes freed first); use smaller batches",
                         "CUDA_ERROR_OUT_OF_MEMORY");
             }
         }
-        CudaException.check(rc, "cuMemAlloc(" + size + ")");
         allocatedBytes += size;
         return new Block(p, size);
     }
@@ -101,7 +100,7 @@ final class DeviceAllocator {
         drainReleased();
         for (ArrayDeque<Block> list : free.values()) {
             for (Block b : list) {
-                CudaException.check(cuMemFree(b.ptr()), "cuMemFree");
+                device.free(b.address());
                 allocatedBytes -= b.bytes();
             }
         }

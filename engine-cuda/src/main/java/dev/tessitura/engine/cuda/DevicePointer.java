@@ -4,11 +4,11 @@ import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUstream;
 
 /**
- * JCuda handles whose raw native value we need for cuBLAS (called through FFM): the getter is protected, so these
- * subclasses expose it. Pass them to JCuda wherever a CUdeviceptr or CUstream is expected.
+ * JCuda handles whose raw native value we need (device addresses for cuBLAS and our own bookkeeping, the stream
+ * for cublasSetStream_v2): the getter is protected, so these subclasses expose it.
  */
 final class DevicePointer extends CUdeviceptr {
-    /** The device address, e.g. for cublasSgemm_v2. */
+    /** The device address cuMemAlloc wrote. */
     long address() {
         return getNativePointer();
     }

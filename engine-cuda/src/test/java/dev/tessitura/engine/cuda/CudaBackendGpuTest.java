@@ -51,6 +51,7 @@ class CudaBackendGpuTest {
     @AfterAll
     static void close() {
         if (gpu != null) gpu.close();
+        gpu = null;
     }
 
     static float[] random(SplittableRandom r, int n, double scale) {

@@ -35,7 +35,7 @@ public final class GpuSuite {
     static TestExecutionSummary run() {
         LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
                 .selectors(selectPackage("dev.tessitura.engine.cuda"))
-                .filters(TagFilter.includeTags("gpu"))
+                .filters(TagFilter.includeTags("gpu"), TagFilter.excludeTags("emulated"))
                 .build();
         SummaryGeneratingListener listener = new SummaryGeneratingListener();
         Set<String> skipReasons = new LinkedHashSet<>();

@@ -1,0 +1,57 @@
+package dev.tessitura.engine.cuda;
+
+/**
+ * What CudaBackend needs of a GPU, in raw device addresses: memory, copies, kernel launches on the backend's one
+ * stream, cuBLAS SGEMM. {@link DriverDevice} is the real one (JCuda's driver API and cuBLAS through FFM); the tests
+ * also run CudaBackend on a host emulator of the same kernels (engine-cuda/src/test), so that everything above this
+ * interface (launch shapes, argument lists, Philox offsets, the GEMM mapping) is checked on machines without a GPU.
+ *
+ * <p>Kernel arguments are {@link Ptr} (a device address, or 0 for a null pointer), Integer (int or unsigned int),
+ * Long (long long or unsigned long long) and Float, in the kernel's parameter order.
+ */
+interface Device extends AutoCloseable {
+    /** A device pointer argument of a kernel launch. */
+    record Ptr(long address) {}
+
+    /** The device's name and driver, e.g. "NVIDIA H200 (device 0), driver CUDA 13.0". */
+    String describe();
+
+    /** The dynamic shared memory a block may opt into, in bytes. */
+    int maxSharedBytes();
+
+    /** Allocates {@code bytes} (a multiple of 256-byte alignment); 0 when the device is out of memory. */
+    long allocate(long bytes);
+
+    void free(long address);
+
+    /** Sets {@code n} 32-bit words at {@code dst} to {@code value}, queued on the stream. */
+    void fill32(long dst, int value, long n);
+
+    /** Copies {@code n} floats from {@code src[offset ..]} to the device, synchronously. */
+    void copyIn(long dst, float[] src, int offset, int n);
+
+    /** Copies {@code n} floats from the device into {@code dst[offset ..]}, synchronously (after queued work). */
+    void copyOut(float[] dst, int offset, int n, long src);
+
+    /** Copies {@code dst.length} doubles from the device, synchronously (after queued work). */
+    void copyOut(double[] dst, long src);
+
+    /** Copies {@code bytes} on the device, queued on the stream. */
+    void copy(long dst, long src, long bytes);
+
+    /** Queues kernel {@code k} on {@code blocks} x {@code threads} with {@code sharedBytes} of dynamic shared memory. */
+    void launch(Kernel k, int blocks, int threads, int sharedBytes, Object... args);
+
+    /** Column-major C = alpha op(A) op(B) + beta C on the stream: cublasSgemm_v2's arguments exactly. */
+    void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, long a, int lda, long b, int ldb,
+               float beta, long c, int ldc);
+
+    /** Waits for the stream; a kernel fault is reported here. */
+    void synchronize();
+
+    /** Makes this device's context current on the calling thread (every backend call starts with it). */
+    void enter();
+
+    @Override
+    void close();
+}

@@ -1,0 +1,54 @@
+package dev.tessitura.engine.cuda;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.tessitura.engine.cuda.Device.Ptr;
+import java.util.Optional;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/** The host emulator itself: it knows every kernel CudaBackend launches, and it refuses what a GPU would refuse. */
+class HostDeviceTest {
+    static HostDevice device() {
+        Optional<String> why = HostDevice.unavailableReason();
+        Assumptions.assumeTrue(why.isEmpty(), () -> "no host emulator here: " + why.orElse(""));
+        return HostDevice.open();
+    }
+
+    @Test
+    void everyKernelOfTheBackendIsInTheSourcesWithItsParameters() {
+        try (HostDevice d = device()) {
+            for (Kernel k : Kernel.values()) assertTrue(d.signature(k.entry()).isPresent(), k.entry());
+            assertEquals(Kernel.values().length, d.kernels().size(), "kernels in the sources: " + d.kernels());
+            assertEquals(Optional.of("pppl"), d.signature("k_add"));
+            assertEquals(Optional.of("ppiiff"), d.signature("k_column_sums"));
+            assertEquals(Optional.of("ppluuuuL"), d.signature("k_bernoulli"));
+        }
+    }
+
+    @Test
+    void argumentsAreCheckedAgainstTheParameters() {
+        assertTrue(HostDevice.matches("ppif", new Ptr(1), new Ptr(0), 3, 1f));
+        assertFalse(HostDevice.matches("ppif", new Ptr(1), new Ptr(0), 3L, 1f), "a long for an int");
+        assertFalse(HostDevice.matches("ppif", new Ptr(1), 7L, 3, 1f), "a long for a pointer");
+        assertFalse(HostDevice.matches("ppif", new Ptr(1), new Ptr(0), 3), "too few");
+        try (HostDevice d = device()) {
+            long p = d.allocate(64);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> d.launch(Kernel.SCALE, 1, 32, 0, new Ptr(p), 16, 2f));
+            assertTrue(e.getMessage().contains("k_scale") && e.getMessage().contains("plf"), e.getMessage());
+        }
+    }
+
+    @Test
+    void refusesWhatAGpuRefuses() {
+        try (HostDevice d = device()) {
+            long p = d.allocate(64);
+            assertThrows(CudaException.class, () -> d.launch(Kernel.SCALE, 1, 1025, 0, new Ptr(p), 16L, 2f), "1025 threads");
+            assertThrows(CudaException.class, () -> d.launch(Kernel.SCALE, 1, 32, d.maxSharedBytes() + 1, new Ptr(p), 16L, 2f));
+            assertThrows(CudaException.class, () -> d.copyOut(new float[17], 0, 17, p), "past the allocation");
+            assertEquals(0, d.allocate(HostDevice.CAPACITY + 1), "out of memory");
+            d.launch(Kernel.SCALE, 1, 32, 0, new Ptr(p), 16L, 2f);   // and it still works
+        }
+    }
+}
