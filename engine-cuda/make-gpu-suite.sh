@@ -9,7 +9,7 @@ OUT=${1:-target}
 JDK=${JDK:-/usr/lib/jvm/temurin-25-jdk-amd64}
 MOD=engine-cuda
 DIR=$MOD/$OUT/gpu-suite
-for d in $MOD/$OUT/test-classes engine-api/$OUT/classes engine-cpu/$OUT/classes kernels/$OUT/classes; do
+for d in $MOD/$OUT/test-classes engine-api/$OUT/classes engine-cpu/$OUT/classes kernels/$OUT/classes model/$OUT/classes; do
   [ -d "$d" ] || { echo "no $d: build first (engine-cuda/README.md, 'GPU test suite')" >&2; exit 1; }
 done
 rm -rf "$DIR"
@@ -17,7 +17,7 @@ mkdir -p "$DIR/lib"
 # Our own modules come from this tree's build folders, never from possibly stale copies in ~/.m2.
 ./mvnw -B -q -o -Dtess.out="$OUT" -pl "$MOD" dependency:copy-dependencies -DincludeScope=test \
   -DexcludeGroupIds=dev.tessitura -DoutputDirectory="$PWD/$DIR/lib"
-for m in engine-api engine-cpu kernels; do cp -r "$m/$OUT/classes" "$DIR/$m"; done
+for m in engine-api engine-cpu kernels model; do cp -r "$m/$OUT/classes" "$DIR/$m"; done
 # jcuda-natives carries four libraries (26 MB); the driver API needs only libJCudaDriver.
 for j in "$DIR"/lib/jcuda-natives-*.jar; do
   zip -q -d "$j" 'lib/libJNvPTXCompiler*' 'lib/libJCudaRuntime*' 'lib/libJNvrtc*'
@@ -28,10 +28,11 @@ cp -r "$MOD/$OUT/test-classes" "$DIR/test-classes"
   --strip-debug --no-header-files --no-man-pages --compress=zip-9 --output "$DIR/jre"
 cat > "$DIR/run.sh" <<'RUN'
 #!/bin/sh
-# The GPU test suite: every CudaBackend op against the scalar backend. Extra arguments go to the JVM.
+# The GPU test suite: every CudaBackend op against the scalar backend, whole model steps against the float64
+# references. Extra arguments go to the JVM.
 cd "$(dirname "$0")"
 exec jre/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED "$@" \
-  -cp "classes:test-classes:engine-api:engine-cpu:kernels:lib/*" dev.tessitura.engine.cuda.GpuSuite --require-gpu
+  -cp "classes:test-classes:engine-api:engine-cpu:kernels:model:lib/*" dev.tessitura.engine.cuda.GpuSuite --require-gpu
 RUN
 chmod +x "$DIR/run.sh"
 du -sh "$DIR"

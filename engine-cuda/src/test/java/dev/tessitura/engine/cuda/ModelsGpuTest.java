@@ -1,0 +1,204 @@
+package dev.tessitura.engine.cuda;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.tessitura.engine.Backend;
+import dev.tessitura.engine.Rng;
+import dev.tessitura.engine.Tensor;
+import dev.tessitura.engine.cpu.ScalarBackend;
+import dev.tessitura.model.lstm.Lstm;
+import dev.tessitura.model.lstm.LstmReference;
+import dev.tessitura.model.rnnrbm.RnnRbm;
+import dev.tessitura.model.rnnrbm.RnnRbmReference;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Whole training steps of the models on the cuda backend, with the model code unchanged: the RNN-RBM's cost and
+ * every gradient against the float64 reference (given negatives), its CD-k negatives against the scalar backend's
+ * (same Rng), and the LSTM's loss and gradients against its float64 reference. Needs a GPU (skipped with the
+ * provider's reason otherwise); {@link ModelsEmulatedTest} runs the same on the host emulator.
+ */
+@Tag("gpu")
+class ModelsGpuTest {
+    static Backend gpu;
+    static Optional<String> unavailable;
+
+    @BeforeAll
+    static void open() {
+        unavailable = new CudaProvider().unavailableReason();
+        if (unavailable.isEmpty()) gpu = new CudaProvider().create(null);
+    }
+
+    @BeforeEach
+    void needsAGpu() {
+        Assumptions.assumeTrue(gpu != null, () -> "GPU suite skipped: the cuda backend cannot run here: " + unavailable.orElse(""));
+    }
+
+    @AfterAll
+    static void close() {
+        if (gpu != null) gpu.close();
+        gpu = null;
+    }
+
+    static float[] floats(double[] a) {
+        float[] f = new float[a.length];
+        for (int i = 0; i < a.length; i++) f[i] = (float) a[i];
+        return f;
+    }
+
+    static double relErr(float[] got, double[] want) {
+        double num = 0, den = 0;
+        for (int i = 0; i < want.length; i++) {
+            num += (got[i] - want[i]) * (got[i] - want[i]);
+            den += want[i] * want[i];
+        }
+        return den == 0 ? Math.sqrt(num) : Math.sqrt(num / den);
+    }
+
+    static double[] flatten(double[][] rows) {
+        double[] a = new double[rows.length * rows[0].length];
+        for (int t = 0; t < rows.length; t++) System.arraycopy(rows[t], 0, a, t * rows[0].length, rows[0].length);
+        return a;
+    }
+
+    /** {nv, nh, nu, T}: single units, odd sizes, the tutorial's 88 / 150 / 100 over a chunk of 100. */
+    static final int[][] RNNRBM_SIZES = {{1, 1, 1, 1}, {13, 7, 5, 9}, {88, 150, 100, 100}};
+
+    @Test
+    void rnnRbmCostAndEveryGradientMatchTheFloat64Reference() {
+        SplittableRandom r = new SplittableRandom(21);
+        for (int[] size : RNNRBM_SIZES) {
+            int nv = size[0], nh = size[1], nu = size[2], steps = size[3];
+            String at = java.util.Arrays.toString(size) + " ";
+            RnnRbmReference ref = new RnnRbmReference(nv, nh, nu);
+            RnnRbm m = new RnnRbm(gpu, nv, nh, nu);
+            double[][] all = {ref.w, ref.bv, ref.bh, ref.wuh, ref.wuv, ref.wvu, ref.wuu, ref.bu, ref.u0};
+            for (int k = 0; k < all.length; k++) {
+                double scale = k == 6 ? 1.0 / Math.sqrt(nu) : 0.5;   // Wuu: a recurrence that neither explodes nor dies
+                for (int i = 0; i < all[k].length; i++) all[k][i] = (float) r.nextDouble(-scale, scale);
+                gpu.copyFromHost(m.param(RnnRbm.NAMES[k]), floats(all[k]), 0);
+            }
+            double[] v = new double[steps * nv], vNeg = new double[steps * nv];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = r.nextDouble() < 0.3 ? 1 : 0;
+                vNeg[i] = r.nextDouble() < 0.3 ? 1 : 0;
+            }
+            RnnRbmReference.Forward fw = ref.forward(v, vNeg, steps);
+            RnnRbmReference.Grads g = ref.grads(v, vNeg, steps);
+            Tensor tv = gpu.of(floats(v), steps, nv), tNeg = gpu.of(floats(vNeg), steps, nv);
+            Tensor u = m.forward(tv, steps);
+            assertTrue(relErr(gpu.toArray(u), flatten(fw.u())) < 1e-5, at + "u");
+            m.zeroGrads();
+            double cost = m.costAndGradients(tv, tNeg, steps);
+            double scale = 0;
+            for (int t = 0; t < steps; t++) scale += Math.abs(fw.freeEnergy()[t]) + Math.abs(fw.freeEnergyNeg()[t]);
+            assertEquals(fw.cost(), cost, 1e-5 * Math.max(1, scale / steps), at + "cost");
+            double[][] want = {g.w(), g.bv(), g.bh(), g.wuh(), g.wuv(), g.wvu(), g.wuu(), g.bu(), g.u0()};
+            for (int k = 0; k < want.length; k++) {
+                double err = relErr(gpu.toArray(m.grad(RnnRbm.NAMES[k])), want[k]);
+                assertTrue(err < 1e-4, at + RnnRbm.NAMES[k] + ": relative error " + err);
+            }
+        }
+    }
+
+    /**
+     * CD-15 negatives of the tutorial-sized model, cuda against scalar with the same Rng: the same draws, so the same
+     * samples, except where float32 rounding of a probability (cuBLAS sums in another order) moves it across its
+     * uniform; such a flip then changes the rest of that row's chain. Bound: 2 % of the rows touched.
+     */
+    @Test
+    void rnnRbmNegativesMatchTheScalarBackendsChains() {
+        int nv = 88, nh = 150, nu = 100, steps = 100, k = 15;
+        SplittableRandom r = new SplittableRandom(22);
+        float[] v = new float[steps * nv];
+        for (int i = 0; i < v.length; i++) v[i] = r.nextDouble() < 0.1 ? 1 : 0;
+        float[][] neg = new float[2][];
+        long[] pos = new long[2];
+        Backend cpu = new ScalarBackend();
+        Backend[] bes = {cpu, gpu};
+        for (int q = 0; q < 2; q++) {
+            RnnRbm m = new RnnRbm(bes[q], nv, nh, nu);
+            m.initTutorial(7);
+            Tensor tv = bes[q].of(v, steps, nv);
+            m.forward(tv, steps);
+            Rng rng = new Rng(99, 3);
+            neg[q] = bes[q].toArray(m.sampleNegatives(tv, steps, k, rng));
+            pos[q] = rng.position();
+        }
+        assertEquals(pos[0], pos[1], "both backends take the same draws");
+        int rowsDiffering = 0;
+        for (int t = 0; t < steps; t++) {
+            for (int j = 0; j < nv; j++) {
+                if (neg[0][t * nv + j] != neg[1][t * nv + j]) {
+                    rowsDiffering++;
+                    break;
+                }
+            }
+        }
+        assertTrue(rowsDiffering <= steps / 50, rowsDiffering + " of " + steps + " rows differ");
+    }
+
+    @Test
+    void lstmLossAndGradientsMatchTheFloat64Reference() {
+        int nIn = 13, batch = 3, steps = 6;
+        int[] hidden = {7, 17};
+        for (boolean skip : new boolean[] {false, true}) {
+            SplittableRandom rnd = new SplittableRandom(23);
+            LstmReference ref = new LstmReference(nIn, hidden, nIn, skip);
+            for (int l = 0; l < hidden.length; l++) {
+                for (double[] p : new double[][] {ref.wx[l], ref.wh[l], ref.b[l], ref.wi[l], ref.wyl[l]}) {
+                    for (int i = 0; i < p.length; i++) p[i] = (float) rnd.nextDouble(-0.5, 0.5);
+                }
+            }
+            for (double[] p : new double[][] {ref.wy, ref.by}) for (int i = 0; i < p.length; i++) p[i] = (float) rnd.nextDouble(-0.5, 0.5);
+            Lstm m = new Lstm(gpu, nIn, hidden, nIn, skip);
+            for (int l = 0; l < hidden.length; l++) {
+                gpu.copyFromHost(m.param("Wx" + l), floats(ref.wx[l]), 0);
+                gpu.copyFromHost(m.param("Wh" + l), floats(ref.wh[l]), 0);
+                gpu.copyFromHost(m.param("b" + l), floats(ref.b[l]), 0);
+                if (ref.wi[l].length > 0) gpu.copyFromHost(m.param("Wi" + l), floats(ref.wi[l]), 0);
+                if (ref.wyl[l].length > 0) gpu.copyFromHost(m.param("Wy" + l), floats(ref.wyl[l]), 0);
+            }
+            gpu.copyFromHost(m.param("Wy"), floats(ref.wy), 0);
+            gpu.copyFromHost(m.param("by"), floats(ref.by), 0);
+            double[] x = new double[batch * steps * nIn], y = new double[batch * steps * nIn];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = rnd.nextInt(4) == 0 ? 1 : 0;
+                y[i] = rnd.nextInt(4) == 0 ? 1 : 0;
+            }
+            LstmReference.Result want = ref.lossAndGrads(x, y, batch, steps);
+            Tensor xt = gpu.of(timeMajor(x, batch, steps, nIn), steps * batch, nIn);
+            Tensor yt = gpu.of(timeMajor(y, batch, steps, nIn), steps * batch, nIn);
+            m.forward(xt, steps, batch, false);
+            assertEquals(want.loss(), m.loss(yt, null, batch * steps), 1e-5 * want.loss(), "loss, skip=" + skip);
+            m.zeroGrads();
+            m.backward(yt, null, batch * steps);
+            LstmReference.Grads g = want.grads();
+            for (int l = 0; l < hidden.length; l++) {
+                assertTrue(relErr(gpu.toArray(m.grad("Wx" + l)), g.wx[l]) < 1e-4, "Wx" + l);
+                assertTrue(relErr(gpu.toArray(m.grad("Wh" + l)), g.wh[l]) < 1e-4, "Wh" + l);
+                assertTrue(relErr(gpu.toArray(m.grad("b" + l)), g.b[l]) < 1e-4, "b" + l);
+                if (skip && l > 0) assertTrue(relErr(gpu.toArray(m.grad("Wi" + l)), g.wi[l]) < 1e-4, "Wi" + l);
+                if (skip && l < hidden.length - 1) assertTrue(relErr(gpu.toArray(m.grad("Wy" + l)), g.wyl[l]) < 1e-4, "Wy" + l);
+            }
+            assertTrue(relErr(gpu.toArray(m.grad("Wy")), g.wy) < 1e-4, "Wy");
+            assertTrue(relErr(gpu.toArray(m.grad("by")), g.by) < 1e-4, "by");
+        }
+    }
+
+    /** (B, T, n) batch-major, as the reference takes it, to (T, B, n) time-major, as the model does. */
+    static float[] timeMajor(double[] a, int batch, int steps, int n) {
+        float[] f = new float[a.length];
+        for (int bi = 0; bi < batch; bi++)
+            for (int t = 0; t < steps; t++)
+                for (int j = 0; j < n; j++) f[(t * batch + bi) * n + j] = (float) a[(bi * steps + t) * n + j];
+        return f;
+    }
+}
