@@ -7,5 +7,6 @@
 #include "random.cuh"
 #include "rbm.cuh"
 #include "lstm.cuh"
+#include "recurrence.cuh"
 #include "optim.cuh"
 #include "softmax.cuh"

@@ -510,6 +510,46 @@ public final class CudaBackend implements Backend {
         if (n > 0) launch(Kernel.LSTM_CELL_BACKWARD, grid(n), THREADS, 0, dz, dc, dh, z, c, cPrev, bh[0], bh[1]);
     }
 
+    // ---------------------------------------------------------------- the RNN-RBM's recurrence
+
+    /** Threads of the persistent recurrence kernels: one per unit, in warps, at most 1024 (more units loop). */
+    static int recurrenceThreads(int n) {
+        return Math.min(1024, Math.max(32, (n + 31) / 32 * 32));
+    }
+
+    /** Bytes of dynamic shared memory the recurrence kernels need: Wuu and two rows. */
+    static long recurrenceSharedBytes(int n) {
+        return ((long) n * n + 2L * n) * Float.BYTES;
+    }
+
+    /** All T steps in one launch (k_tanh_recurrence, Wuu in shared memory); per step through cuBLAS when Wuu does not fit. */
+    @Override
+    public void tanhRecurrence(Tensor u, Tensor wuu) {
+        enter();
+        int steps = Checks.tanhRecurrence(this, "tanhRecurrence", u, wuu, null, null), n = u.cols();
+        long shared = recurrenceSharedBytes(n);
+        if (shared > device.maxSharedBytes()) {
+            Backend.super.tanhRecurrence(u, wuu);
+            return;
+        }
+        if (steps > 0 && n > 0) launch(Kernel.TANH_RECURRENCE, 1, recurrenceThreads(n), (int) shared, u, wuu, steps, n);
+    }
+
+    /** All T steps back in one launch (k_tanh_recurrence_backward, Wuu^T in shared memory), or per step as above. */
+    @Override
+    public void tanhRecurrenceBackward(Tensor da, Tensor du, Tensor u, Tensor wuu) {
+        enter();
+        int steps = Checks.tanhRecurrence(this, "tanhRecurrenceBackward", u, wuu, da, du), n = u.cols();
+        long shared = recurrenceSharedBytes(n);
+        if (shared > device.maxSharedBytes()) {
+            Backend.super.tanhRecurrenceBackward(da, du, u, wuu);
+            return;
+        }
+        if (steps > 0 && n > 0) {
+            launch(Kernel.TANH_RECURRENCE_BACKWARD, 1, recurrenceThreads(n), (int) shared, da, du, u, wuu, steps, n);
+        }
+    }
+
     // ---------------------------------------------------------------- optimizers
 
     @Override

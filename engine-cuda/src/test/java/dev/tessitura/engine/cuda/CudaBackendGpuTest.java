@@ -431,11 +431,12 @@ class CudaBackendGpuTest {
         }
     }
 
-    /** The RNN-RBM's recurrence ops (the interface's per-step default here: cuBLAS one-row products, tanh kernels). */
+    /** The RNN-RBM's recurrence ops: persistent kernels with Wuu in shared memory, or per step when it does not fit. */
     @Test
     void tanhRecurrenceForwardAndBackward() {
         SplittableRandom r = new SplittableRandom(11);
-        for (int[] tn : new int[][] {{1, 1}, {5, 9}, {100, 100}, {3, 129}}) {
+        // n = 260: Wuu (270 KB) does not fit in shared memory, so the per-step path
+        for (int[] tn : new int[][] {{1, 1}, {5, 9}, {100, 100}, {3, 129}, {40, 33}, {2, 260}}) {
             int t = tn[0], n = tn[1];
             float[] u = random(r, (t + 1) * n, 2), wuu = random(r, n * n, (float) (1.5 / Math.sqrt(n))), du = random(r, (t + 1) * n, 1);
             float[][] out = new float[2][];
