@@ -234,32 +234,34 @@ public interface Backend extends AutoCloseable {
     }
 
     /**
-     * The tanh recurrence of the RNN-RBM, (3) of the paper, over T steps: for t = 1 .. T, u(t) = tanh(a(t) + u(t-1)
-     * Wuu). u (T+1, n) holds u(0) in row 0 and a(t) = bu + v(t) Wvu in row t on entry, and u(t) there on return;
-     * Wuu (n, n). One op so that a backend can run the T dependent one-row products without a call per step (the
-     * CPU packs Wuu once for all of them).
+     * The tanh recurrence of the RNN-RBM, (3) of the paper, over T steps of B = {@code batch} independent sequences,
+     * time-major (step t is rows [t B, (t + 1) B)): for t = 1 .. T, u(t) = tanh(a(t) + u(t-1) Wuu). u ((T+1) B, n)
+     * holds u(0) in rows [0, B) and a(t) = bu + v(t) Wvu in step t's rows on entry, and u(t) there on return;
+     * Wuu (n, n). One op so that a backend can run the T dependent products without a call per step (the CPU packs
+     * Wuu once for all of them; the GPU walks all T steps in one launch, a thread block per sequence).
      */
-    default void tanhRecurrence(Tensor u, Tensor wuu) {
-        int steps = Checks.tanhRecurrence(this, "tanhRecurrence", u, wuu, null, null);
+    default void tanhRecurrence(Tensor u, Tensor wuu, int batch) {
+        int steps = Checks.tanhRecurrence(this, "tanhRecurrence", u, wuu, null, null, batch);
         for (int t = 1; t <= steps; t++) {
-            Tensor ut = u.slice(t, t + 1);
-            gemm(ut, u.slice(t - 1, t), false, wuu, false, 1f, 1f);
+            Tensor ut = u.slice(t * batch, (t + 1) * batch);
+            gemm(ut, u.slice((t - 1) * batch, t * batch), false, wuu, false, 1f, 1f);
             tanh(ut, ut);
         }
     }
 
     /**
      * Backpropagation through {@link #tanhRecurrence}: for t = T .. 1, da(t) = du(t) (1 - u(t)^2)
-     * ({@link #tanhBackward}), then du(t-1) += da(t) Wuu^T. du (T+1, n) holds on entry the gradient reaching each u(t)
-     * from elsewhere (the bias maps, the next chunk) and is updated in place, row 0 ending as the gradient reaching
-     * u(0); da (T, n) is written, row t-1 holding da(t); u (T+1, n) as tanhRecurrence left it.
+     * ({@link #tanhBackward}), then du(t-1) += da(t) Wuu^T. du ((T+1) B, n) holds on entry the gradient reaching each
+     * u(t) from elsewhere (the bias maps, the next chunk) and is updated in place, rows [0, B) ending as the gradient
+     * reaching u(0); da (T B, n) is written, step t's rows [(t-1) B, t B) holding da(t); u ((T+1) B, n) as
+     * tanhRecurrence left it.
      */
-    default void tanhRecurrenceBackward(Tensor da, Tensor du, Tensor u, Tensor wuu) {
-        int steps = Checks.tanhRecurrence(this, "tanhRecurrenceBackward", u, wuu, da, du);
+    default void tanhRecurrenceBackward(Tensor da, Tensor du, Tensor u, Tensor wuu, int batch) {
+        int steps = Checks.tanhRecurrence(this, "tanhRecurrenceBackward", u, wuu, da, du, batch);
         for (int t = steps; t >= 1; t--) {
-            Tensor dat = da.slice(t - 1, t);
-            tanhBackward(dat, du.slice(t, t + 1), u.slice(t, t + 1));
-            gemm(du.slice(t - 1, t), dat, false, wuu, true, 1f, 1f);
+            Tensor dat = da.slice((t - 1) * batch, t * batch);
+            tanhBackward(dat, du.slice(t * batch, (t + 1) * batch), u.slice(t * batch, (t + 1) * batch));
+            gemm(du.slice((t - 1) * batch, t * batch), dat, false, wuu, true, 1f, 1f);
         }
     }
 

@@ -119,18 +119,19 @@ public final class Checks {
     }
 
     /**
-     * tanhRecurrence / tanhRecurrenceBackward: u (T+1, n) with T >= 0, Wuu (n, n), and the others (each may be null)
-     * of the given rows and n columns; none of them overlapping another. Returns T.
+     * tanhRecurrence / tanhRecurrenceBackward: B = batch >= 1 sequences, u ((T+1) B, n) with T >= 0, Wuu (n, n), and
+     * the others (each may be null) da (T B, n), du ((T+1) B, n); none of them overlapping another. Returns T.
      */
-    public static int tanhRecurrence(Backend backend, String op, Tensor u, Tensor wuu, Tensor da, Tensor du) {
+    public static int tanhRecurrence(Backend backend, String op, Tensor u, Tensor wuu, Tensor da, Tensor du, int batch) {
         owned(backend, op, u, wuu, da, du);
-        if (u.rank() != 2 || u.rows() < 1) {
-            throw new IllegalArgumentException(op + ": u must be (T+1, n) with row 0 = u(0), got " + shape(u));
+        if (batch < 1) throw new IllegalArgumentException(op + ": batch must be >= 1, got " + batch);
+        if (u.rank() != 2 || u.rows() < batch || u.rows() % batch != 0) {
+            throw new IllegalArgumentException(op + ": u must be ((T+1) B, n) with rows [0, B) = u(0), B = " + batch + ", got " + shape(u));
         }
-        int steps = u.rows() - 1, n = u.cols();
+        int steps = u.rows() / batch - 1, n = u.cols();
         shape(op, "Wuu", wuu, n, n);
-        if (da != null) shape(op, "da", da, steps, n);
-        if (du != null) shape(op, "du", du, steps + 1, n);
+        if (da != null) shape(op, "da", da, steps * batch, n);
+        if (du != null) shape(op, "du", du, (steps + 1) * batch, n);
         disjoint(op, u, wuu, da, du);
         disjoint(op, wuu, da, du);
         disjoint(op, da, du);

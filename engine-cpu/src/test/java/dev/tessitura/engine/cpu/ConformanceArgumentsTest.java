@@ -155,7 +155,11 @@ class ConformanceArgumentsTest {
             // T = 3 steps of n = 9 units (a vector and a last one shifted back over it at 256 bits)
             new ViewCase("tanhRecurrence, tanhRecurrenceBackward", s(new int[] {4, 9}, new int[] {3, 9}, new int[] {4, 9}),
                     s(new int[] {9, 9}),
-                    (be, o, i) -> { be.tanhRecurrence(o[0], i[0]); be.tanhRecurrenceBackward(o[1], o[2], o[0], i[0]); }),
+                    (be, o, i) -> { be.tanhRecurrence(o[0], i[0], 1); be.tanhRecurrenceBackward(o[1], o[2], o[0], i[0], 1); }),
+            // T = 2 steps of B = 3 sequences (tiles of the batched path) of n = 9
+            new ViewCase("tanhRecurrence, tanhRecurrenceBackward, B = 3", s(new int[] {9, 9}, new int[] {6, 9}, new int[] {9, 9}),
+                    s(new int[] {9, 9}),
+                    (be, o, i) -> { be.tanhRecurrence(o[0], i[0], 3); be.tanhRecurrenceBackward(o[1], o[2], o[0], i[0], 3); }),
             new ViewCase("adam, rmsprop", s(new int[] {37}, new int[] {37}, new int[] {37}, new int[] {37}, new int[] {37}), s(new int[] {37}),
                     (be, o, i) -> { be.adam(o[0], i[0], o[1], o[2], 0.01f, 0.9f, 0.999f, 1e-8f, 2); be.rmsprop(o[3], i[0], o[4], 0.01f, 0.9f, 1e-6f); }),
             new ViewCase("softmax", s(new int[] {3, 17}), s(new int[] {3, 17}), (be, o, i) -> be.softmax(o[0], i[0])));

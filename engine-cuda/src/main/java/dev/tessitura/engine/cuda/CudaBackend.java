@@ -522,31 +522,34 @@ public final class CudaBackend implements Backend {
         return ((long) n * n + 2L * n) * Float.BYTES;
     }
 
-    /** All T steps in one launch (k_tanh_recurrence, Wuu in shared memory); per step through cuBLAS when Wuu does not fit. */
+    /**
+     * All T steps in one launch (k_tanh_recurrence: a block per sequence, Wuu in shared memory); per step through
+     * cuBLAS when Wuu does not fit.
+     */
     @Override
-    public void tanhRecurrence(Tensor u, Tensor wuu) {
+    public void tanhRecurrence(Tensor u, Tensor wuu, int batch) {
         enter();
-        int steps = Checks.tanhRecurrence(this, "tanhRecurrence", u, wuu, null, null), n = u.cols();
+        int steps = Checks.tanhRecurrence(this, "tanhRecurrence", u, wuu, null, null, batch), n = u.cols();
         long shared = recurrenceSharedBytes(n);
         if (shared > device.maxSharedBytes()) {
-            Backend.super.tanhRecurrence(u, wuu);
+            Backend.super.tanhRecurrence(u, wuu, batch);
             return;
         }
-        if (steps > 0 && n > 0) launch(Kernel.TANH_RECURRENCE, 1, recurrenceThreads(n), (int) shared, u, wuu, steps, n);
+        if (steps > 0 && n > 0) launch(Kernel.TANH_RECURRENCE, batch, recurrenceThreads(n), (int) shared, u, wuu, steps, batch, n);
     }
 
     /** All T steps back in one launch (k_tanh_recurrence_backward, Wuu^T in shared memory), or per step as above. */
     @Override
-    public void tanhRecurrenceBackward(Tensor da, Tensor du, Tensor u, Tensor wuu) {
+    public void tanhRecurrenceBackward(Tensor da, Tensor du, Tensor u, Tensor wuu, int batch) {
         enter();
-        int steps = Checks.tanhRecurrence(this, "tanhRecurrenceBackward", u, wuu, da, du), n = u.cols();
+        int steps = Checks.tanhRecurrence(this, "tanhRecurrenceBackward", u, wuu, da, du, batch), n = u.cols();
         long shared = recurrenceSharedBytes(n);
         if (shared > device.maxSharedBytes()) {
-            Backend.super.tanhRecurrenceBackward(da, du, u, wuu);
+            Backend.super.tanhRecurrenceBackward(da, du, u, wuu, batch);
             return;
         }
         if (steps > 0 && n > 0) {
-            launch(Kernel.TANH_RECURRENCE_BACKWARD, 1, recurrenceThreads(n), (int) shared, da, du, u, wuu, steps, n);
+            launch(Kernel.TANH_RECURRENCE_BACKWARD, batch, recurrenceThreads(n), (int) shared, da, du, u, wuu, steps, batch, n);
         }
     }
 

@@ -431,24 +431,27 @@ class CudaBackendGpuTest {
         }
     }
 
-    /** The RNN-RBM's recurrence ops: persistent kernels with Wuu in shared memory, or per step when it does not fit. */
+    /**
+     * The RNN-RBM's recurrence ops: persistent kernels (a block per sequence, Wuu in shared memory), or per step when
+     * Wuu does not fit ({T, n, B}; n = 260: 270 KB).
+     */
     @Test
     void tanhRecurrenceForwardAndBackward() {
         SplittableRandom r = new SplittableRandom(11);
-        // n = 260: Wuu (270 KB) does not fit in shared memory, so the per-step path
-        for (int[] tn : new int[][] {{1, 1}, {5, 9}, {100, 100}, {3, 129}, {40, 33}, {2, 260}}) {
-            int t = tn[0], n = tn[1];
-            float[] u = random(r, (t + 1) * n, 2), wuu = random(r, n * n, (float) (1.5 / Math.sqrt(n))), du = random(r, (t + 1) * n, 1);
+        for (int[] tnb : new int[][] {{1, 1, 1}, {5, 9, 1}, {100, 100, 1}, {3, 129, 1}, {40, 33, 1}, {2, 260, 1},
+                {4, 9, 3}, {100, 100, 32}, {0, 5, 2}, {3, 260, 2}}) {
+            int t = tnb[0], n = tnb[1], b = tnb[2], rows = (t + 1) * b;
+            float[] u = random(r, rows * n, 2), wuu = random(r, n * n, (float) (1.5 / Math.sqrt(n))), du = random(r, rows * n, 1);
             float[][] out = new float[2][];
             Backend[] bes = {cpu, gpu};
             for (int q = 0; q < 2; q++) {
                 Backend be = bes[q];
-                Tensor ut = be.of(u, t + 1, n), wt = be.of(wuu, n, n), dut = be.of(du, t + 1, n), da = be.zeros(t, n);
-                be.tanhRecurrence(ut, wt);
-                be.tanhRecurrenceBackward(da, dut, ut, wt);
+                Tensor ut = be.of(u, rows, n), wt = be.of(wuu, n, n), dut = be.of(du, rows, n), da = be.zeros(t * b, n);
+                be.tanhRecurrence(ut, wt, b);
+                be.tanhRecurrenceBackward(da, dut, ut, wt, b);
                 out[q] = concat(be.toArray(ut), be.toArray(da), be.toArray(dut));
             }
-            near(out[0], out[1], 1e-5, 1e-4, "tanh recurrence T, n = " + t + ", " + n);
+            near(out[0], out[1], 1e-5, 1e-4, "tanh recurrence T, n, B = " + t + ", " + n + ", " + b);
         }
     }
 

@@ -39,14 +39,14 @@ final class LstmRecurrence implements Recurrence {
         for (int l = 0; l < layers.length; l++) be.fill(lstm.param("b" + l), 0f);
     }
 
-    @Override public void forward(Tensor v, Tensor u, int steps) {
-        be.fill(u.at(0), 0f);
-        be.copy(u.slice(1, steps + 1), lstm.forwardHidden(v, steps, 1, false));
+    @Override public void forward(Tensor v, Tensor u, int steps, int batch) {
+        be.fill(u.slice(0, batch), 0f);
+        be.copy(u.slice(batch, (steps + 1) * batch), lstm.forwardHidden(v, steps, batch, false));
     }
 
-    @Override public void backward(Tensor v, Tensor u, Tensor du, int steps) {
+    @Override public void backward(Tensor v, Tensor u, Tensor du, int steps, int batch) {
         Tensor dh = lstm.hiddenGradient();                              // d cost / d h_top(t) = d cost / d u(t)
-        be.copy(dh, du.slice(1, steps + 1));
+        be.copy(dh, du.slice(batch, (steps + 1) * batch));
         lstm.backwardFromHidden(dh);
     }
 

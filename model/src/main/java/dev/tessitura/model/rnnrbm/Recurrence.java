@@ -18,14 +18,17 @@ interface Recurrence {
     /** Sets the recurrence's parameters after the RBM part's tutorial initialisation drew N(0, 1) everywhere. */
     void initTutorial();
 
-    /** u (T+1, nu): writes u(0) into row 0 and u(t) for t = 1..T, from the chunk v (T, nv). */
-    void forward(Tensor v, Tensor u, int steps);
+    /**
+     * u ((T+1) B, nu): writes u(0) into rows [0, B) and u(t) for t = 1..T into rows [t B, (t+1) B), from B chunks v
+     * (T B, nv), time-major (frame t of chunk b in row t B + b); every chunk starts from u(0).
+     */
+    void forward(Tensor v, Tensor u, int steps, int batch);
 
     /**
-     * Given du (T+1, nu) = d cost / d u(t) through the biases (row T is 0), ACCUMULATES the recurrence's gradients
-     * by backpropagation through time. du may be overwritten. Needs the last {@link #forward}'s v and u.
+     * Given du ((T+1) B, nu) = d cost / d u(t) through the biases (step T's rows are 0), ACCUMULATES the recurrence's
+     * gradients by backpropagation through time. du may be overwritten. Needs the last {@link #forward}'s v and u.
      */
-    void backward(Tensor v, Tensor u, Tensor du, int steps);
+    void backward(Tensor v, Tensor u, Tensor du, int steps, int batch);
 
     /** Generation: u(0) into u (1, nu); forgets the state of an earlier piece. */
     void start(Tensor u);

@@ -31,15 +31,16 @@ public final class RnnRbm {
     private final String[] names;
     private final Tensor[] paramViews, gradViews;
 
-    // workspace for a chunk of T frames, reallocated when T grows
-    private int capacity = -1;
+    // workspace for B chunks of T frames, time-major (step t of chunk b is row t B + b), reallocated when they grow
+    private int capacity = -1, uCapacity = -1;
     private int forwardSteps = -1;  // T of the last forward: what the workspace holds
-    private Tensor uAll;          // (T+1, nu): u(0) .. u(T)
-    private Tensor bvT, bhT;      // (T, nv), (T, nh): bv(t), bh(t)
-    private Tensor vNeg;          // (T, nv): the negative samples
-    private Tensor f;             // (T): free energies
-    private Tensor dBv, dBh;      // (T, nv), (T, nh): d cost / d bv(t), d bh(t)
-    private Tensor dU;            // (T+1, nu): d cost / d u(t)
+    private int forwardBatch = 1;   // B of the last forward
+    private Tensor uAll;          // ((T+1) B, nu): u(0) .. u(T)
+    private Tensor bvT, bhT;      // (T B, nv), (T B, nh): bv(t), bh(t)
+    private Tensor vNeg;          // (T B, nv): the negative samples
+    private Tensor f;             // (T B): free energies
+    private Tensor dBv, dBh;      // (T B, nv), (T B, nh): d cost / d bv(t), d bh(t)
+    private Tensor dU;            // ((T+1) B, nu): d cost / d u(t)
 
     /** The paper's RNN-RBM: nu recurrent tanh units. */
     public RnnRbm(Backend backend, int nv, int nh, int nu) {
@@ -137,17 +138,22 @@ public final class RnnRbm {
         recurrence.initTutorial();
     }
 
-    private void workspace(int steps) {
-        if (steps <= capacity) return;
-        capacity = steps;
-        uAll = be.zeros(steps + 1, nu);
-        bvT = be.zeros(steps, nv);
-        bhT = be.zeros(steps, nh);
-        vNeg = be.zeros(steps, nv);
-        f = be.zeros(steps);
-        dBv = be.zeros(steps, nv);
-        dBh = be.zeros(steps, nh);
-        dU = be.zeros(steps + 1, nu);
+    /** Room for {@code rows} = T B frames and {@code uRows} = (T+1) B states. */
+    private void workspace(int rows, int uRows) {
+        if (rows > capacity) {
+            capacity = rows;
+            bvT = be.zeros(rows, nv);
+            bhT = be.zeros(rows, nh);
+            vNeg = be.zeros(rows, nv);
+            f = be.zeros(rows);
+            dBv = be.zeros(rows, nv);
+            dBh = be.zeros(rows, nh);
+        }
+        if (uRows > uCapacity) {
+            uCapacity = uRows;
+            uAll = be.zeros(uRows, nu);
+            dU = be.zeros(uRows, nu);
+        }
     }
 
     /**
@@ -155,15 +161,28 @@ public final class RnnRbm {
      * from u(t-1) (1), (2). Leaves them in the workspace; returns u (T+1, nu) (row 0 is u(0)).
      */
     public Tensor forward(Tensor v, int steps) {
-        if (steps < 1 || v.rank() != 2 || v.dim(0) != steps || v.dim(1) != nv) {
-            throw new IllegalArgumentException("rnn-rbm: forward needs a chunk v of shape (T, nv) = (" + steps + ", " + nv
-                    + "), got " + java.util.Arrays.toString(v.shape()));
+        return forward(v, steps, 1);
+    }
+
+    /**
+     * {@link #forward(Tensor, int)} for B = {@code batch} chunks of T frames at once, time-major: v (T B, nv) with
+     * frame t of chunk b in row t B + b (as the LSTM takes its minibatches). Each chunk starts from u(0); the chunks
+     * never meet, so every row-wise result is the one the chunk would get alone, and the batch's cost and gradients
+     * (the per-frame means over all T B frames) are those of one update on the B chunks. Returns u ((T+1) B, nu).
+     */
+    public Tensor forward(Tensor v, int steps, int batch) {
+        if (steps < 1 || batch < 1 || v.rank() != 2 || v.dim(0) != steps * batch || v.dim(1) != nv) {
+            throw new IllegalArgumentException("rnn-rbm: forward needs " + (batch == 1 ? "a chunk v of shape (T, nv) = (" + steps
+                    : batch + " chunks v of shape (T B, nv) = (" + steps + " x " + batch) + ", " + nv + "), got "
+                    + java.util.Arrays.toString(v.shape()));
         }
-        workspace(steps);
+        int rows = steps * batch;
+        workspace(rows, rows + batch);
         forwardSteps = steps;
-        Tensor u = uAll.slice(0, steps + 1), uPrev = uAll.slice(0, steps);
-        recurrence.forward(v, u, steps);
-        Tensor bvt = bvT.slice(0, steps), bht = bhT.slice(0, steps);
+        forwardBatch = batch;
+        Tensor u = uAll.slice(0, rows + batch), uPrev = uAll.slice(0, rows);
+        recurrence.forward(v, u, steps, batch);
+        Tensor bvt = bvT.slice(0, rows), bht = bhT.slice(0, rows);
         be.gemm(bvt, uPrev, false, Wuv, false, 1f, 0f);                 // (1) bv(t) = bv + u(t-1) Wuv
         be.addRowVector(bvt, bvt, bv);
         be.gemm(bht, uPrev, false, Wuh, false, 1f, 0f);                 // (2) bh(t) = bh + u(t-1) Wuh
@@ -171,24 +190,26 @@ public final class RnnRbm {
         return u;
     }
 
-    /** bv(t) (T, nv) and bh(t) (T, nh) of the last {@link #forward}. */
+    /** bv(t) (T B, nv) and bh(t) (T B, nh) of the last {@link #forward}. */
     public Tensor visibleBiases(int steps) {
-        requireForward(steps);
-        return bvT.slice(0, steps);
+        return bvT.slice(0, requireForward(steps));
     }
 
     public Tensor hiddenBiases(int steps) {
-        requireForward(steps);
-        return bhT.slice(0, steps);
+        return bhT.slice(0, requireForward(steps));
     }
 
-    /** The workspace holds bv(t), bh(t) and u(t) of one chunk only: the last one given to {@link #forward}. */
-    private void requireForward(int steps) {
+    /**
+     * The workspace holds bv(t), bh(t) and u(t) of one batch of chunks only: the last one given to {@link #forward}.
+     * Returns its T B rows.
+     */
+    private int requireForward(int steps) {
         if (steps != forwardSteps) {
             throw new IllegalStateException("rnn-rbm: asked about a chunk of " + steps + " frames, but "
                     + (forwardSteps < 0 ? "forward(v, T) has not run" : "the last forward(v, T) had T = " + forwardSteps)
                     + "; call forward on this chunk first");
         }
+        return steps * forwardBatch;
     }
 
     /**
@@ -196,10 +217,10 @@ public final class RnnRbm {
      * each row with its own biases. Returns v~ (T, nv), valid until the next call.
      */
     public Tensor sampleNegatives(Tensor v, int steps, int k, Rng rng) {
-        requireForward(steps);
-        Tensor neg = vNeg.slice(0, steps);
+        int rows = requireForward(steps);
+        Tensor neg = vNeg.slice(0, rows);
         be.copy(neg, v);
-        be.gibbsChain(neg, null, W, bvT.slice(0, steps), bhT.slice(0, steps), k, rng);
+        be.gibbsChain(neg, null, W, bvT.slice(0, rows), bhT.slice(0, rows), k, rng);
         return neg;
     }
 
@@ -209,16 +230,16 @@ public final class RnnRbm {
      * (the paper's and the tutorial's cost).
      */
     public double costAndGradients(Tensor v, Tensor neg, int steps) {
-        requireForward(steps);
-        Tensor bvt = bvT.slice(0, steps), bht = bhT.slice(0, steps), fs = f.slice(0, steps);
-        float inv = 1f / steps;
+        int rows = requireForward(steps);
+        Tensor bvt = bvT.slice(0, rows), bht = bhT.slice(0, rows), fs = f.slice(0, rows);
+        float inv = 1f / rows;                                          // per frame, over all B chunks
         be.freeEnergy(fs, v, W, bvt, bht);
         double cost = be.sum(fs);
         be.freeEnergy(fs, neg, W, bvt, bht);
-        cost = (cost - be.sum(fs)) / steps;
+        cost = (cost - be.sum(fs)) / rows;
 
         // RBM terms: dF/dW = -x^T sigmoid(x W + bh(t)), dF/dbv(t) = -x, dF/dbh(t) = -sigmoid(...)
-        Tensor dbv = dBv.slice(0, steps), dbh = dBh.slice(0, steps);
+        Tensor dbv = dBv.slice(0, rows), dbh = dBh.slice(0, rows);
         be.fill(dbv, 0f);
         be.fill(dbh, 0f);
         be.freeEnergyGrad(gW, dbv, dbh, v, W, bht, inv);
@@ -236,12 +257,12 @@ public final class RnnRbm {
      * samples' buffer as scratch.
      */
     public double predictorCost(Tensor v, int steps) {
-        requireForward(steps);
-        Tensor bvt = bvT.slice(0, steps), nll = dBv.slice(0, steps), vb = vNeg.slice(0, steps);
+        int rows = requireForward(steps);
+        Tensor bvt = bvT.slice(0, rows), nll = dBv.slice(0, rows), vb = vNeg.slice(0, rows);
         be.softplus(nll, bvt);
         be.mul(vb, v, bvt);
         be.sub(nll, nll, vb);
-        return be.sum(nll) / steps;
+        return be.sum(nll) / rows;
     }
 
     /**
@@ -250,10 +271,11 @@ public final class RnnRbm {
      */
     public double predictorCostAndGradients(Tensor v, int steps) {
         double cost = predictorCost(v, steps);
-        Tensor dbv = dBv.slice(0, steps);
-        be.sigmoid(dbv, bvT.slice(0, steps));
+        int rows = steps * forwardBatch;
+        Tensor dbv = dBv.slice(0, rows);
+        be.sigmoid(dbv, bvT.slice(0, rows));
         be.sub(dbv, dbv, v);
-        be.scale(dbv, 1f / steps);
+        be.scale(dbv, 1f / rows);
         be.columnSums(gBv, dbv, 1f, 1f);
         backThroughBiases(v, dbv, null, steps);
         return cost;
@@ -264,16 +286,17 @@ public final class RnnRbm {
      * recurrence: (1), (2) give dWuv += u(t-1)^T dbv(t), dWuh += u(t-1)^T dbh(t), d u(t-1) = dbv(t) Wuv^T + dbh(t) Wuh^T.
      */
     private void backThroughBiases(Tensor v, Tensor dbv, Tensor dbh, int steps) {
-        Tensor u = uAll.slice(0, steps + 1), uPrev = uAll.slice(0, steps);
-        Tensor du = dU.slice(0, steps + 1);
+        int batch = forwardBatch, rows = steps * batch;
+        Tensor u = uAll.slice(0, rows + batch), uPrev = uAll.slice(0, rows);
+        Tensor du = dU.slice(0, rows + batch);
         be.gemm(gWuv, uPrev, true, dbv, false, 1f, 1f);
-        be.fill(du.at(steps), 0f);
-        be.gemm(du.slice(0, steps), dbv, false, Wuv, true, 1f, 0f);
+        be.fill(du.slice(rows, rows + batch), 0f);                       // u(T) sets no bias of this chunk
+        be.gemm(du.slice(0, rows), dbv, false, Wuv, true, 1f, 0f);
         if (dbh != null) {
             be.gemm(gWuh, uPrev, true, dbh, false, 1f, 1f);
-            be.gemm(du.slice(0, steps), dbh, false, Wuh, true, 1f, 1f);
+            be.gemm(du.slice(0, rows), dbh, false, Wuh, true, 1f, 1f);
         }
-        recurrence.backward(v, u, du, steps);                           // (3) by backpropagation through time
+        recurrence.backward(v, u, du, steps, batch);                    // (3) by backpropagation through time
     }
 
     public void zeroGrads() {

@@ -10,7 +10,7 @@ final class TanhRecurrence implements Recurrence {
     private final int nu;
     final Tensor Wvu, Wuu, bu, u0;
     private final Tensor gWvu, gWuu, gBu, gU0;
-    private Tensor dA;            // (T, nu): d cost / d (pre-activation of u(t))
+    private Tensor dA;            // (T B, nu): d cost / d (pre-activation of u(t))
     private final Tensor a1;      // (1, nu): generation's pre-activation
 
     static long size(int nv, int nu) {
@@ -47,24 +47,32 @@ final class TanhRecurrence implements Recurrence {
         be.fill(u0, 0f);
     }
 
-    @Override public void forward(Tensor v, Tensor u, int steps) {
-        be.copy(u.at(0), u0);
+    @Override public void forward(Tensor v, Tensor u, int steps, int batch) {
+        if (batch == 1) be.copy(u.at(0), u0);
+        else {                                                          // u0 in each chunk's row
+            Tensor start = u.slice(0, batch);
+            be.fill(start, 0f);
+            be.addRowVector(start, start, u0);
+        }
         // a(t) = bu + v(t) Wvu for all t at once, then u(t) = tanh(a(t) + u(t-1) Wuu) step by step, in one op
-        Tensor uNext = u.slice(1, steps + 1);
+        Tensor uNext = u.slice(batch, (steps + 1) * batch);
         be.gemm(uNext, v, false, Wvu, false, 1f, 0f);
         be.addRowVector(uNext, uNext, bu);
-        be.tanhRecurrence(u, Wuu);
+        be.tanhRecurrence(u, Wuu, batch);
     }
 
-    @Override public void backward(Tensor v, Tensor u, Tensor du, int steps) {
-        if (dA == null || dA.dim(0) < steps) dA = be.zeros(steps, nu);
-        Tensor da = dA.slice(0, steps), uPrev = u.slice(0, steps);
+    @Override public void backward(Tensor v, Tensor u, Tensor du, int steps, int batch) {
+        int rows = steps * batch;
+        if (dA == null || dA.dim(0) < rows) dA = be.zeros(rows, nu);
+        Tensor da = dA.slice(0, rows), uPrev = u.slice(0, rows);
         // backwards in time: da(t) = du(t) (1 - u(t)^2), du(t-1) += da(t) Wuu^T, in one op
-        be.tanhRecurrenceBackward(da, du, u, Wuu);
+        be.tanhRecurrenceBackward(da, du, u, Wuu, batch);
         be.gemm(gWuu, uPrev, true, da, false, 1f, 1f);                  // dWuu += u(t-1)^T da(t)
         be.gemm(gWvu, v, true, da, false, 1f, 1f);                      // dWvu += v(t)^T da(t)
         be.columnSums(gBu, da, 1f, 1f);                                 // dbu += sum_t da(t)
-        be.axpy(gU0, du.at(0), 1f);                                     // d u(0), used when u(0) is learned
+        // d u(0), used when u(0) is learned: summed over the chunks, which all start from it
+        if (batch == 1) be.axpy(gU0, du.at(0), 1f);
+        else be.columnSums(gU0, du.slice(0, batch), 1f, 1f);
     }
 
     @Override public void start(Tensor u) {

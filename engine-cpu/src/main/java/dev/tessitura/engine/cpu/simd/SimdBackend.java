@@ -911,41 +911,74 @@ public final class SimdBackend implements Backend {
     // ---------------------------------------------------------------- the tanh recurrence
 
     /**
-     * The T one-row products in one loop against Wuu packed once into panels of eight vectors
-     * ({@link SimdGemm#rowAddPacked}), instead of T gemm and tanh calls (~1.2 us per step at n = 100, most of it not
-     * the 10,000 FMAs): 0.74 us. On the calling thread alone: split by columns between two threads, which met once
-     * per step, it ran 0.5-0.6 us per step but took the worker from drawing the next Gibbs chain's uniforms
-     * ({@link DrawAhead}), and RNN-RBM training was no faster. The same FMA chain per element as gemm's one-row path,
-     * then tanh on the same lanes as {@link #tanh}: the per-step ops' bits.
+     * One sequence (B = 1, the paper's training): the T one-row products in one loop against Wuu packed once into
+     * panels of eight vectors ({@link SimdGemm#rowAddPacked}), instead of T gemm and tanh calls (~1.2 us per step at
+     * n = 100, most of it not the 10,000 FMAs): 0.74 us. On the calling thread alone: split by columns between two
+     * threads, which met once per step, it ran 0.5-0.6 us per step but took the worker from drawing the next Gibbs
+     * chain's uniforms ({@link DrawAhead}), and RNN-RBM training was no faster. The same FMA chain per element as
+     * gemm's one-row path, then tanh on the same lanes as {@link #tanh}: the per-step ops' bits.
+     *
+     * <p>B > 1 sequences: as {@link #lstmForward}, each thread takes its sequences for all T steps (a step needs only
+     * the same sequences' previous rows), with the tiled kernel against Wuu packed once. Each row's arithmetic does
+     * not depend on the split: the same bits whatever the thread count.
      */
     @Override
-    public void tanhRecurrence(Tensor u, Tensor wuu) {
-        int steps = Checks.tanhRecurrence(this, "tanhRecurrence", u, wuu, null, null);
+    public void tanhRecurrence(Tensor u, Tensor wuu, int batch) {
+        int steps = Checks.tanhRecurrence(this, "tanhRecurrence", u, wuu, null, null, batch);
         int n = u.cols();
-        float[] ud = data(u), wd = data(wuu), bp = recurrentPacked = atLeast(recurrentPacked, gemm.rowPanelsSize(n, n));
+        float[] ud = data(u), wd = data(wuu);
         int uOff = off(u), wOff = off(wuu);
-        gemm.packRowPanels(bp, wd, wOff, n, false, n, n);
-        for (int t = 1; t <= steps; t++) {
-            int row = uOff + t * n;
-            gemm.rowAddPacked(ud, row, ud, row - n, bp, wd, wOff, n, false, n, n);      // a(t) + u(t-1) Wuu
-            SimdMath.tanh(lanes.floats(), ud, row, ud, row, n);
+        if (batch == 1) {
+            float[] bp = recurrentPacked = atLeast(recurrentPacked, gemm.rowPanelsSize(n, n));
+            gemm.packRowPanels(bp, wd, wOff, n, false, n, n);
+            for (int t = 1; t <= steps; t++) {
+                int row = uOff + t * n;
+                gemm.rowAddPacked(ud, row, ud, row - n, bp, wd, wOff, n, false, n, n);      // a(t) + u(t-1) Wuu
+                SimdMath.tanh(lanes.floats(), ud, row, ud, row, n);
+            }
+            return;
         }
+        float[] bp = recurrentPacked = atLeast(recurrentPacked, gemm.packedBSize(n, n));
+        gemm.packB(bp, 0, wd, wOff, n, false, n, n);
+        pool.forRange(batch, 2L * steps * batch * n * n >= GEMM_PARALLEL_FLOPS, (r0, r1) -> {
+            float[] ap = new float[(r1 - r0 + SimdGemm.MR - 1) / SimdGemm.MR * SimdGemm.MR * n], tile = new float[SimdGemm.MR * gemm.nr()];
+            for (int t = 1; t <= steps; t++) {
+                int us = uOff + t * batch * n;
+                gemm.rowsPacked(ud, us, n, ud, us - batch * n, n, bp, wd, wOff, n, r0, r1, n, n, 1f, 1f, ap, tile, pool);
+                SimdMath.tanh(lanes.floats(), ud, us + r0 * n, ud, us + r0 * n, (r1 - r0) * n);
+            }
+        });
     }
 
     /** As {@link #tanhRecurrence}: da(t) = du(t) (1 - u(t)^2), du(t-1) += da(t) Wuu^T, against Wuu^T packed once. */
     @Override
-    public void tanhRecurrenceBackward(Tensor da, Tensor du, Tensor u, Tensor wuu) {
-        int steps = Checks.tanhRecurrence(this, "tanhRecurrenceBackward", u, wuu, da, du);
+    public void tanhRecurrenceBackward(Tensor da, Tensor du, Tensor u, Tensor wuu, int batch) {
+        int steps = Checks.tanhRecurrence(this, "tanhRecurrenceBackward", u, wuu, da, du, batch);
         int n = u.cols();
         float[] dad = data(da), dud = data(du), ud = data(u), wd = data(wuu);
-        float[] bp = recurrentPacked = atLeast(recurrentPacked, gemm.rowPanelsSize(n, n));
         int daOff = off(da), duOff = off(du), uOff = off(u), wOff = off(wuu);
-        gemm.packRowPanels(bp, wd, wOff, n, true, n, n);
-        for (int t = steps; t >= 1; t--) {
-            int a = daOff + (t - 1) * n, d = duOff + t * n;
-            tanhBackward(lanes.floats(), dad, a, dud, d, ud, uOff + t * n, n);
-            gemm.rowAddPacked(dud, d - n, dad, a, bp, wd, wOff, n, true, n, n);         // du(t-1) += da(t) Wuu^T
+        if (batch == 1) {
+            float[] bp = recurrentPacked = atLeast(recurrentPacked, gemm.rowPanelsSize(n, n));
+            gemm.packRowPanels(bp, wd, wOff, n, true, n, n);
+            for (int t = steps; t >= 1; t--) {
+                int a = daOff + (t - 1) * n, d = duOff + t * n;
+                tanhBackward(lanes.floats(), dad, a, dud, d, ud, uOff + t * n, n);
+                gemm.rowAddPacked(dud, d - n, dad, a, bp, wd, wOff, n, true, n, n);         // du(t-1) += da(t) Wuu^T
+            }
+            return;
         }
+        float[] wt = recurrentTransposed = atLeast(recurrentTransposed, n * n);
+        float[] bp = recurrentPacked = atLeast(recurrentPacked, gemm.packedBSize(n, n));
+        transpose(wd, wOff, n, n, wt, 0);
+        gemm.packB(bp, 0, wt, 0, n, false, n, n);
+        pool.forRange(batch, 2L * steps * batch * n * n >= GEMM_PARALLEL_FLOPS, (r0, r1) -> {
+            float[] ap = new float[(r1 - r0 + SimdGemm.MR - 1) / SimdGemm.MR * SimdGemm.MR * n], tile = new float[SimdGemm.MR * gemm.nr()];
+            for (int t = steps; t >= 1; t--) {
+                int a = daOff + (t - 1) * batch * n, d = duOff + t * batch * n;
+                tanhBackward(lanes.floats(), dad, a + r0 * n, dud, d + r0 * n, ud, uOff + t * batch * n + r0 * n, (r1 - r0) * n);
+                gemm.rowsPacked(dud, d - batch * n, n, dad, a, n, bp, wt, 0, n, r0, r1, n, n, 1f, 1f, ap, tile, pool);
+            }
+        });
     }
 
     // Wh packed (or Wh^T, transposed and packed) for lstmForward / lstmBackward, Wuu's panels for the tanh

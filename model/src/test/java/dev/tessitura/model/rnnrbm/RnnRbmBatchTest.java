@@ -1,0 +1,141 @@
+package dev.tessitura.model.rnnrbm;
+
+import static dev.tessitura.model.Fixture.relErr;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tessitura.engine.Backend;
+import dev.tessitura.engine.Rng;
+import dev.tessitura.engine.Tensor;
+import java.util.SplittableRandom;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * B chunks per update (forward(v, T, B)): the chunks never meet, so the batch's cost and gradients are the means of
+ * the chunks' own, which the float64 reference gives one chunk at a time; the negatives are each chunk's own rows of
+ * one chain over all T B conditionals.
+ */
+class RnnRbmBatchTest {
+    static final int NV = 13, NH = 7, NU = 5;
+
+    /** Frame t of chunk b at row t B + b. */
+    static float[] timeMajor(double[][] chunks, int steps, int nv) {
+        int batch = chunks.length;
+        float[] v = new float[steps * batch * nv];
+        for (int b = 0; b < batch; b++)
+            for (int t = 0; t < steps; t++)
+                for (int i = 0; i < nv; i++) v[(t * batch + b) * nv + i] = (float) chunks[b][t * nv + i];
+        return v;
+    }
+
+    static double[] binary(SplittableRandom r, int n, double p) {
+        double[] a = new double[n];
+        for (int i = 0; i < n; i++) a[i] = r.nextDouble() < p ? 1 : 0;
+        return a;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"scalar", "simd-1", "simd-2"})
+    void batchCostAndGradientsAreTheMeansOfTheChunks(String backend) {
+        SplittableRandom r = new SplittableRandom(31);
+        try (Backend be = RnnRbmTest.create(backend)) {
+            for (int[] tb : new int[][] {{1, 2}, {6, 3}, {9, 5}}) {
+                int steps = tb[0], batch = tb[1];
+                String at = backend + " T=" + steps + " B=" + batch + " ";
+                RnnRbmReference ref = new RnnRbmReference(NV, NH, NU);
+                RnnRbm m = new RnnRbm(be, NV, NH, NU);
+                double[][] all = {ref.w, ref.bv, ref.bh, ref.wuh, ref.wuv, ref.wvu, ref.wuu, ref.bu, ref.u0};
+                for (int k = 0; k < all.length; k++) {
+                    for (int i = 0; i < all[k].length; i++) all[k][i] = (float) r.nextDouble(-0.5, 0.5);
+                    be.copyFromHost(m.param(RnnRbm.NAMES[k]), RnnRbmTest.floats(all[k]), 0);
+                }
+                double[][] v = new double[batch][], neg = new double[batch][];
+                double cost = 0, predictor = 0;
+                double[][] grads = new double[all.length][], pgrads = new double[all.length][];
+                for (int k = 0; k < all.length; k++) {
+                    grads[k] = new double[all[k].length];
+                    pgrads[k] = new double[all[k].length];
+                }
+                for (int b = 0; b < batch; b++) {
+                    v[b] = binary(r, steps * NV, 0.3);
+                    neg[b] = binary(r, steps * NV, 0.3);
+                    cost += ref.cost(v[b], neg[b], steps) / batch;
+                    predictor += ref.predictorCost(v[b], steps) / batch;
+                    RnnRbmReference.Grads g = ref.grads(v[b], neg[b], steps), pg = ref.predictorGrads(v[b], steps);
+                    double[][] gs = {g.w(), g.bv(), g.bh(), g.wuh(), g.wuv(), g.wvu(), g.wuu(), g.bu(), g.u0()};
+                    double[][] ps = {pg.w(), pg.bv(), pg.bh(), pg.wuh(), pg.wuv(), pg.wvu(), pg.wuu(), pg.bu(), pg.u0()};
+                    for (int k = 0; k < all.length; k++) {
+                        for (int i = 0; i < gs[k].length; i++) {
+                            grads[k][i] += gs[k][i] / batch;
+                            pgrads[k][i] += ps[k][i] / batch;
+                        }
+                    }
+                }
+                Tensor tv = be.of(timeMajor(v, steps, NV), steps * batch, NV), tNeg = be.of(timeMajor(neg, steps, NV), steps * batch, NV);
+                m.forward(tv, steps, batch);
+                m.zeroGrads();
+                assertEquals(cost, m.costAndGradients(tv, tNeg, steps), 1e-5 * Math.max(1, Math.abs(cost)), at + "cost");
+                RnnRbmTest.assertGrads(be, m, RnnRbm.NAMES, grads, at);
+                m.zeroGrads();
+                assertEquals(predictor, m.predictorCostAndGradients(tv, steps), 1e-5 * Math.max(1, predictor), at + "predictor cost");
+                RnnRbmTest.assertGrads(be, m, RnnRbm.NAMES, pgrads, at + "predictor ");
+            }
+        }
+    }
+
+    /** The LSTM-RBM batched the same way: its batch gradients are the means of its one-chunk engine gradients. */
+    @ParameterizedTest
+    @ValueSource(strings = {"scalar", "simd-2"})
+    void lstmRbmBatchIsTheMeanOfItsChunks(String backend) {
+        SplittableRandom r = new SplittableRandom(32);
+        int steps = 6, batch = 3;
+        try (Backend be = RnnRbmTest.create(backend)) {
+            RnnRbm m = new RnnRbm(be, NV, NH, new int[] {6, 5});
+            m.initTutorial(3);
+            be.scale(m.params, 30f);                                    // gates and biases that matter
+            double[][] v = new double[batch][], neg = new double[batch][];
+            double[] want = new double[(int) m.grads.size()];
+            double cost = 0;
+            for (int b = 0; b < batch; b++) {
+                v[b] = binary(r, steps * NV, 0.3);
+                neg[b] = binary(r, steps * NV, 0.3);
+                Tensor tv = be.of(timeMajor(new double[][] {v[b]}, steps, NV), steps, NV);
+                m.forward(tv, steps);
+                m.zeroGrads();
+                cost += m.costAndGradients(tv, be.of(timeMajor(new double[][] {neg[b]}, steps, NV), steps, NV), steps) / batch;
+                float[] g = be.toArray(m.grads);
+                for (int i = 0; i < g.length; i++) want[i] += (double) g[i] / batch;
+            }
+            Tensor tv = be.of(timeMajor(v, steps, NV), steps * batch, NV);
+            m.forward(tv, steps, batch);
+            m.zeroGrads();
+            assertEquals(cost, m.costAndGradients(tv, be.of(timeMajor(neg, steps, NV), steps * batch, NV), steps), 1e-5 * Math.max(1, Math.abs(cost)));
+            assertTrue(relErr(be.toArray(m.grads), want) < 1e-5, "relative error " + relErr(be.toArray(m.grads), want));
+        }
+    }
+
+    /** The negatives come from one chain over all T B conditionals, with each row's own biases. */
+    @ParameterizedTest
+    @ValueSource(strings = {"scalar", "simd-2"})
+    void negativesAreOneChainOverAllFramesOfTheBatch(String backend) {
+        int steps = 4, batch = 3;
+        try (Backend be = RnnRbmTest.create(backend)) {
+            RnnRbm m = new RnnRbm(be, NV, NH, NU);
+            m.initTutorial(5);
+            be.fill(m.bv, -30f);                                        // every visible unit off, whatever the chain
+            Tensor v = be.zeros(steps * batch, NV);
+            be.fill(v, 1f);
+            m.forward(v, steps, batch);
+            Rng rng = new Rng(1, 2);
+            Tensor neg = m.sampleNegatives(v, steps, 3, rng);
+            assertEquals(steps * batch, neg.rows());
+            assertEquals(0.0, be.sum(neg));
+            // the draws of a 3-step chain over T B rows: 3 x (T B nh + T B nv) uniforms, in blocks of four
+            long hb = (steps * batch * NH + 3) / 4, vb = (steps * batch * NV + 3) / 4;
+            assertEquals(3 * (hb + vb), rng.position());
+            assertThrows(IllegalArgumentException.class, () -> m.forward(be.zeros(steps * batch, NV), steps, batch + 1));
+        }
+    }
+}
