@@ -49,7 +49,10 @@ final class TrainCommand {
               --patience N          stop when the validation cost has not improved for N epochs (default 0: never)
               --max-sequences N     train on the first N training sequences only (quick runs)
             RNN-RBM (--model rnn-rbm; defaults of the paper's tutorial):
-              --hidden 150 --recurrent 100 --k 15 --chunk 100   sizes, CD-k steps, frames per update
+              --hidden 150 --recurrent 100 --k 15 --chunk 100   sizes, CD-k steps, frames per chunk
+              --batch 1             chunks per update (default 1, the paper's); B > 1 trains B chunks of the same
+                                    length together (one chain over all their frames, the mean gradient): B times
+                                    fewer, larger updates, for the GPU
               --lr 0.001 (both parts) or --lr-rbm R --lr-rnn R   --lr-decay 1 (per epoch)
               --optimizer sgd|nesterov|momentum (default sgd) --momentum 0.9   --clip-norm 0 (off)
               --learn-u0            learn u(0) instead of fixing it at 0    --pretrain N  RBM pretraining epochs
@@ -235,7 +238,7 @@ final class TrainCommand {
                     (float) a.number("lr-rbm", lr), (float) a.number("lr-rnn", lr), (float) a.number("momentum", d.momentum()),
                     (float) a.number("clip-norm", d.clipNorm()), (float) a.number("lr-decay", d.lrDecay()), a.flag("learn-u0"),
                     a.integer("pretrain", 0), a.integer("seed", 1), layers, a.integer("pretrain-rnn", 0),
-                    (float) a.number("pretrain-rnn-lr", d.pretrainRnnLr()));
+                    (float) a.number("pretrain-rnn-lr", d.pretrainRnnLr())).withBatch(a.integer("batch", 1));
         } catch (IllegalArgumentException e) {
             throw new UsageError(e.getMessage());
         }

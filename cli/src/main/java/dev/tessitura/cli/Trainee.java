@@ -79,7 +79,8 @@ interface Trainee {
             public String describe() {
                 RnnRbmTrainer.Config c = t.config();
                 String u = c.isLstm() ? "LSTM " + java.util.Arrays.toString(c.lstmLayers()) : Integer.toString(c.nu());
-                return c.kind() + " " + t.model.nv + "/" + c.nh() + "/" + u + ", CD-" + c.k() + ", " + t.model.params.size() + " parameters";
+                return c.kind() + " " + t.model.nv + "/" + c.nh() + "/" + u + ", CD-" + c.k() + ", " + t.model.params.size() + " parameters"
+                        + (c.batch() > 1 ? ", " + c.batch() + " chunks of " + c.chunk() + " per update" : "");
             }
             public long framesPerEpoch() { return t.framesPerEpoch(train); }
             public EpochResult trainEpoch(Position from, BooleanSupplier stop, IntConsumer progress) {

@@ -147,6 +147,23 @@ class TrainCommandTest {
     }
 
     @Test
+    void rnnRbmTrainsSeveralChunksPerUpdateAndResumesThem() throws Exception {
+        Path data = dataset(), run = dir.resolve("batched");
+        String[] common = {"--model", "rnn-rbm", "--data", data.toString(), "--out", run.toString(), "--hidden", "12",
+                "--recurrent", "7", "--k", "3", "--chunk", "5", "--batch", "3", "--lr", "0.05", "--backend", "scalar"};
+        MainTest.Result r = main(concat(new String[] {"train", "--epochs", "1"}, common));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("3 chunks of 5 per update") && r.out().contains("epoch 1: train cost"), r.out());
+        r = main(concat(new String[] {"train", "--epochs", "2", "--resume"}, common));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("epoch 2: train cost"), r.out());
+        assertEquals("3", dev.tessitura.model.io.SafeTensors.read(run.resolve("checkpoint.safetensors")).metadata().get("batch"));
+        r = main("train", "--model", "rnn-rbm", "--data", data.toString(), "--out", dir.resolve("b0").toString(), "--batch", "0");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("batch"), r.err());
+    }
+
+    @Test
     void lstmRbmTrainsResumesGeneratesAndEvaluates() throws Exception {
         Path data = dataset(), run = dir.resolve("lstm-rbm");
         String[] common = {"--model", "lstm-rbm", "--data", data.toString(), "--out", run.toString(), "--hidden", "12",

@@ -27,7 +27,9 @@ import java.util.function.IntConsumer;
  * is cut into chunks of at most 100 frames, each chunk starts from u(0), gets one CD-k negative phase for all its
  * frames and one update; sequences are shuffled every epoch. The tutorial's improvements are options: RBM
  * pretraining, Nesterov momentum, gradient-norm clipping, separate learning rates for the RBM and RNN parts, a
- * learning-rate decay per epoch, a learned u(0) (early stopping is the CLI's --patience).
+ * learning-rate decay per epoch, a learned u(0) (early stopping is the CLI's --patience). Batched mode
+ * ({@link Config#batch} B > 1) trains B chunks of the same length per update, as one batch through every op (one
+ * Gibbs chain over all their frames, the gradient the mean over them): the paper's cost, B times fewer updates.
  *
  * <p>Random numbers: initial weights from Philox stream (seed, 0), the epoch's order from stream (seed, 1), Gibbs
  * sampling from the {@link Rng} (seed, 3), whose position a checkpoint stores: a resumed run draws what an
@@ -37,9 +39,23 @@ public final class RnnRbmTrainer {
     /** Hyper-parameters; defaults are the tutorial's (150 hidden, 100 recurrent, CD-15, lr 0.001, chunks of 100). */
     public record Config(int nh, int nu, int k, int chunk, Optimizer.Kind optimizer, float lrRbm, float lrRnn,
                          float momentum, float clipNorm, float lrDecay, boolean learnU0, int pretrainEpochs, long seed,
-                         int[] lstmLayers, int pretrainRnnEpochs, float pretrainRnnLr) {
+                         int[] lstmLayers, int pretrainRnnEpochs, float pretrainRnnLr, int batch) {
         public static Config defaults() {
             return new Config(150, 100, 15, 100, Optimizer.Kind.SGD, 0.001f, 0.001f, 0.9f, 0f, 1f, false, 0, 1);
+        }
+
+        /** One chunk per update (the paper's). */
+        public Config(int nh, int nu, int k, int chunk, Optimizer.Kind optimizer, float lrRbm, float lrRnn, float momentum,
+                      float clipNorm, float lrDecay, boolean learnU0, int pretrainEpochs, long seed, int[] lstmLayers,
+                      int pretrainRnnEpochs, float pretrainRnnLr) {
+            this(nh, nu, k, chunk, optimizer, lrRbm, lrRnn, momentum, clipNorm, lrDecay, learnU0, pretrainEpochs, seed, lstmLayers,
+                    pretrainRnnEpochs, pretrainRnnLr, 1);
+        }
+
+        /** This configuration with B = {@code batch} chunks per update. */
+        public Config withBatch(int batch) {
+            return new Config(nh, nu, k, chunk, optimizer, lrRbm, lrRnn, momentum, clipNorm, lrDecay, learnU0, pretrainEpochs, seed,
+                    lstmLayers, pretrainRnnEpochs, pretrainRnnLr, batch);
         }
 
         /** Without RNN pretraining. */
@@ -60,6 +76,7 @@ public final class RnnRbmTrainer {
          */
         public Config {
             if (nh < 1 || nu < 1 || k < 1 || chunk < 1) throw new IllegalArgumentException("rnn-rbm: sizes, k and chunk must be >= 1");
+            if (batch < 1) throw new IllegalArgumentException("rnn-rbm: batch (chunks per update) must be >= 1, got " + batch);
             lstmLayers = lstmLayers == null ? new int[0] : lstmLayers.clone();
             if (lstmLayers.length > 0) {
                 for (int h : lstmLayers) if (h < 1) throw new IllegalArgumentException("lstm-rbm: layer sizes must be >= 1");
@@ -115,6 +132,27 @@ public final class RnnRbmTrainer {
         return chunks(rolls, 1, epoch);
     }
 
+    /**
+     * The updates of an epoch: its chunks in order, B = batch at a time among chunks of the same length (a batch's
+     * chunks walk their T steps together). A chunk joins the first unfilled group of its length; groups go out as
+     * they fill, the unfilled ones at the end of the epoch in the order they were opened. Every frame is trained on
+     * once per epoch; with B = 1 these are the chunks themselves, in order.
+     */
+    static List<List<int[]>> batches(List<int[]> chunks, int batch) {
+        List<List<int[]>> out = new ArrayList<>();
+        Map<Integer, List<int[]>> open = new LinkedHashMap<>();
+        for (int[] c : chunks) {
+            List<int[]> g = open.computeIfAbsent(c[2], len -> new ArrayList<>());
+            g.add(c);
+            if (g.size() == batch) {
+                out.add(g);
+                open.remove(c[2]);
+            }
+        }
+        out.addAll(open.values());
+        return out;
+    }
+
     /** As above with the shuffle drawn from Philox stream (seed, stream). */
     private List<int[]> chunks(List<PianoRoll> rolls, int stream, int epoch) {
         int n = rolls.size();
@@ -148,24 +186,26 @@ public final class RnnRbmTrainer {
     }
 
     /**
-     * Trains from {@code from} to the end of its epoch, or until {@code stop} says so (checked between chunks).
-     * Stops with {@link DivergedException} before an update whose cost or gradient is not finite.
+     * Trains from {@code from} to the end of its epoch, or until {@code stop} says so (checked between updates; the
+     * position counts updates, i.e. chunks when B = 1). Stops with {@link DivergedException} before an update whose
+     * cost or gradient is not finite.
      */
     public EpochResult trainEpoch(List<PianoRoll> rolls, Position from, BooleanSupplier stop, IntConsumer progress) {
-        List<int[]> chunks = chunks(rolls, from.epoch());
+        List<List<int[]>> updates = batches(chunks(rolls, from.epoch()), config.batch());
         float decay = (float) Math.pow(config.lrDecay(), from.epoch());
         double total = from.costSum();
         long frames = from.frames();
         float[][] cache = new float[rolls.size()][];
-        for (int i = from.index(); i < chunks.size(); i++) {
+        for (int i = from.index(); i < updates.size(); i++) {
             if (i > from.index() && stop.getAsBoolean()) {
                 return new EpochResult(total / Math.max(frames, 1), new Position(from.epoch(), i, total, frames), false);
             }
-            int[] c = chunks.get(i);
-            double cost = step(chunk(rolls, cache, c), c[2], decay);
-            total += cost * c[2];
-            frames += c[2];
-            if (progress != null) progress.accept(c[2]);
+            List<int[]> group = updates.get(i);
+            int steps = group.get(0)[2], n = steps * group.size();
+            double cost = step(chunks(rolls, cache, group), steps, group.size(), decay);
+            total += cost * n;
+            frames += n;
+            if (progress != null) progress.accept(n);
         }
         return new EpochResult(total / Math.max(frames, 1), Position.start(from.epoch() + 1), true);
     }
@@ -178,9 +218,30 @@ public final class RnnRbmTrainer {
         return v;
     }
 
+    /** B chunks of the same length T as one tensor (T B, nv), time-major: frame t of chunk b in row t B + b. */
+    private Tensor chunks(List<PianoRoll> rolls, float[][] cache, List<int[]> group) {
+        if (group.size() == 1) return chunk(rolls, cache, group.get(0));
+        int batch = group.size(), steps = group.get(0)[2], nv = model.nv;
+        float[] x = new float[steps * batch * nv];
+        for (int b = 0; b < batch; b++) {
+            int[] c = group.get(b);
+            if (cache[c[0]] == null) cache[c[0]] = rolls.get(c[0]).toFloats();
+            for (int t = 0; t < steps; t++) System.arraycopy(cache[c[0]], (c[1] + t) * nv, x, (t * batch + b) * nv, nv);
+        }
+        return be.of(x, steps * batch, nv);
+    }
+
     /** One update on a chunk v (T, nv); returns its cost (free-energy gap per frame). */
     public double step(Tensor v, int steps, float decay) {
-        model.forward(v, steps);
+        return step(v, steps, 1, decay);
+    }
+
+    /**
+     * One update on B chunks v (T B, nv), time-major: one CD-k chain over all T B conditionals, the gradient the mean
+     * over their frames. Returns the cost per frame.
+     */
+    public double step(Tensor v, int steps, int batch, float decay) {
+        model.forward(v, steps, batch);
         Tensor neg = model.sampleNegatives(v, steps, config.k(), rng);
         model.zeroGrads();
         double cost = model.costAndGradients(v, neg, steps);
@@ -469,6 +530,7 @@ public final class RnnRbmTrainer {
         meta.put("nu", Integer.toString(config.nu()));
         meta.put("k", Integer.toString(config.k()));
         meta.put("chunk", Integer.toString(config.chunk()));
+        meta.put("batch", Integer.toString(config.batch()));
         meta.put("optimizer", config.optimizer().name());
         meta.put("lr_rbm", Float.toString(config.lrRbm()));
         meta.put("lr_rnn", Float.toString(config.lrRnn()));
@@ -504,7 +566,8 @@ public final class RnnRbmTrainer {
                 Float.parseFloat(m.get("lr_rnn")), Float.parseFloat(m.get("momentum")), Float.parseFloat(m.get("clip_norm")),
                 Float.parseFloat(m.get("lr_decay")), Boolean.parseBoolean(m.get("learn_u0")),
                 Integer.parseInt(m.get("pretrain_epochs")), Long.parseLong(m.get("seed")), layers,
-                Integer.parseInt(m.getOrDefault("pretrain_rnn_epochs", "0")), Float.parseFloat(m.getOrDefault("pretrain_rnn_lr", "0.001")));
+                Integer.parseInt(m.getOrDefault("pretrain_rnn_epochs", "0")), Float.parseFloat(m.getOrDefault("pretrain_rnn_lr", "0.001")),
+                Integer.parseInt(m.getOrDefault("batch", "1")));
         RnnRbmTrainer t = new RnnRbmTrainer(backend, cfg, Integer.parseInt(m.get("nv")));
         for (String name : t.model.names()) copyIn(backend, t.model.param(name), c, name);
         Tensor[] state = t.optimizer.state();

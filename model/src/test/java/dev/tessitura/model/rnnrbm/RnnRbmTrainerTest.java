@@ -163,6 +163,63 @@ class RnnRbmTrainerTest {
     }
 
     @Test
+    void batchesGroupChunksOfOneLengthAndCoverEveryChunkOnce() {
+        List<int[]> chunks = List.of(new int[] {0, 0, 7}, new int[] {0, 7, 3}, new int[] {1, 0, 7}, new int[] {2, 0, 7},
+                new int[] {2, 7, 7}, new int[] {2, 14, 3}, new int[] {3, 0, 5});
+        assertEquals(chunks, RnnRbmTrainer.batches(chunks, 1).stream().map(g -> g.get(0)).toList(), "B = 1: the chunks in order");
+        List<List<int[]>> g = RnnRbmTrainer.batches(chunks, 2);
+        // full groups as they fill: (0,0)+(1,0), (2,0)+(2,7), (0,7)+(2,14); then the open one: (3,0)
+        assertEquals(List.of("0/0 1/0", "2/0 2/7", "0/7 2/14", "3/0"),
+                g.stream().map(x -> String.join(" ", x.stream().map(c -> c[0] + "/" + c[1]).toList())).toList());
+        for (List<int[]> x : g) for (int[] c : x) assertEquals(x.get(0)[2], c[2], "one length per group");
+    }
+
+    /** B = 3 chunks per update: it learns, the thread count does not change a bit, and a resumed run is the uninterrupted one. */
+    @Test
+    void batchedTrainingLearnsIgnoresTheThreadCountAndResumesBitForBit() throws Exception {
+        RnnRbmTrainer.Config cfg = config(0.1f, Optimizer.Kind.NESTEROV).withBatch(3);
+        try (Backend be = scalar()) {
+            RnnRbmTrainer tr = new RnnRbmTrainer(be, cfg, NOTES);
+            double before = exactLogLikelihood(be, tr, tunes());
+            for (int e = 0; e < 60; e++) tr.trainEpoch(tunes(), e, null);
+            double after = exactLogLikelihood(be, tr, tunes());
+            assertTrue(after > before + 3, "log-likelihood per frame " + before + " -> " + after);
+        }
+        float[][] r = new float[2][];
+        for (int i = 0; i < 2; i++) {
+            try (Backend be = Backends.create("simd", new BackendOptions(i + 1, 0))) {
+                RnnRbmTrainer tr = new RnnRbmTrainer(be, cfg, NOTES);
+                for (int e = 0; e < 2; e++) tr.trainEpoch(tunes(), e, null);
+                r[i] = be.toArray(tr.model.params);
+            }
+        }
+        assertArrayEquals(r[0], r[1], "simd on 1 and 2 threads");
+        Path ckpt = tmp.resolve("batched.safetensors");
+        float[] want;
+        try (Backend be = scalar()) {
+            RnnRbmTrainer tr = new RnnRbmTrainer(be, cfg, NOTES);
+            for (int e = 0; e < 2; e++) tr.trainEpoch(tunes(), e, null);
+            want = be.toArray(tr.model.params);
+        }
+        try (Backend be = scalar()) {
+            RnnRbmTrainer tr = new RnnRbmTrainer(be, cfg, NOTES);
+            int[] calls = {0};
+            EpochResult res = tr.trainEpoch(tunes(), Position.start(0), () -> ++calls[0] >= 2, null);
+            assertFalse(res.completed());
+            tr.save(ckpt, res.next(), Map.of());
+        }
+        try (Backend be = scalar()) {
+            SafeTensors.Contents c = SafeTensors.read(ckpt);
+            RnnRbmTrainer tr = RnnRbmTrainer.load(be, c);
+            assertEquals(3, tr.config().batch());
+            assertTrue(tr.trainEpoch(tunes(), RnnRbmTrainer.position(c), () -> false, null).completed());
+            tr.trainEpoch(tunes(), 1, null);
+            assertArrayEquals(want, be.toArray(tr.model.params));
+        }
+        assertThrows(IllegalArgumentException.class, () -> cfg.withBatch(0));
+    }
+
+    @Test
     void generationIsSeededAndKeepsThePrimer() {
         try (Backend be = scalar()) {
             RnnRbmTrainer tr = new RnnRbmTrainer(be, config(0.05f, Optimizer.Kind.NESTEROV), NOTES);
