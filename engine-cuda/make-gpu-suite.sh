@@ -34,5 +34,14 @@ cd "$(dirname "$0")"
 exec jre/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED "$@" \
   -cp "classes:test-classes:engine-api:engine-cpu:kernels:model:lib/*" dev.tessitura.engine.cuda.GpuSuite --require-gpu
 RUN
-chmod +x "$DIR/run.sh"
+cat > "$DIR/bench.sh" <<'RUN'
+#!/bin/sh
+# The GPU benchmarks (GpuBench): ceilings, SGEMM at the models' shapes, the fused kernels, AIS, whole training steps,
+# each with its bar. Arguments: --tsv FILE (also write the figures there), --quick (tiny sizes: a smoke test).
+# Exit 2 when there is no usable GPU.
+cd "$(dirname "$0")"
+exec jre/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
+  -cp "classes:test-classes:engine-api:engine-cpu:kernels:model:lib/*" dev.tessitura.engine.cuda.GpuBench "$@"
+RUN
+chmod +x "$DIR/run.sh" "$DIR/bench.sh"
 du -sh "$DIR"

@@ -27,7 +27,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * Nottingham model, which the SIMD backend's products exploit (run D of REPRODUCTION.md: 4.5 % of the visible and
  * 32 % of the hidden samples are ones; here 4.7 % and 31 %, counted; a fresh model's are ~40-50 %): W with D's mean
  * and spread, -0.05 ± 0.49, bv -9 ± 3 and bh -1 ± 0.68 (D's -6.6 ± 4.0 and -0.36 ± 0.68 give denser samples without
- * its structure). "fresh" is the tutorial's initialisation.
+ * its structure). "fresh" is the tutorial's initialisation. {@code batch} B > 1: B chunks of 100 per update (the
+ * batched mode, {@code train --batch B}), frames/s counting all T B frames.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -46,6 +47,9 @@ public class RnnRbmTrainBenchmark {
 
     @Param({"fresh", "trained"})
     public String state;
+
+    @Param({"1"})
+    public int batch;
 
     private Backend backend;
     private RnnRbmTrainer trainer;
@@ -67,10 +71,10 @@ public class RnnRbmTrainBenchmark {
             normal(m.bv, -9.0, 3.0, r);
             normal(m.bh, -1.0, 0.68, r);
         }
-        float[] hv = Impl.random(T * NV, 12);
+        float[] hv = Impl.random(T * batch * NV, 12);
         for (int i = 0; i < hv.length; i++) hv[i] = hv[i] > 0.91f ? 1f : 0f;     // about 4 notes per frame, as Nottingham
-        v = backend.of(hv, T, NV);
-        trainer.model.forward(v, T);   // chainOnly samples with the biases of a forward pass
+        v = backend.of(hv, T * batch, NV);
+        trainer.model.forward(v, T, batch);   // chainOnly samples with the biases of a forward pass
     }
 
     /** t = mean + sd N(0, 1), drawn on the host. */
@@ -87,8 +91,8 @@ public class RnnRbmTrainBenchmark {
 
     @Benchmark
     public double trainChunk(Elements frames) {
-        double cost = trainer.step(v, T, 1f);
-        frames.elements += T;
+        double cost = trainer.step(v, T, batch, 1f);
+        frames.elements += T * batch;
         return cost;
     }
 
@@ -96,8 +100,8 @@ public class RnnRbmTrainBenchmark {
     @Benchmark
     public Tensor forwardOnly(Elements frames) {
         RnnRbm m = trainer.model;
-        Tensor u = m.forward(v, T);
-        frames.elements += T;
+        Tensor u = m.forward(v, T, batch);
+        frames.elements += T * batch;
         return u;
     }
 
@@ -105,7 +109,7 @@ public class RnnRbmTrainBenchmark {
     @Benchmark
     public Tensor chainOnly(Elements frames) {
         Tensor neg = trainer.model.sampleNegatives(v, T, 15, trainer.rng);
-        frames.elements += T;
+        frames.elements += T * batch;
         return neg;
     }
 }

@@ -1,0 +1,229 @@
+package dev.tessitura.engine.cuda;
+
+import dev.tessitura.engine.Backend;
+import dev.tessitura.engine.Rng;
+import dev.tessitura.engine.Tensor;
+import dev.tessitura.model.lstm.Lstm;
+import dev.tessitura.model.rbm.Ais;
+import dev.tessitura.model.rnnrbm.RnnRbmTrainer;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+/**
+ * The GPU benchmarks of issue 6, for GPU machines without a JDK or Maven (JMH is not in the bundle): run by
+ * gpu-suite/bench.sh. Every figure is the median of several timed repetitions, each ended by a synchronize, after
+ * warm-up, so it is the GPU's time and not the queueing's. Measured: the card's ceilings (a large SGEMM, a device
+ * copy), SGEMM at the models' shapes, the persistent recurrence kernels, the fused CD-15 chain, an AIS temperature
+ * over many chains, and whole training steps (RNN-RBM one chunk per update and 32 per update; the LSTM 3 x 120,
+ * batch 32 x 100), each against its bar. {@code quick} shrinks everything so that the tests can run it on the host
+ * emulator (GpuBenchTest), which keeps this runner from rotting between GPU sessions; those figures mean nothing.
+ */
+public final class GpuBench {
+    /** One measurement: what, the median seconds per repetition, the work per repetition and its unit, the bar. */
+    record Result(String name, double seconds, double work, String unit, String bar) {
+        double rate() { return work / seconds; }
+
+        String line() {
+            return String.format(Locale.ROOT, "%-52s %12.1f us  %14.1f %-9s %s", name, seconds * 1e6, rate() / scale(unit), unit, bar);
+        }
+
+        private static double scale(String unit) {
+            return switch (unit) {
+                case "GFLOP/s", "GB/s" -> 1e9;
+                default -> 1;
+            };
+        }
+    }
+
+    private final Backend be;
+    private final boolean quick;
+    private final List<Result> results = new ArrayList<>();
+    private final PrintStream out;
+
+    GpuBench(Backend be, boolean quick, PrintStream out) {
+        this.be = be;
+        this.quick = quick;
+        this.out = out;
+    }
+
+    public static void main(String[] args) throws IOException {
+        boolean quick = List.of(args).contains("--quick");
+        Path tsv = null;
+        for (int i = 0; i + 1 < args.length; i++) if (args[i].equals("--tsv")) tsv = Path.of(args[i + 1]);
+        CudaProvider provider = new CudaProvider();
+        var why = provider.unavailableReason();
+        if (why.isPresent()) {
+            System.out.println("GPU benchmarks skipped: the cuda backend cannot run here: " + why.get());
+            System.exit(2);
+        }
+        try (Backend be = provider.create(null)) {
+            System.out.println(be.description());
+            List<Result> rs = new GpuBench(be, quick, System.out).runAll();
+            if (tsv != null) write(tsv, be.description(), rs);
+        }
+    }
+
+    static void write(Path tsv, String device, List<Result> rs) throws IOException {
+        StringBuilder b = new StringBuilder("# " + device + "\nname\tseconds\twork\tunit\trate\tbar\n");
+        for (Result r : rs) {
+            b.append(String.format(Locale.ROOT, "%s\t%.9f\t%.1f\t%s\t%.1f\t%s%n", r.name(), r.seconds(), r.work(), r.unit(), r.rate(), r.bar()));
+        }
+        Files.writeString(tsv, b);
+    }
+
+    interface Body {
+        void run();
+    }
+
+    /** Median seconds of {@code reps} timed runs of body (each followed by synchronize) after {@code warm} untimed ones. */
+    double time(int warm, int reps, Body body) {
+        for (int i = 0; i < warm; i++) body.run();
+        be.synchronize();
+        double[] t = new double[reps];
+        for (int i = 0; i < reps; i++) {
+            long t0 = System.nanoTime();
+            body.run();
+            be.synchronize();
+            t[i] = (System.nanoTime() - t0) * 1e-9;
+        }
+        java.util.Arrays.sort(t);
+        return t[reps / 2];
+    }
+
+    private void record(String name, double seconds, double work, String unit, String bar) {
+        Result r = new Result(name, seconds, work, unit, bar);
+        results.add(r);
+        out.println(r.line());
+    }
+
+    private int reps() { return quick ? 1 : 20; }
+    private int warm() { return quick ? 1 : 5; }
+
+    private Tensor random(int rows, int cols, double scale, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] a = new float[rows * cols];
+        for (int i = 0; i < a.length; i++) a[i] = (float) (scale * (2 * r.nextDouble() - 1));
+        return be.of(a, rows, cols);
+    }
+
+    private Tensor binary(int rows, int cols, double p, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] a = new float[rows * cols];
+        for (int i = 0; i < a.length; i++) a[i] = r.nextDouble() < p ? 1 : 0;
+        return be.of(a, rows, cols);
+    }
+
+    List<Result> runAll() {
+        ceilings();
+        gemms();
+        recurrence();
+        gibbs();
+        ais();
+        rnnRbm();
+        lstm();
+        return results;
+    }
+
+    /** What the card does at best: a large SGEMM (FP32 FLOP/s) and a device-to-device copy (read + write bytes). */
+    void ceilings() {
+        int n = quick ? 64 : 8192;
+        Tensor a = random(n, n, 1, 1), b = random(n, n, 1, 2), c = be.zeros(n, n);
+        double s = time(warm(), reps(), () -> be.gemm(c, a, false, b, false, 1f, 0f));
+        record("ceiling: SGEMM " + n + "^3", s, 2.0 * n * n * n, "GFLOP/s", "");
+        int m = quick ? 1 << 12 : 1 << 28;
+        Tensor x = be.zeros(m), y = be.zeros(m);
+        s = time(warm(), reps(), () -> be.copy(y, x));
+        record("ceiling: copy " + m + " floats", s, 2.0 * Float.BYTES * m, "GB/s", "");
+    }
+
+    /** SGEMM at the models' shapes (m x k x n; TN = A^T B, the weight gradients). */
+    void gemms() {
+        int[][] shapes = quick ? new int[][] {{10, 8, 15, 0}} : new int[][] {{100, 88, 150, 0}, {3200, 88, 150, 0}, {3200, 150, 88, 0},
+                {88, 3200, 150, 1}, {3200, 120, 480, 0}, {120, 3200, 480, 1}};
+        for (int[] sh : shapes) {
+            int m = sh[0], k = sh[1], n = sh[2];
+            boolean tn = sh[3] == 1;
+            Tensor a = tn ? random(k, m, 1, 3) : random(m, k, 1, 3), b = random(k, n, 1, 4), c = be.zeros(m, n);
+            double s = time(warm(), reps() * 5, () -> be.gemm(c, a, tn, b, false, 1f, 0f));
+            record("SGEMM " + m + "x" + k + "x" + n + (tn ? ":TN" : ""), s, 2.0 * m * n * k, "GFLOP/s", "");
+        }
+    }
+
+    /** The persistent tanh recurrence and its BPTT over a chunk of 100 (B = 1 and 32 sequences). */
+    void recurrence() {
+        int t = quick ? 5 : 100, n = quick ? 9 : 100;
+        for (int b : new int[] {1, 32}) {
+            Tensor u = random((t + 1) * b, n, 1, 5), w = random(n, n, 0.1, 6), du = random((t + 1) * b, n, 1, 7), da = be.zeros(t * b, n);
+            double s = time(warm(), reps(), () -> be.tanhRecurrence(u, w, b));
+            record("tanhRecurrence T=" + t + " n=" + n + " B=" + b, s, (double) t * b, "frames/s", "");
+            s = time(warm(), reps(), () -> be.tanhRecurrenceBackward(da, du, u, w, b));
+            record("tanhRecurrenceBackward T=" + t + " n=" + n + " B=" + b, s, (double) t * b, "frames/s", "");
+        }
+    }
+
+    /** CD-15 over 100 conditional RBMs (one chunk) and 3,200 (32 chunks): the fused chain, W in shared memory. */
+    void gibbs() {
+        int nv = quick ? 8 : 88, nh = quick ? 12 : 150, k = quick ? 2 : 15;
+        for (int rows : quick ? new int[] {5} : new int[] {100, 3200}) {
+            Tensor v = binary(rows, nv, 0.1, 8), w = random(nv, nh, 0.1, 9), bv = random(rows, nv, 1, 10), bh = random(rows, nh, 1, 11);
+            Rng rng = new Rng(1, 2);
+            double s = time(warm(), reps(), () -> be.gibbsChain(v, null, w, bv, bh, k, rng));
+            record("gibbsChain CD-" + k + " " + rows + " rows " + nv + "x" + nh, s, rows, "frames/s", "");
+        }
+    }
+
+    /**
+     * One AIS temperature (a Gibbs transition and the weight update) over R = conditionals x 100 chains, timed as
+     * (the time of K + 1 temperatures - that of 1) / K so that the set-up drops out. Bar: the Nottingham test split
+     * (44,463 conditionals x 100 runs) under 10 ms per temperature; measured on a tenth of it and scaled.
+     */
+    void ais() {
+        int nv = quick ? 8 : 88, nh = quick ? 12 : 150, cond = quick ? 3 : 4446, runs = quick ? 2 : 100, k = quick ? 3 : 50;
+        Tensor w = random(nv, nh, 0.1, 12), bv = random(cond, nv, 1, 13), bh = random(cond, nh, 1, 14);
+        double one = time(quick ? 0 : 1, quick ? 1 : 3, () -> Ais.logZ(be, w, bv, bh, null, runs, Ais.Schedule.paperShape(3), new Rng(3, 4)));
+        double many = time(quick ? 0 : 1, quick ? 1 : 3, () -> Ais.logZ(be, w, bv, bh, null, runs, Ais.Schedule.paperShape(3 + k), new Rng(3, 4)));
+        double perTemperature = Math.max(many - one, 1e-12) / k;
+        record("AIS temperature, " + cond + " x " + runs + " chains", perTemperature, (double) cond * runs, "chains/s",
+                String.format(Locale.ROOT, "test split 44,463 x 100 at this rate: %.2f ms per temperature (bar < 10)",
+                        perTemperature * 44463.0 / cond * 1e3));
+    }
+
+    /** A whole RNN-RBM update at the tutorial's sizes, one chunk of 100 (the paper's) and 32 chunks. */
+    void rnnRbm() {
+        int t = quick ? 5 : 100, nv = quick ? 8 : 88;
+        RnnRbmTrainer.Config d = RnnRbmTrainer.Config.defaults();
+        if (quick) d = new RnnRbmTrainer.Config(12, 9, 2, t, d.optimizer(), d.lrRbm(), d.lrRnn(), d.momentum(), 0f, 1f, false, 0, 1);
+        for (int b : new int[] {1, 32}) {
+            RnnRbmTrainer tr = new RnnRbmTrainer(be, d.withBatch(b), nv);
+            Tensor v = binary(t * b, nv, 0.05, 15);
+            double s = time(warm(), reps(), () -> tr.step(v, t, b, 1f));
+            record("RNN-RBM training, " + b + " chunk" + (b > 1 ? "s" : "") + " of " + t + " per update", s, (double) t * b, "frames/s",
+                    b == 1 ? "bar >= 600,000" : "bar >= 5,000,000");
+        }
+    }
+
+    /** The LSTM 3 x 120 (batch 32 x 100) update: forward, loss, backward, clip, SGD. */
+    void lstm() {
+        int t = quick ? 4 : 100, b = quick ? 3 : 32, n = quick ? 8 : 88;
+        int[] hidden = quick ? new int[] {6, 6} : new int[] {120, 120, 120};
+        Lstm m = new Lstm(be, n, hidden, n);
+        m.initNormal(0.1, 1);
+        Tensor x = binary(t * b, n, 0.05, 16);
+        double s = time(warm(), reps(), () -> {
+            m.forward(x, t, b, false);
+            m.loss(x, null, t * b);
+            m.zeroGrads();
+            m.backward(x, null, t * b);
+            be.clip(m.grads, m.grads, -30f, 30f);
+            be.axpy(m.params, m.grads, -0.01f);
+        });
+        record("LSTM " + java.util.Arrays.toString(hidden) + " training, batch " + b + " x " + t, s, (double) t * b, "frames/s",
+                "bar >= 1,000,000 (cuDNN ~970,000)");
+    }
+}
