@@ -43,5 +43,16 @@ cd "$(dirname "$0")"
 exec jre/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
   -cp "classes:test-classes:engine-api:engine-cpu:kernels:model:lib/*" dev.tessitura.engine.cuda.GpuBench "$@"
 RUN
-chmod +x "$DIR/run.sh" "$DIR/bench.sh"
+cat > "$DIR/sanitize.sh" <<'RUN'
+#!/bin/sh
+# The GPU test suite under compute-sanitizer (memcheck by default; pass --tool racecheck, synccheck, initcheck for
+# the others), where the machine has it (a CUDA toolkit: on the PATH or in /usr/local/cuda/bin). Exit 3 when the
+# sanitizer reports an error, 4 when there is no compute-sanitizer.
+cd "$(dirname "$0")"
+CS=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null || true)
+[ -n "$CS" ] || { echo "sanitize.sh: no compute-sanitizer on this machine" >&2; exit 4; }
+exec "$CS" --error-exitcode 3 "$@" jre/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
+  -cp "classes:test-classes:engine-api:engine-cpu:kernels:model:lib/*" dev.tessitura.engine.cuda.GpuSuite --require-gpu
+RUN
+chmod +x "$DIR/run.sh" "$DIR/bench.sh" "$DIR/sanitize.sh"
 du -sh "$DIR"

@@ -38,6 +38,13 @@ import java.util.stream.Stream;
 final class HostDevice implements Device {
     /** The emulated device's memory; an allocation beyond it is "out of memory", as on a GPU. */
     static final long CAPACITY = 8L << 30;
+    /**
+     * Bytes of a known pattern before and after every allocation, checked after every launch and SGEMM: a kernel
+     * that writes outside its buffers is reported by name (what compute-sanitizer's memcheck does on a GPU, for
+     * writes that land within this distance).
+     */
+    static final long GUARD = 1024;
+    private static final long PATTERN = 0x5A5A_A5A5_DEAD_BEEFL;
 
     private static final Path SOURCES = Path.of("..", "kernels", "src", "main", "cuda");
     private static final Path EMU = Path.of("src", "test", "emu");
@@ -92,10 +99,12 @@ final class HostDevice implements Device {
     @Override
     public long allocate(long bytes) {
         if (allocated + bytes > CAPACITY) return 0;
-        long p = lib.malloc(bytes);
-        if (p == 0) return 0;
+        long raw = lib.malloc(bytes + 2 * GUARD);
+        if (raw == 0) return 0;
+        long p = raw + GUARD;
         blocks.put(p, bytes);
         allocated += bytes;
+        guards(p, bytes).forEach(g -> { for (long i = 0; i < GUARD / 8; i++) g.setAtIndex(ValueLayout.JAVA_LONG, i, PATTERN); });
         return p;
     }
 
@@ -104,7 +113,29 @@ final class HostDevice implements Device {
         Long bytes = blocks.remove(address);
         if (bytes == null) throw new CudaException("cuda (host emulator): cuMemFree of " + address + ", not an allocation", "CUDA_ERROR_INVALID_VALUE");
         allocated -= bytes;
-        lib.free(address);
+        lib.free(address - GUARD);
+    }
+
+    /** The guard bytes before and after the allocation at p of the given size (sizes are multiples of 8 here). */
+    private static List<MemorySegment> guards(long p, long bytes) {
+        long end = p + (bytes + 7) / 8 * 8;
+        return List.of(MemorySegment.ofAddress(p - GUARD).reinterpret(GUARD), MemorySegment.ofAddress(end).reinterpret(GUARD));
+    }
+
+    /** Throws, naming {@code what}, if anything wrote into a guard since the last check (and restores the guard). */
+    private void checkGuards(String what) {
+        for (var e : blocks.entrySet()) {
+            for (MemorySegment g : guards(e.getKey(), e.getValue())) {
+                for (long i = 0; i < GUARD / 8; i++) {
+                    if (g.getAtIndex(ValueLayout.JAVA_LONG, i) != PATTERN) {
+                        for (long j = 0; j < GUARD / 8; j++) g.setAtIndex(ValueLayout.JAVA_LONG, j, PATTERN);
+                        throw new CudaException("cuda (host emulator): " + what + " wrote outside its buffers, next to the "
+                                + e.getValue() + "-byte allocation at " + e.getKey() + " (on a GPU: CUDA_ERROR_ILLEGAL_ADDRESS,"
+                                + " or silent corruption)", "CUDA_ERROR_ILLEGAL_ADDRESS");
+                    }
+                }
+            }
+        }
     }
 
     /** The bytes at [address, address + bytes) after checking they lie inside one allocation (an out-of-range copy is a bug). */
@@ -166,6 +197,7 @@ final class HostDevice implements Device {
                 params.setAtIndex(ValueLayout.ADDRESS, i, slot);
             }
             int rc = lib.launch(arena.allocateFrom(k.entry()), blocks, threads, sharedBytes, params);
+            if (rc == 0) checkGuards(k.entry() + " (" + blocks + " x " + threads + ")");
             if (rc != 0) {
                 throw new CudaException("cuda (host emulator): cuLaunchKernel(" + k.entry() + ", " + blocks + " x " + threads + ", "
                         + sharedBytes + " bytes shared) failed with CUDA_ERROR_INVALID_VALUE", "CUDA_ERROR_INVALID_VALUE");
@@ -212,6 +244,7 @@ final class HostDevice implements Device {
                 C.setAtIndex(ValueLayout.JAVA_FLOAT, ci, beta == 0f ? v : v + beta * C.getAtIndex(ValueLayout.JAVA_FLOAT, ci));
             }
         }
+        checkGuards("cublasSgemm_v2");
     }
 
     @Override

@@ -40,6 +40,20 @@ class HostDeviceTest {
         }
     }
 
+    /** A kernel writing past its buffer is caught after the launch and named, as compute-sanitizer would. */
+    @Test
+    void writesOutsideAnAllocationAreReportedByKernel() {
+        try (HostDevice d = device()) {
+            long p = d.allocate(64), q = d.allocate(64);
+            d.launch(Kernel.SCALE, 1, 32, 0, new Ptr(p), 16L, 2f);                  // 16 floats: inside
+            CudaException e = assertThrows(CudaException.class, () -> d.launch(Kernel.SCALE, 1, 32, 0, new Ptr(p), 20L, 2f));
+            assertEquals("CUDA_ERROR_ILLEGAL_ADDRESS", e.errorName());
+            assertTrue(e.getMessage().contains("k_scale") && e.getMessage().contains("64-byte allocation"), e.getMessage());
+            d.launch(Kernel.SCALE, 1, 32, 0, new Ptr(q), 16L, 2f);                  // the guard was restored
+            assertThrows(CudaException.class, () -> d.launch(Kernel.SCALE, 1, 32, 0, new Ptr(q - 8), 2L, 2f), "before the start");
+        }
+    }
+
     @Test
     void refusesWhatAGpuRefuses() {
         try (HostDevice d = device()) {
