@@ -43,6 +43,7 @@ public final class GpuBench {
 
     private final Backend be;
     private final boolean quick;
+    private double flopCeiling = Double.NaN;   // FLOP/s of the large SGEMM, measured by ceilings()
     private final List<Result> results = new ArrayList<>();
     private final PrintStream out;
 
@@ -96,6 +97,11 @@ public final class GpuBench {
         return t[reps / 2];
     }
 
+    /** A kernel's arithmetic rate against the SGEMM ceiling measured first. */
+    private String ofCeiling(double flopsPerSecond) {
+        return String.format(Locale.ROOT, "%.1f GFLOP/s, %.0f %% of the SGEMM ceiling", flopsPerSecond / 1e9, 100 * flopsPerSecond / flopCeiling);
+    }
+
     private void record(String name, double seconds, double work, String unit, String bar) {
         Result r = new Result(name, seconds, work, unit, bar);
         results.add(r);
@@ -135,6 +141,7 @@ public final class GpuBench {
         int n = quick ? 64 : 8192;
         Tensor a = random(n, n, 1, 1), b = random(n, n, 1, 2), c = be.zeros(n, n);
         double s = time(warm(), reps(), () -> be.gemm(c, a, false, b, false, 1f, 0f));
+        flopCeiling = 2.0 * n * n * n / s;
         record("ceiling: SGEMM " + n + "^3", s, 2.0 * n * n * n, "GFLOP/s", "");
         int m = quick ? 1 << 12 : 1 << 28;
         Tensor x = be.zeros(m), y = be.zeros(m);
@@ -151,7 +158,7 @@ public final class GpuBench {
             boolean tn = sh[3] == 1;
             Tensor a = tn ? random(k, m, 1, 3) : random(m, k, 1, 3), b = random(k, n, 1, 4), c = be.zeros(m, n);
             double s = time(warm(), reps() * 5, () -> be.gemm(c, a, tn, b, false, 1f, 0f));
-            record("SGEMM " + m + "x" + k + "x" + n + (tn ? ":TN" : ""), s, 2.0 * m * n * k, "GFLOP/s", "");
+            record("SGEMM " + m + "x" + k + "x" + n + (tn ? ":TN" : ""), s, 2.0 * m * n * k, "GFLOP/s", ofCeiling(2.0 * m * n * k / s));
         }
     }
 
@@ -161,9 +168,10 @@ public final class GpuBench {
         for (int b : new int[] {1, 32}) {
             Tensor u = random((t + 1) * b, n, 1, 5), w = random(n, n, 0.1, 6), du = random((t + 1) * b, n, 1, 7), da = be.zeros(t * b, n);
             double s = time(warm(), reps(), () -> be.tanhRecurrence(u, w, b));
-            record("tanhRecurrence T=" + t + " n=" + n + " B=" + b, s, (double) t * b, "frames/s", "");
+            double flops = 2.0 * t * b * n * n;      // one row times Wuu per step and sequence
+            record("tanhRecurrence T=" + t + " n=" + n + " B=" + b, s, (double) t * b, "frames/s", ofCeiling(flops / s));
             s = time(warm(), reps(), () -> be.tanhRecurrenceBackward(da, du, u, w, b));
-            record("tanhRecurrenceBackward T=" + t + " n=" + n + " B=" + b, s, (double) t * b, "frames/s", "");
+            record("tanhRecurrenceBackward T=" + t + " n=" + n + " B=" + b, s, (double) t * b, "frames/s", ofCeiling(flops / s));
         }
     }
 
@@ -174,7 +182,8 @@ public final class GpuBench {
             Tensor v = binary(rows, nv, 0.1, 8), w = random(nv, nh, 0.1, 9), bv = random(rows, nv, 1, 10), bh = random(rows, nh, 1, 11);
             Rng rng = new Rng(1, 2);
             double s = time(warm(), reps(), () -> be.gibbsChain(v, null, w, bv, bh, k, rng));
-            record("gibbsChain CD-" + k + " " + rows + " rows " + nv + "x" + nh, s, rows, "frames/s", "");
+            double flops = 4.0 * rows * k * nv * nh;  // two products of one row with W per step
+            record("gibbsChain CD-" + k + " " + rows + " rows " + nv + "x" + nh, s, rows, "frames/s", ofCeiling(flops / s));
         }
     }
 
