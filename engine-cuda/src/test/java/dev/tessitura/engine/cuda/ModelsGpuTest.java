@@ -79,12 +79,8 @@ class ModelsGpuTest {
             String at = java.util.Arrays.toString(size) + " ";
             RnnRbmReference ref = new RnnRbmReference(nv, nh, nu);
             RnnRbm m = new RnnRbm(gpu, nv, nh, nu);
-            double[][] all = {ref.w, ref.bv, ref.bh, ref.wuh, ref.wuv, ref.wvu, ref.wuu, ref.bu, ref.u0};
-            for (int k = 0; k < all.length; k++) {
-                double scale = k == 6 ? 1.0 / Math.sqrt(nu) : 0.5;   // Wuu: a recurrence that neither explodes nor dies
-                for (int i = 0; i < all[k].length; i++) all[k][i] = (float) r.nextDouble(-scale, scale);
-                gpu.copyFromHost(m.param(RnnRbm.NAMES[k]), floats(all[k]), 0);
-            }
+            ref.randomize(r, 0.5, 1.0 / Math.sqrt(nu));   // Wuu: a recurrence that neither saturates nor dies
+            ref.copyInto(gpu, m);
             double[] v = new double[steps * nv], vNeg = new double[steps * nv];
             for (int i = 0; i < v.length; i++) {
                 v[i] = r.nextDouble() < 0.3 ? 1 : 0;
@@ -152,22 +148,9 @@ class ModelsGpuTest {
         for (boolean skip : new boolean[] {false, true}) {
             SplittableRandom rnd = new SplittableRandom(23);
             LstmReference ref = new LstmReference(nIn, hidden, nIn, skip);
-            for (int l = 0; l < hidden.length; l++) {
-                for (double[] p : new double[][] {ref.wx[l], ref.wh[l], ref.b[l], ref.wi[l], ref.wyl[l]}) {
-                    for (int i = 0; i < p.length; i++) p[i] = (float) rnd.nextDouble(-0.5, 0.5);
-                }
-            }
-            for (double[] p : new double[][] {ref.wy, ref.by}) for (int i = 0; i < p.length; i++) p[i] = (float) rnd.nextDouble(-0.5, 0.5);
+            ref.randomize(rnd, 0.5);
             Lstm m = new Lstm(gpu, nIn, hidden, nIn, skip);
-            for (int l = 0; l < hidden.length; l++) {
-                gpu.copyFromHost(m.param("Wx" + l), floats(ref.wx[l]), 0);
-                gpu.copyFromHost(m.param("Wh" + l), floats(ref.wh[l]), 0);
-                gpu.copyFromHost(m.param("b" + l), floats(ref.b[l]), 0);
-                if (ref.wi[l].length > 0) gpu.copyFromHost(m.param("Wi" + l), floats(ref.wi[l]), 0);
-                if (ref.wyl[l].length > 0) gpu.copyFromHost(m.param("Wy" + l), floats(ref.wyl[l]), 0);
-            }
-            gpu.copyFromHost(m.param("Wy"), floats(ref.wy), 0);
-            gpu.copyFromHost(m.param("by"), floats(ref.by), 0);
+            ref.copyInto(gpu, m);
             double[] x = new double[batch * steps * nIn], y = new double[batch * steps * nIn];
             for (int i = 0; i < x.length; i++) {
                 x[i] = rnd.nextInt(4) == 0 ? 1 : 0;

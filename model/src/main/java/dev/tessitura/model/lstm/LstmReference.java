@@ -1,5 +1,10 @@
 package dev.tessitura.model.lstm;
 
+import dev.tessitura.engine.Backend;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
 /**
  * A stack of LSTM layers with a sigmoid read-out, in plain float64 Java: the oracle that the engine LSTM is tested
  * against, and itself tested against PyTorch (../shared/reference/lstm_2layer_small.json) and finite differences.
@@ -56,6 +61,36 @@ public final class LstmReference {
         }
         wy = new double[hidden[layers - 1] * nOut];
         by = new double[nOut];
+    }
+
+    /**
+     * Every parameter uniform in [-scale, scale), drawn per layer (Wx, Wh, b, Wi, Wyl) then Wy, by, and rounded to
+     * float, so that an engine model given them by {@link #copyInto} holds exactly the reference's values.
+     */
+    public void randomize(SplittableRandom r, double scale) {
+        List<double[]> all = new ArrayList<>();
+        for (int l = 0; l < hidden.length; l++) all.addAll(List.of(wx[l], wh[l], b[l], wi[l], wyl[l]));
+        all.addAll(List.of(wy, by));
+        for (double[] a : all) for (int i = 0; i < a.length; i++) a[i] = (float) r.nextDouble(-scale, scale);
+    }
+
+    /** These parameters into an engine {@link Lstm} of the same sizes and skip setting. */
+    public void copyInto(Backend be, Lstm m) {
+        for (int l = 0; l < hidden.length; l++) {
+            be.copyFromHost(m.param("Wx" + l), floats(wx[l]), 0);
+            be.copyFromHost(m.param("Wh" + l), floats(wh[l]), 0);
+            be.copyFromHost(m.param("b" + l), floats(b[l]), 0);
+            if (wi[l].length > 0) be.copyFromHost(m.param("Wi" + l), floats(wi[l]), 0);
+            if (wyl[l].length > 0) be.copyFromHost(m.param("Wy" + l), floats(wyl[l]), 0);
+        }
+        be.copyFromHost(m.param("Wy"), floats(wy), 0);
+        be.copyFromHost(m.param("by"), floats(by), 0);
+    }
+
+    private static float[] floats(double[] a) {
+        float[] f = new float[a.length];
+        for (int i = 0; i < a.length; i++) f[i] = (float) a[i];
+        return f;
     }
 
     /** Gradients, shaped like the parameters of {@code model}. */

@@ -1,5 +1,8 @@
 package dev.tessitura.model.rnnrbm;
 
+import dev.tessitura.engine.Backend;
+import java.util.SplittableRandom;
+
 /**
  * The RNN-RBM's cost and gradients in plain float64 Java: the oracle for {@link RnnRbm}, itself checked against
  * PyTorch (../shared/reference/rnnrbm_*.json) and finite differences. Row-vector form, as the tutorial:
@@ -29,6 +32,33 @@ public final class RnnRbmReference {
         wuu = new double[nu * nu];
         bu = new double[nu];
         u0 = new double[nu];
+    }
+
+    /** The parameters in {@link RnnRbm#NAMES} order: W, bv, bh, Wuh, Wuv, Wvu, Wuu, bu, u0. */
+    public double[][] params() {
+        return new double[][] {w, bv, bh, wuh, wuv, wvu, wuu, bu, u0};
+    }
+
+    /**
+     * Every parameter uniform in [-scale, scale), Wuu in [-wuuScale, wuuScale), drawn in {@link #params} order and
+     * rounded to float, so that an engine model given them by {@link #copyInto} holds exactly the reference's values.
+     */
+    public void randomize(SplittableRandom r, double scale, double wuuScale) {
+        double[][] all = params();
+        for (int k = 0; k < all.length; k++) {
+            double s = all[k] == wuu ? wuuScale : scale;
+            for (int i = 0; i < all[k].length; i++) all[k][i] = (float) r.nextDouble(-s, s);
+        }
+    }
+
+    /** These parameters into an engine RNN-RBM (tanh recurrence) of the same sizes. */
+    public void copyInto(Backend be, RnnRbm m) {
+        double[][] all = params();
+        for (int k = 0; k < all.length; k++) {
+            float[] f = new float[all[k].length];
+            for (int i = 0; i < f.length; i++) f[i] = (float) all[k][i];
+            be.copyFromHost(m.param(RnnRbm.NAMES[k]), f, 0);
+        }
     }
 
     /** Everything the forward pass computes for a chunk of T frames. */

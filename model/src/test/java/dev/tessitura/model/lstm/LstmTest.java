@@ -34,33 +34,13 @@ class LstmTest {
 
     static LstmReference reference(SplittableRandom rnd, boolean skip) {
         LstmReference ref = new LstmReference(N_IN, HIDDEN, N_IN, skip);
-        for (int l = 0; l < HIDDEN.length; l++) {
-            fill(ref.wx[l], rnd, 0.5);
-            fill(ref.wh[l], rnd, 0.5);
-            fill(ref.b[l], rnd, 0.5);
-            fill(ref.wi[l], rnd, 0.5);
-            fill(ref.wyl[l], rnd, 0.5);
-        }
-        fill(ref.wy, rnd, 0.5);
-        fill(ref.by, rnd, 0.5);
+        ref.randomize(rnd, 0.5);
         return ref;
-    }
-
-    static void fill(double[] a, SplittableRandom rnd, double scale) {
-        for (int i = 0; i < a.length; i++) a[i] = rnd.nextDouble(-scale, scale);
     }
 
     static Lstm engine(Backend be, LstmReference ref) {
         Lstm m = new Lstm(be, N_IN, HIDDEN, N_IN, ref.skip);
-        for (int l = 0; l < HIDDEN.length; l++) {
-            be.copyFromHost(m.param("Wx" + l), floats(ref.wx[l]), 0);
-            be.copyFromHost(m.param("Wh" + l), floats(ref.wh[l]), 0);
-            be.copyFromHost(m.param("b" + l), floats(ref.b[l]), 0);
-            if (ref.wi[l].length > 0) be.copyFromHost(m.param("Wi" + l), floats(ref.wi[l]), 0);
-            if (ref.wyl[l].length > 0) be.copyFromHost(m.param("Wy" + l), floats(ref.wyl[l]), 0);
-        }
-        be.copyFromHost(m.param("Wy"), floats(ref.wy), 0);
-        be.copyFromHost(m.param("by"), floats(ref.by), 0);
+        ref.copyInto(be, m);
         return m;
     }
 

@@ -46,17 +46,15 @@ class RnnRbmBatchTest {
                 String at = backend + " T=" + steps + " B=" + batch + " ";
                 RnnRbmReference ref = new RnnRbmReference(NV, NH, NU);
                 RnnRbm m = new RnnRbm(be, NV, NH, NU);
-                double[][] all = {ref.w, ref.bv, ref.bh, ref.wuh, ref.wuv, ref.wvu, ref.wuu, ref.bu, ref.u0};
-                for (int k = 0; k < all.length; k++) {
-                    for (int i = 0; i < all[k].length; i++) all[k][i] = (float) r.nextDouble(-0.5, 0.5);
-                    be.copyFromHost(m.param(RnnRbm.NAMES[k]), RnnRbmTest.floats(all[k]), 0);
-                }
+                ref.randomize(r, 0.5, 0.5);
+                ref.copyInto(be, m);
+                int params = ref.params().length;
                 double[][] v = new double[batch][], neg = new double[batch][];
                 double cost = 0, predictor = 0;
-                double[][] grads = new double[all.length][], pgrads = new double[all.length][];
-                for (int k = 0; k < all.length; k++) {
-                    grads[k] = new double[all[k].length];
-                    pgrads[k] = new double[all[k].length];
+                double[][] grads = new double[params][], pgrads = new double[params][];
+                for (int k = 0; k < params; k++) {
+                    grads[k] = new double[ref.params()[k].length];
+                    pgrads[k] = new double[ref.params()[k].length];
                 }
                 for (int b = 0; b < batch; b++) {
                     v[b] = binary(r, steps * NV, 0.3);
@@ -66,7 +64,7 @@ class RnnRbmBatchTest {
                     RnnRbmReference.Grads g = ref.grads(v[b], neg[b], steps), pg = ref.predictorGrads(v[b], steps);
                     double[][] gs = {g.w(), g.bv(), g.bh(), g.wuh(), g.wuv(), g.wvu(), g.wuu(), g.bu(), g.u0()};
                     double[][] ps = {pg.w(), pg.bv(), pg.bh(), pg.wuh(), pg.wuv(), pg.wvu(), pg.wuu(), pg.bu(), pg.u0()};
-                    for (int k = 0; k < all.length; k++) {
+                    for (int k = 0; k < params; k++) {
                         for (int i = 0; i < gs[k].length; i++) {
                             grads[k][i] += gs[k][i] / batch;
                             pgrads[k][i] += ps[k][i] / batch;

@@ -95,12 +95,8 @@ class RnnRbmTest {
                 String at = backend + " " + java.util.Arrays.toString(size) + " ";
                 RnnRbmReference ref = new RnnRbmReference(nv, nh, nu);
                 RnnRbm m = new RnnRbm(be, nv, nh, nu);
-                double[][] all = {ref.w, ref.bv, ref.bh, ref.wuh, ref.wuv, ref.wvu, ref.wuu, ref.bu, ref.u0};
-                for (int k = 0; k < all.length; k++) {
-                    // float-representable values, so both sides start from the same parameters
-                    for (int i = 0; i < all[k].length; i++) all[k][i] = (float) r.nextDouble(-0.5, 0.5);
-                    be.copyFromHost(m.param(RnnRbm.NAMES[k]), floats(all[k]), 0);
-                }
+                ref.randomize(r, 0.5, 0.5);   // float-representable values, so both sides start from the same parameters
+                ref.copyInto(be, m);
                 double[] v = new double[steps * nv], vNeg = new double[steps * nv];
                 for (int i = 0; i < v.length; i++) {
                     v[i] = r.nextDouble() < 0.3 ? 1 : 0;
