@@ -157,8 +157,8 @@ class ModelsGpuTest {
                 y[i] = rnd.nextInt(4) == 0 ? 1 : 0;
             }
             LstmReference.Result want = ref.lossAndGrads(x, y, batch, steps);
-            Tensor xt = gpu.of(timeMajor(x, batch, steps, nIn), steps * batch, nIn);
-            Tensor yt = gpu.of(timeMajor(y, batch, steps, nIn), steps * batch, nIn);
+            Tensor xt = gpu.of(LstmReference.timeMajor(x, batch, steps, nIn), steps * batch, nIn);
+            Tensor yt = gpu.of(LstmReference.timeMajor(y, batch, steps, nIn), steps * batch, nIn);
             m.forward(xt, steps, batch, false);
             assertEquals(want.loss(), m.loss(yt, null, batch * steps), 1e-5 * want.loss(), "loss, skip=" + skip);
             m.zeroGrads();
@@ -174,14 +174,5 @@ class ModelsGpuTest {
             assertTrue(relErr(gpu.toArray(m.grad("Wy")), g.wy) < 1e-4, "Wy");
             assertTrue(relErr(gpu.toArray(m.grad("by")), g.by) < 1e-4, "by");
         }
-    }
-
-    /** (B, T, n) batch-major, as the reference takes it, to (T, B, n) time-major, as the model does. */
-    static float[] timeMajor(double[] a, int batch, int steps, int n) {
-        float[] f = new float[a.length];
-        for (int bi = 0; bi < batch; bi++)
-            for (int t = 0; t < steps; t++)
-                for (int j = 0; j < n; j++) f[(t * batch + bi) * n + j] = (float) a[(bi * steps + t) * n + j];
-        return f;
     }
 }

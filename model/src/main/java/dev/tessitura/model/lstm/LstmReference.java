@@ -87,6 +87,15 @@ public final class LstmReference {
         be.copyFromHost(m.param("by"), floats(by), 0);
     }
 
+    /** (B, T, n) batch-major, as the reference takes sequences, to (T B, n) time-major floats, as the engine does. */
+    public static float[] timeMajor(double[] a, int batch, int steps, int n) {
+        float[] f = new float[a.length];
+        for (int bi = 0; bi < batch; bi++)
+            for (int t = 0; t < steps; t++)
+                for (int j = 0; j < n; j++) f[(t * batch + bi) * n + j] = (float) a[(bi * steps + t) * n + j];
+        return f;
+    }
+
     private static float[] floats(double[] a) {
         float[] f = new float[a.length];
         for (int i = 0; i < a.length; i++) f[i] = (float) a[i];

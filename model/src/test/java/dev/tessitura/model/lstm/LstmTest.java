@@ -50,14 +50,6 @@ class LstmTest {
         return f;
     }
 
-    /** (B, T, n) batch-major, as the reference takes it, to (T, B, n) time-major, as the engine does. */
-    static float[] timeMajor(double[] a, int batch, int steps, int n) {
-        float[] f = new float[a.length];
-        for (int bi = 0; bi < batch; bi++)
-            for (int t = 0; t < steps; t++)
-                for (int j = 0; j < n; j++) f[(t * batch + bi) * n + j] = (float) a[(bi * steps + t) * n + j];
-        return f;
-    }
 
     static double[] binary(SplittableRandom rnd, int n) {
         double[] a = new double[n];
@@ -78,12 +70,12 @@ class LstmTest {
         LstmReference.Result want = ref.lossAndGrads(x, y, BATCH, STEPS);
         try (Backend be = create(backend)) {
             Lstm m = engine(be, ref);
-            Tensor xt = be.of(timeMajor(x, BATCH, STEPS, N_IN), STEPS * BATCH, N_IN);
-            Tensor yt = be.of(timeMajor(y, BATCH, STEPS, N_IN), STEPS * BATCH, N_IN);
+            Tensor xt = be.of(LstmReference.timeMajor(x, BATCH, STEPS, N_IN), STEPS * BATCH, N_IN);
+            Tensor yt = be.of(LstmReference.timeMajor(y, BATCH, STEPS, N_IN), STEPS * BATCH, N_IN);
             Tensor logits = m.forward(xt, STEPS, BATCH, false);
             double[] wantLogits = ref.logits(x, BATCH, STEPS);
             // float32 through 2 layers and a few dozen steps: relative error ~1e-6, bound 1e-5
-            assertTrue(relErr(be.toArray(logits), timeMajor(wantLogits, BATCH, STEPS, N_IN)) < 1e-5);
+            assertTrue(relErr(be.toArray(logits), LstmReference.timeMajor(wantLogits, BATCH, STEPS, N_IN)) < 1e-5);
             double loss = m.loss(yt, null, BATCH * STEPS);
             assertEquals(want.loss(), loss, 1e-5 * want.loss());
             m.zeroGrads();
@@ -113,8 +105,8 @@ class LstmTest {
         SplittableRandom rnd = new SplittableRandom(6);
         LstmReference ref = reference(rnd);
         double[] x = binary(rnd, BATCH * STEPS * N_IN);
-        float[] want = timeMajor(ref.logits(x, BATCH, STEPS), BATCH, STEPS, N_IN);
-        float[] xt = timeMajor(x, BATCH, STEPS, N_IN);
+        float[] want = LstmReference.timeMajor(ref.logits(x, BATCH, STEPS), BATCH, STEPS, N_IN);
+        float[] xt = LstmReference.timeMajor(x, BATCH, STEPS, N_IN);
         int half = STEPS / 2, rows = half * BATCH * N_IN;
         try (Backend be = create(backend)) {
             Lstm m = engine(be, ref);
@@ -139,7 +131,7 @@ class LstmTest {
         SplittableRandom rnd = new SplittableRandom(8);
         LstmReference ref = reference(rnd);
         int half = STEPS / 2;
-        float[] x1 = timeMajor(binary(rnd, BATCH * half * N_IN), BATCH, half, N_IN), x2 = timeMajor(binary(rnd, BATCH * half * N_IN), BATCH, half, N_IN);
+        float[] x1 = LstmReference.timeMajor(binary(rnd, BATCH * half * N_IN), BATCH, half, N_IN), x2 = LstmReference.timeMajor(binary(rnd, BATCH * half * N_IN), BATCH, half, N_IN);
         try (Backend be = create(backend)) {
             Lstm m = engine(be, ref);
             Tensor t1 = be.of(x1, half * BATCH, N_IN), t2 = be.of(x2, half * BATCH, N_IN), y = be.of(x1, half * BATCH, N_IN);
