@@ -26,6 +26,32 @@ class HostDeviceTest {
         }
     }
 
+    /**
+     * nvcc and g++ saw the same kernels: every entry's parameters in the PTX (.u64 / .u32 / .f32 ...) have the sizes
+     * of the emulator's (a pointer or a long long: 8 bytes; int, unsigned, float: 4), so that a check of a launch's
+     * arguments on the emulator holds for the GPU.
+     */
+    @Test
+    void thePtxHasTheEmulatorsParameterSizes() {
+        String ptx = Kernel.ptx().orElse(null);
+        Assumptions.assumeTrue(ptx != null, "kernels built without nvcc: no PTX to compare");
+        try (HostDevice d = device()) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\.entry\\s+(k_\\w+)\\s*\\(([^)]*)\\)").matcher(ptx);
+            int seen = 0;
+            while (m.find()) {
+                StringBuilder sizes = new StringBuilder();
+                java.util.regex.Matcher p = java.util.regex.Pattern.compile("\\.param\\s+\\.[busf](\\d+)").matcher(m.group(2));
+                while (p.find()) sizes.append(p.group(1).equals("64") ? '8' : '4');
+                String sig = d.signature(m.group(1)).orElseThrow(() -> new AssertionError(m.group(1) + " is not in the emulator"));
+                StringBuilder want = new StringBuilder();
+                for (char c : sig.toCharArray()) want.append("plL".indexOf(c) >= 0 ? '8' : '4');
+                assertEquals(want.toString(), sizes.toString(), m.group(1) + " (emulator: " + sig + ")");
+                seen++;
+            }
+            assertEquals(Kernel.values().length, seen);
+        }
+    }
+
     @Test
     void argumentsAreCheckedAgainstTheParameters() {
         assertTrue(HostDevice.matches("ppif", new Ptr(1), new Ptr(0), 3, 1f));
