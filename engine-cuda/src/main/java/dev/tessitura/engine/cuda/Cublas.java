@@ -17,6 +17,7 @@ import java.util.Optional;
  * symbol versions), so we call the three functions we need ourselves, from whichever of libcublas.so.13 or .so.12
  * this machine has. Not thread-safe: one instance per backend, used from the backend's calls only.
  */
+@SuppressWarnings("restricted")   // native calls through FFM are the point of this class; the JVM runs with --enable-native-access
 final class Cublas implements AutoCloseable {
     /** System property: an explicit path to libcublas, tried first. */
     static final String PROPERTY = "tessitura.cublas";

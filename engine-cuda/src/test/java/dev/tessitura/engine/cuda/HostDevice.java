@@ -35,6 +35,7 @@ import java.util.stream.Stream;
  * <p>What it cannot check: the PTX nvcc makes (nvcc's and g++'s math libraries may differ in an ulp, and -fmad=false
  * is g++'s -ffp-contract=off here), races between blocks or warps, anything about speed.
  */
+@SuppressWarnings("restricted")   // native calls through FFM are the point of this class; the JVM runs with --enable-native-access
 final class HostDevice implements Device {
     /** The emulated device's memory; an allocation beyond it is "out of memory", as on a GPU. */
     static final long CAPACITY = 8L << 30;
