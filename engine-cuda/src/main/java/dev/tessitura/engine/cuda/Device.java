@@ -19,7 +19,7 @@ interface Device extends AutoCloseable {
     /** The dynamic shared memory a block may opt into, in bytes. */
     int maxSharedBytes();
 
-    /** Allocates {@code bytes} (a multiple of 256-byte alignment); 0 when the device is out of memory. */
+    /** Allocates {@code bytes}, aligned to at least 256 bytes; 0 when the device is out of memory. */
     long allocate(long bytes);
 
     void free(long address);

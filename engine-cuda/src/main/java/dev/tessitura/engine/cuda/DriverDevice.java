@@ -7,6 +7,7 @@ import static jcuda.driver.JCudaDriver.cuDeviceGetName;
 import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRelease;
 import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRetain;
 import static jcuda.driver.JCudaDriver.cuDriverGetVersion;
+import static jcuda.driver.JCudaDriver.cuFuncGetAttribute;
 import static jcuda.driver.JCudaDriver.cuFuncSetAttribute;
 import static jcuda.driver.JCudaDriver.cuInit;
 import static jcuda.driver.JCudaDriver.cuLaunchKernel;
@@ -71,9 +72,13 @@ final class DriverDevice implements Device {
             for (Kernel k : Kernel.values()) {
                 CUfunction f = new CUfunction();
                 CudaException.check(cuModuleGetFunction(f, module, k.entry()), "cuModuleGetFunction(" + k.entry() + ")");
-                // every kernel may take more than the default 48 KB (the Gibbs chain's W at 88 x 150 is 53 KB)
+                // every kernel may take more than the default 48 KB (the Gibbs chain's W at 88 x 150 is 53 KB): all the
+                // opt-in allows beside its static shared memory (none in our kernels so far)
+                int[] fixed = new int[1];
+                CudaException.check(cuFuncGetAttribute(fixed, CUfunction_attribute.CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES, f),
+                        "cuFuncGetAttribute(" + k.entry() + ", SHARED_SIZE_BYTES)");
                 CudaException.check(cuFuncSetAttribute(f, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
-                        maxShared), "cuFuncSetAttribute(" + k.entry() + ", MAX_DYNAMIC_SHARED_SIZE_BYTES)");
+                        maxShared - fixed[0]), "cuFuncSetAttribute(" + k.entry() + ", MAX_DYNAMIC_SHARED_SIZE_BYTES)");
                 functions[k.ordinal()] = f;
             }
             cb = new Cublas(cublasLibrary, stream.address());
