@@ -9,7 +9,7 @@ OUT=${1:-target}
 JDK=${JDK:-/usr/lib/jvm/temurin-25-jdk-amd64}
 MOD=engine-cuda
 DIR=$MOD/$OUT/gpu-suite
-for d in $MOD/$OUT/test-classes engine-api/$OUT/classes engine-cpu/$OUT/classes kernels/$OUT/classes model/$OUT/classes; do
+for d in $MOD/$OUT/test-classes engine-api/$OUT/classes engine-cpu/$OUT/classes kernels/$OUT/classes model/$OUT/classes midi/$OUT/classes; do
   [ -d "$d" ] || { echo "no $d: build first (engine-cuda/README.md, 'GPU test suite')" >&2; exit 1; }
 done
 rm -rf "$DIR"
@@ -17,7 +17,7 @@ mkdir -p "$DIR/lib"
 # Our own modules come from this tree's build folders, never from possibly stale copies in ~/.m2.
 ./mvnw -B -q -o -Dtess.out="$OUT" -pl "$MOD" dependency:copy-dependencies -DincludeScope=test \
   -DexcludeGroupIds=dev.tessitura -DoutputDirectory="$PWD/$DIR/lib"
-for m in engine-api engine-cpu kernels model; do cp -r "$m/$OUT/classes" "$DIR/$m"; done
+for m in engine-api engine-cpu kernels model midi; do cp -r "$m/$OUT/classes" "$DIR/$m"; done
 # jcuda-natives carries four libraries (26 MB); the driver API needs only libJCudaDriver.
 for j in "$DIR"/lib/jcuda-natives-*.jar; do
   zip -q -d "$j" 'lib/libJNvPTXCompiler*' 'lib/libJCudaRuntime*' 'lib/libJNvrtc*'
@@ -32,7 +32,7 @@ cat > "$DIR/run.sh" <<'RUN'
 # references. Extra arguments go to the JVM.
 cd "$(dirname "$0")"
 exec jre/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED "$@" \
-  -cp "classes:test-classes:engine-api:engine-cpu:kernels:model:lib/*" dev.tessitura.engine.cuda.GpuSuite --require-gpu
+  -cp "classes:test-classes:engine-api:engine-cpu:kernels:model:midi:lib/*" dev.tessitura.engine.cuda.GpuSuite --require-gpu
 RUN
 cat > "$DIR/bench.sh" <<'RUN'
 #!/bin/sh
@@ -41,7 +41,7 @@ cat > "$DIR/bench.sh" <<'RUN'
 # Exit 2 when there is no usable GPU.
 cd "$(dirname "$0")"
 exec jre/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
-  -cp "classes:test-classes:engine-api:engine-cpu:kernels:model:lib/*" dev.tessitura.engine.cuda.GpuBench "$@"
+  -cp "classes:test-classes:engine-api:engine-cpu:kernels:model:midi:lib/*" dev.tessitura.engine.cuda.GpuBench "$@"
 RUN
 cat > "$DIR/sanitize.sh" <<'RUN'
 #!/bin/sh
@@ -52,7 +52,7 @@ cd "$(dirname "$0")"
 CS=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null || true)
 [ -n "$CS" ] || { echo "sanitize.sh: no compute-sanitizer on this machine" >&2; exit 4; }
 exec "$CS" --error-exitcode 3 "$@" jre/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
-  -cp "classes:test-classes:engine-api:engine-cpu:kernels:model:lib/*" dev.tessitura.engine.cuda.GpuSuite --require-gpu
+  -cp "classes:test-classes:engine-api:engine-cpu:kernels:model:midi:lib/*" dev.tessitura.engine.cuda.GpuSuite --require-gpu
 RUN
 chmod +x "$DIR/run.sh" "$DIR/bench.sh" "$DIR/sanitize.sh"
 du -sh "$DIR"

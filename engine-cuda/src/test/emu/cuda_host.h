@@ -1,9 +1,9 @@
 // The CUDA C++ that our kernels use, for the host: lets g++ compile kernels/src/main/cuda/*.cuh unchanged into a
 // library that HostDevice (engine-cuda's tests) runs CudaBackend on, on machines without a GPU. emu.cpp runs a
-// launch as the GPU would in the ways our kernels can tell: every block of blockDim threads (one OS thread each)
-// sees its own blockIdx/threadIdx, __syncthreads is a barrier of the block, dynamic shared memory is per block and
-// starts as NaN bytes (a kernel reading shared memory it did not write reads NaN, as it would read garbage on the
-// GPU). Blocks run one after another. What it cannot show: races between blocks, warp-level behaviour, timing.
+// launch as the GPU would in the ways our kernels can tell: every block of blockDim threads (one fiber each) sees its
+// own blockIdx/threadIdx, __syncthreads is a barrier of the block, dynamic shared memory is per block and starts as
+// NaN bytes (a kernel reading shared memory it did not write reads NaN, as it would read garbage on the GPU).
+// Blocks run one after another. What it cannot show: races between blocks, warp-level behaviour, timing.
 // Included (g++ -include) before tessitura.cu; nvcc never sees it.
 #pragma once
 #include <math.h>
@@ -15,7 +15,7 @@ inline uint4 make_uint4(unsigned int x, unsigned int y, unsigned int z, unsigned
 
 // The built-in variables of the calling (emulated) GPU thread.
 struct EmuThread { dim3 thread, block, blockDim, gridDim; };
-extern thread_local EmuThread emu_thread;
+extern EmuThread emu_thread;
 #define threadIdx (emu_thread.thread)
 #define blockIdx (emu_thread.block)
 #define blockDim (emu_thread.blockDim)

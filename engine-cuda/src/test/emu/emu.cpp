@@ -3,11 +3,10 @@
 #include "cuda_host.h"
 #include "tessitura.cu"
 
-#include <barrier>
+#include <cstdlib>
 #include <cstring>
+#include <ucontext.h>
 #include <mutex>
-#include <optional>
-#include <thread>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -20,10 +19,33 @@ alignas(16) double scratch[EMU_SHARED / sizeof(double)];
 alignas(16) float smem[EMU_SHARED / sizeof(float)];
 }
 
-thread_local EmuThread emu_thread;
-static thread_local std::barrier<>* emu_block_barrier;
+EmuThread emu_thread;   // the running fiber's built-in variables (all fibers run on the launching OS thread)
 
-void emu_syncthreads() { emu_block_barrier->arrive_and_wait(); }
+// One fiber per GPU thread of a block, switched with ucontext on the launching OS thread: a fiber runs until it
+// calls __syncthreads or returns; when every fiber of the block is waiting or done, the barrier opens. Threads that
+// have returned no longer take part in __syncthreads, as on the GPU. Deterministic: thread 0 runs first to each
+// barrier, so a thread that reads what another writes in the same phase reads it unwritten (NaN, in shared memory).
+struct Fiber {
+    ucontext_t ctx;
+    char* stack = nullptr;
+    bool done = false, waiting = false;
+};
+static const size_t FIBER_STACK = 256 * 1024;
+static std::vector<Fiber> fibers;
+static ucontext_t scheduler;
+static int running;
+static void** running_args;
+static void (*running_kernel)(void**);   // the launched kernel's call through its kernelParams
+
+static void fiber_main() {
+    running_kernel(running_args);
+    fibers[running].done = true;          // returning resumes the scheduler (uc_link)
+}
+
+void emu_syncthreads() {
+    fibers[running].waiting = true;
+    swapcontext(&fibers[running].ctx, &scheduler);
+}
 
 // A kernel parameter's type as one letter: p pointer, i int, u unsigned int, l long long, L unsigned long long, f float.
 template <class T> constexpr char code() {
@@ -64,36 +86,49 @@ extern "C" const char* emu_signature(const char* name) {
 
 extern "C" int emu_shared_bytes() { return EMU_SHARED; }
 
+static void run_block(const Entry* e, void** args, int b, int grid, int block) {
+    if ((int) fibers.size() < block) fibers.resize(block);
+    for (int t = 0; t < block; t++) {
+        Fiber& f = fibers[t];
+        if (f.stack == nullptr) f.stack = static_cast<char*>(std::malloc(FIBER_STACK));
+        getcontext(&f.ctx);
+        f.ctx.uc_stack.ss_sp = f.stack;
+        f.ctx.uc_stack.ss_size = FIBER_STACK;
+        f.ctx.uc_link = &scheduler;
+        makecontext(&f.ctx, fiber_main, 0);
+        f.done = f.waiting = false;
+    }
+    running_kernel = e->run;
+    running_args = args;
+    for (bool live = true; live; ) {
+        live = false;
+        for (int t = 0; t < block; t++) {
+            Fiber& f = fibers[t];
+            if (f.done || f.waiting) continue;
+            running = t;
+            emu_thread = EmuThread{{(unsigned) t, 0, 0}, {(unsigned) b, 0, 0}, {(unsigned) block, 1, 1}, {(unsigned) grid, 1, 1}};
+            swapcontext(&scheduler, &f.ctx);   // back here when it waits at a barrier or returns
+        }
+        for (int t = 0; t < block; t++) {   // every live fiber waits at the barrier now: open it
+            if (!fibers[t].done) {
+                fibers[t].waiting = false;
+                live = true;
+            }
+        }
+    }
+}
+
 // 0 when the kernel ran; 1 no such kernel; 2 a launch shape CUDA would refuse (CUDA_ERROR_INVALID_VALUE).
 extern "C" int emu_launch(const char* name, int grid, int block, int sharedBytes, void** args) {
     const Entry* e = find(name);
     if (e == nullptr) return 1;
     if (grid < 1 || grid > 0x7fffffff || block < 1 || block > 1024 || sharedBytes < 0 || sharedBytes > EMU_SHARED) return 2;
-    static std::mutex one_launch_at_a_time;   // the shared-memory arrays are global
+    static std::mutex one_launch_at_a_time;   // the shared memory and the fibers are global
     std::lock_guard<std::mutex> lock(one_launch_at_a_time);
-    std::barrier<> done(block);
-    std::optional<std::barrier<>> sync;
-    sync.emplace(block);
-    std::memset(scratch, 0xff, sharedBytes);
-    std::memset(smem, 0xff, sharedBytes);
-    std::vector<std::thread> threads;
-    for (int t = 0; t < block; t++) {
-        threads.emplace_back([&, t] {
-            for (int b = 0; b < grid; b++) {
-                emu_thread = EmuThread{{(unsigned) t, 0, 0}, {(unsigned) b, 0, 0}, {(unsigned) block, 1, 1}, {(unsigned) grid, 1, 1}};
-                emu_block_barrier = &*sync;
-                e->run(args);
-                sync->arrive_and_drop();       // a thread that has returned no longer takes part in __syncthreads
-                done.arrive_and_wait();        // the whole block has returned
-                if (t == 0) {                  // next block: a fresh barrier, fresh (garbage) shared memory
-                    sync.emplace(block);
-                    std::memset(scratch, 0xff, sharedBytes);
-                    std::memset(smem, 0xff, sharedBytes);
-                }
-                done.arrive_and_wait();
-            }
-        });
+    for (int b = 0; b < grid; b++) {
+        std::memset(scratch, 0xff, sharedBytes);   // each block's shared memory starts as garbage (NaN bytes)
+        std::memset(smem, 0xff, sharedBytes);
+        run_block(e, args, b, grid, block);
     }
-    for (std::thread& th : threads) th.join();
     return 0;
 }

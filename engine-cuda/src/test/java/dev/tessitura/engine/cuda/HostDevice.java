@@ -26,7 +26,7 @@ import java.util.stream.Stream;
 
 /**
  * A {@link Device} on the host: our CUDA kernels compiled by g++ (src/test/emu: cuda_host.h stands in for the CUDA
- * built-ins, emu.cpp runs a launch block by block with one OS thread per GPU thread), "device memory" from malloc,
+ * built-ins, emu.cpp runs a launch block by block with one fiber per GPU thread), "device memory" from malloc,
  * cuBLAS replaced by the column-major SGEMM definition. CudaBackend runs on it unchanged, so the GPU test suite
  * checks, without a GPU, everything but the hardware: each launch's argument list against the kernel's parameter
  * types (which cuLaunchKernel cannot check), launch shapes, Philox offsets, the GEMM mapping, the kernels' index

@@ -6,10 +6,16 @@ import dev.tessitura.engine.Backend;
 import dev.tessitura.engine.Rng;
 import dev.tessitura.engine.Tensor;
 import dev.tessitura.engine.cpu.ScalarBackend;
+import dev.tessitura.midi.PianoRoll;
+import dev.tessitura.model.Optimizer;
 import dev.tessitura.model.lstm.Lstm;
 import dev.tessitura.model.lstm.LstmReference;
+import dev.tessitura.model.lstm.LstmTrainer;
+import dev.tessitura.model.lstm.Minibatches;
 import dev.tessitura.model.rnnrbm.RnnRbm;
 import dev.tessitura.model.rnnrbm.RnnRbmReference;
+import dev.tessitura.model.rnnrbm.RnnRbmTrainer;
+import java.util.List;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterAll;
@@ -139,6 +145,61 @@ class ModelsGpuTest {
             }
         }
         assertTrue(rowsDiffering <= steps / 50, rowsDiffering + " of " + steps + " rows differ");
+    }
+
+    /** Tunes of 2-40 frames cycling through four chords of {@code notes} keys. */
+    static List<PianoRoll> tunes(int count, int notes) {
+        java.util.Random r = new java.util.Random(24);
+        List<PianoRoll> rolls = new java.util.ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            int frames = 2 + r.nextInt(39);
+            PianoRoll.Builder b = PianoRoll.builder(frames, 60, notes);
+            for (int t = 0; t < frames; t++) {
+                int k = (t + i) % 4;
+                b.set(t, 60 + k * 3 % notes);
+                b.set(t, 60 + (k * 3 + 4) % notes);
+            }
+            rolls.add(b.build());
+        }
+        return rolls;
+    }
+
+    /**
+     * The deterministic trainers end to end, cuda against scalar: two LSTM epochs (Adam, masked chunks and packed
+     * tunes) and two epochs of the RNN-RBM's RNN pretraining; parameters and epoch costs within float32 tolerance.
+     */
+    @Test
+    void deterministicTrainersMatchTheScalarBackend() {
+        int notes = 12;
+        List<PianoRoll> rolls = tunes(9, notes);
+        try (Backend cpu = new ScalarBackend()) {
+            for (Minibatches.Mode mode : new Minibatches.Mode[] {Minibatches.Mode.CHUNKS, Minibatches.Mode.PACKED}) {
+                LstmTrainer.Config c = new LstmTrainer.Config(new int[] {16, 11}, mode, 4, 7, Optimizer.Kind.ADAM, new float[] {0.01f},
+                        0.9f, 30f, 0.1, 0f, false, 5);
+                LstmTrainer a = new LstmTrainer(cpu, c, notes), b = new LstmTrainer(gpu, c, notes);
+                for (int e = 0; e < 2; e++) {
+                    double ca = a.trainEpoch(rolls, e, null), cb = b.trainEpoch(rolls, e, null);
+                    assertEquals(ca, cb, 1e-5 * Math.abs(ca), mode + " epoch " + e + " cost");
+                }
+                double err = relErr(gpu.toArray(b.model.params), widen(cpu.toArray(a.model.params)));
+                assertTrue(err < 1e-4, mode + ": parameters' relative error " + err);
+            }
+            RnnRbmTrainer.Config c = new RnnRbmTrainer.Config(10, 8, 5, 7, Optimizer.Kind.SGD, 0.05f, 0.05f, 0.9f, 0f, 1f, true, 0, 2,
+                    new int[0], 2, 0.01f);
+            RnnRbmTrainer a = new RnnRbmTrainer(cpu, c, notes), b = new RnnRbmTrainer(gpu, c, notes);
+            for (int e = 0; e < 2; e++) {
+                double ca = a.pretrainRnnEpoch(rolls, e, null), cb = b.pretrainRnnEpoch(rolls, e, null);
+                assertEquals(ca, cb, 1e-5 * Math.abs(ca), "RNN pretraining epoch " + e);
+            }
+            double err = relErr(gpu.toArray(b.model.params), widen(cpu.toArray(a.model.params)));
+            assertTrue(err < 1e-4, "RNN pretraining: parameters' relative error " + err);
+        }
+    }
+
+    static double[] widen(float[] a) {
+        double[] d = new double[a.length];
+        for (int i = 0; i < a.length; i++) d[i] = a[i];
+        return d;
     }
 
     @Test
