@@ -15,7 +15,7 @@ done
 rm -rf "$DIR"
 mkdir -p "$DIR/lib"
 # Our own modules come from this tree's build folders, never from possibly stale copies in ~/.m2.
-./mvnw -B -q -o -Dtess.out="$OUT" -pl "$MOD" dependency:copy-dependencies -DincludeScope=test \
+./mvnw -B -q -Dtess.out="$OUT" -pl "$MOD" dependency:copy-dependencies -DincludeScope=test \
   -DexcludeGroupIds=dev.tessitura -DoutputDirectory="$PWD/$DIR/lib"
 for m in engine-api engine-cpu kernels model midi; do cp -r "$m/$OUT/classes" "$DIR/$m"; done
 # jcuda-natives carries four libraries (26 MB); the driver API needs only libJCudaDriver.
@@ -54,5 +54,22 @@ CS=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>
 exec "$CS" --error-exitcode 3 "$@" jre/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
   -cp "classes:test-classes:engine-api:engine-cpu:kernels:model:midi:lib/*" dev.tessitura.engine.cuda.GpuSuite --require-gpu
 RUN
-chmod +x "$DIR/run.sh" "$DIR/bench.sh" "$DIR/sanitize.sh"
+cat > "$DIR/all.sh" <<'RUN'
+#!/bin/sh
+# Everything a GPU session should run, in one call: the suite, the benchmarks, the suite under compute-sanitizer
+# (where there is one), each with its log in DIR (default: the current folder), then a summary. For the session
+# tool: all.sh "$OUT". Exit status: the suite's (0 passed, 1 a failure, 2 no usable GPU).
+HERE="$(cd "$(dirname "$0")" && pwd)"
+DIR=${1:-.}
+mkdir -p "$DIR"
+"$HERE/run.sh" > "$DIR/suite.log" 2>&1; SUITE=$?
+"$HERE/bench.sh" --tsv "$DIR/bench.tsv" > "$DIR/bench.log" 2>&1; BENCH=$?
+timeout 1200 "$HERE/sanitize.sh" > "$DIR/sanitize.log" 2>&1; SAN=$?
+nvidia-smi > "$DIR/nvidia-smi.txt" 2>&1 || true
+echo "suite: exit $SUITE (0 passed, 1 a failure, 2 no usable GPU); bench: exit $BENCH; sanitize: exit $SAN (3 errors, 4 none on this machine)"
+grep -E "tests (successful|failed|aborted)" "$DIR/suite.log"
+cat "$DIR/bench.log"
+exit $SUITE
+RUN
+chmod +x "$DIR/run.sh" "$DIR/bench.sh" "$DIR/sanitize.sh" "$DIR/all.sh"
 du -sh "$DIR"
