@@ -110,6 +110,41 @@ class ModelsGpuTest {
         }
     }
 
+    /** B chunks per update (train --batch): the batch's cost and gradients are the means of the chunks' references. */
+    @Test
+    void rnnRbmBatchOfChunksIsTheMeanOfTheChunks() {
+        SplittableRandom r = new SplittableRandom(25);
+        for (int[] size : new int[][] {{13, 7, 5, 6, 3}, {88, 150, 100, 100, 4}}) {
+            int nv = size[0], nh = size[1], nu = size[2], steps = size[3], batch = size[4];
+            String at = java.util.Arrays.toString(size) + " ";
+            RnnRbmReference ref = new RnnRbmReference(nv, nh, nu);
+            RnnRbm m = new RnnRbm(gpu, nv, nh, nu);
+            ref.randomize(r, 0.5, 1.0 / Math.sqrt(nu));
+            ref.copyInto(gpu, m);
+            double[][] v = new double[batch][], neg = new double[batch][];
+            double[] vAll = new double[batch * steps * nv], negAll = new double[batch * steps * nv];
+            for (int c = 0; c < batch; c++) {
+                v[c] = new double[steps * nv];
+                neg[c] = new double[steps * nv];
+                for (int i = 0; i < steps * nv; i++) {
+                    v[c][i] = vAll[c * steps * nv + i] = r.nextDouble() < 0.3 ? 1 : 0;
+                    neg[c][i] = negAll[c * steps * nv + i] = r.nextDouble() < 0.3 ? 1 : 0;
+                }
+            }
+            RnnRbmReference.Batch want = ref.batch(v, neg, steps);
+            Tensor tv = gpu.of(LstmReference.timeMajor(vAll, batch, steps, nv), steps * batch, nv);
+            Tensor tNeg = gpu.of(LstmReference.timeMajor(negAll, batch, steps, nv), steps * batch, nv);
+            m.forward(tv, steps, batch);
+            m.zeroGrads();
+            assertEquals(want.cost(), m.costAndGradients(tv, tNeg, steps), 1e-5 * Math.max(1, Math.abs(want.cost())), at + "cost");
+            double[][] g = want.grads().all();
+            for (int k = 0; k < g.length; k++) {
+                double err = relErr(gpu.toArray(m.grad(RnnRbm.NAMES[k])), g[k]);
+                assertTrue(err < 1e-4, at + RnnRbm.NAMES[k] + ": relative error " + err);
+            }
+        }
+    }
+
     /**
      * CD-15 negatives of the tutorial-sized model, cuda against scalar with the same Rng: the same draws, so the same
      * samples, except where float32 rounding of a probability (cuBLAS sums in another order) moves it across its

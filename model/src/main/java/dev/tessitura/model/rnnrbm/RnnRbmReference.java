@@ -66,7 +66,38 @@ public final class RnnRbmReference {
 
     /** Gradients of the cost, one array per parameter (u0 too, for the learned-u(0) option). */
     public record Grads(double[] w, double[] bv, double[] bh, double[] wuh, double[] wuv, double[] wvu, double[] wuu,
-                        double[] bu, double[] u0) {}
+                        double[] bu, double[] u0) {
+        /** The arrays in {@link RnnRbm#NAMES} order. */
+        public double[][] all() {
+            return new double[][] {w, bv, bh, wuh, wuv, wvu, wuu, bu, u0};
+        }
+    }
+
+    /** The cost and gradients of B chunks trained as one batch, and those of the RNN pretraining's predictor cost. */
+    public record Batch(double cost, Grads grads, double predictorCost, Grads predictorGrads) {}
+
+    /**
+     * B chunks v[b], vNeg[b] (T, nv) trained as one batch ({@link RnnRbm#forward(dev.tessitura.engine.Tensor, int, int)}):
+     * every chunk starts from u(0) and the costs are per frame over all T B frames, so the batch's cost and every
+     * gradient are the means of the chunks' own.
+     */
+    public Batch batch(double[][] v, double[][] vNeg, int steps) {
+        int b = v.length;
+        double cost = 0, predictor = 0;
+        Grads g = zeroGrads(this), pg = zeroGrads(this);
+        for (int c = 0; c < b; c++) {
+            cost += cost(v[c], vNeg[c], steps) / b;
+            predictor += predictorCost(v[c], steps) / b;
+            addScaled(g, grads(v[c], vNeg[c], steps), 1.0 / b);
+            addScaled(pg, predictorGrads(v[c], steps), 1.0 / b);
+        }
+        return new Batch(cost, g, predictor, pg);
+    }
+
+    private static void addScaled(Grads into, Grads x, double scale) {
+        double[][] a = into.all(), bx = x.all();
+        for (int k = 0; k < a.length; k++) for (int i = 0; i < a[k].length; i++) a[k][i] += scale * bx[k][i];
+    }
 
     /** v and vNeg are (T, nv) row-major. u[t] is u(t) for t = 0..T (u[0] = u0). */
     public Forward forward(double[] v, double[] vNeg, int steps) {

@@ -48,29 +48,14 @@ class RnnRbmBatchTest {
                 RnnRbm m = new RnnRbm(be, NV, NH, NU);
                 ref.randomize(r, 0.5, 0.5);
                 ref.copyInto(be, m);
-                int params = ref.params().length;
                 double[][] v = new double[batch][], neg = new double[batch][];
-                double cost = 0, predictor = 0;
-                double[][] grads = new double[params][], pgrads = new double[params][];
-                for (int k = 0; k < params; k++) {
-                    grads[k] = new double[ref.params()[k].length];
-                    pgrads[k] = new double[ref.params()[k].length];
+                for (int c = 0; c < batch; c++) {
+                    v[c] = binary(r, steps * NV, 0.3);
+                    neg[c] = binary(r, steps * NV, 0.3);
                 }
-                for (int b = 0; b < batch; b++) {
-                    v[b] = binary(r, steps * NV, 0.3);
-                    neg[b] = binary(r, steps * NV, 0.3);
-                    cost += ref.cost(v[b], neg[b], steps) / batch;
-                    predictor += ref.predictorCost(v[b], steps) / batch;
-                    RnnRbmReference.Grads g = ref.grads(v[b], neg[b], steps), pg = ref.predictorGrads(v[b], steps);
-                    double[][] gs = {g.w(), g.bv(), g.bh(), g.wuh(), g.wuv(), g.wvu(), g.wuu(), g.bu(), g.u0()};
-                    double[][] ps = {pg.w(), pg.bv(), pg.bh(), pg.wuh(), pg.wuv(), pg.wvu(), pg.wuu(), pg.bu(), pg.u0()};
-                    for (int k = 0; k < params; k++) {
-                        for (int i = 0; i < gs[k].length; i++) {
-                            grads[k][i] += gs[k][i] / batch;
-                            pgrads[k][i] += ps[k][i] / batch;
-                        }
-                    }
-                }
+                RnnRbmReference.Batch want = ref.batch(v, neg, steps);
+                double cost = want.cost(), predictor = want.predictorCost();
+                double[][] grads = want.grads().all(), pgrads = want.predictorGrads().all();
                 Tensor tv = be.of(timeMajor(v, steps, NV), steps * batch, NV), tNeg = be.of(timeMajor(neg, steps, NV), steps * batch, NV);
                 m.forward(tv, steps, batch);
                 m.zeroGrads();
