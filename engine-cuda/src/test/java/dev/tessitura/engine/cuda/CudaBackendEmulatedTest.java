@@ -1,7 +1,5 @@
 package dev.tessitura.engine.cuda;
 
-import dev.tessitura.engine.cpu.ScalarBackend;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 
@@ -12,18 +10,9 @@ import org.junit.jupiter.api.Tag;
  */
 @Tag("emulated")
 class CudaBackendEmulatedTest extends CudaBackendGpuTest {
+    /** Hides GpuTestBase.open(): the backend on the host emulator. */
     @BeforeAll
     static void open() {
-        unavailable = HostDevice.unavailableReason();
-        if (unavailable.isEmpty()) {
-            gpu = new CudaBackend(HostDevice.open());
-            cpu = new ScalarBackend();
-        }
-    }
-
-    @AfterAll
-    static void close() {
-        if (gpu != null) gpu.close();
-        gpu = null;
+        openEmulated();
     }
 }

@@ -7,14 +7,8 @@ import dev.tessitura.engine.Philox;
 import dev.tessitura.engine.Rng;
 import dev.tessitura.engine.Tensor;
 import dev.tessitura.engine.cpu.ScalarBackend;
-import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.function.BiConsumer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,32 +21,9 @@ import org.junit.jupiter.api.Test;
  * with their length; sampled bits match exactly except where |u - p| < 2e-5, where float32 rounding of p differs
  * between cuBLAS and the scalar GEMM and may legitimately flip a draw.
  */
-@Tag("gpu")
-class CudaBackendGpuTest {
+class CudaBackendGpuTest extends GpuTestBase {
     static final int[] SIZES = {1, 3, 4, 5, 13, 207, 1000, 8800, 15003};
-    static Backend gpu, cpu;
-    static Optional<String> unavailable;
-
-    @BeforeAll
-    static void open() {
-        unavailable = new CudaProvider().unavailableReason();
-        if (unavailable.isEmpty()) {
-            gpu = new CudaProvider().create(null);
-            cpu = new ScalarBackend();
-        }
-    }
-
-    /** Per test rather than in open(), so that surefire lists every skipped test with the reason. */
-    @BeforeEach
-    void needsAGpu() {
-        Assumptions.assumeTrue(gpu != null, () -> "GPU suite skipped: the cuda backend cannot run here: " + unavailable.orElse(""));
-    }
-
-    @AfterAll
-    static void close() {
-        if (gpu != null) gpu.close();
-        gpu = null;
-    }
+    static final Backend cpu = new ScalarBackend();
 
     static float[] random(SplittableRandom r, int n, double scale) {
         float[] a = new float[n];

@@ -16,13 +16,7 @@ import dev.tessitura.model.rnnrbm.RnnRbm;
 import dev.tessitura.model.rnnrbm.RnnRbmReference;
 import dev.tessitura.model.rnnrbm.RnnRbmTrainer;
 import java.util.List;
-import java.util.Optional;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,27 +25,7 @@ import org.junit.jupiter.api.Test;
  * (same Rng), and the LSTM's loss and gradients against its float64 reference. Needs a GPU (skipped with the
  * provider's reason otherwise); {@link ModelsEmulatedTest} runs the same on the host emulator.
  */
-@Tag("gpu")
-class ModelsGpuTest {
-    static Backend gpu;
-    static Optional<String> unavailable;
-
-    @BeforeAll
-    static void open() {
-        unavailable = new CudaProvider().unavailableReason();
-        if (unavailable.isEmpty()) gpu = new CudaProvider().create(null);
-    }
-
-    @BeforeEach
-    void needsAGpu() {
-        Assumptions.assumeTrue(gpu != null, () -> "GPU suite skipped: the cuda backend cannot run here: " + unavailable.orElse(""));
-    }
-
-    @AfterAll
-    static void close() {
-        if (gpu != null) gpu.close();
-        gpu = null;
-    }
+class ModelsGpuTest extends GpuTestBase {
 
     static float[] floats(double[] a) {
         float[] f = new float[a.length];
