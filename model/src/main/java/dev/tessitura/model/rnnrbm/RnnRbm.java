@@ -214,7 +214,7 @@ public final class RnnRbm {
 
     /**
      * Negative samples for the last forward: a CD-k chain for all T conditional RBMs at once, started at the data,
-     * each row with its own biases. Returns v~ (T, nv), valid until the next call.
+     * each row with its own biases. Returns v~ (T B, nv), valid until the next call.
      */
     public Tensor sampleNegatives(Tensor v, int steps, int k, Rng rng) {
         int rows = requireForward(steps);
@@ -225,9 +225,9 @@ public final class RnnRbm {
     }
 
     /**
-     * The cost sum_t [F_t(v(t)) - F_t(v~(t))] / T of the last forward with negative samples {@code neg}, and its
-     * gradient with respect to every parameter, ACCUMULATED into {@link #grads}. The negative samples are constants
-     * (the paper's and the tutorial's cost).
+     * The cost sum_t [F_t(v(t)) - F_t(v~(t))] / T of the last forward with negative samples {@code neg} (over a
+     * batch: summed over all T B frames, / T B), and its gradient with respect to every parameter, ACCUMULATED into
+     * {@link #grads}. The negative samples are constants (the paper's and the tutorial's cost).
      */
     public double costAndGradients(Tensor v, Tensor neg, int steps) {
         int rows = requireForward(steps);
