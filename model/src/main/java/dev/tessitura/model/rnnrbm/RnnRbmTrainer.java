@@ -202,7 +202,7 @@ public final class RnnRbmTrainer {
             }
             List<int[]> group = updates.get(i);
             int steps = group.get(0)[2], n = steps * group.size();
-            double cost = step(chunks(rolls, cache, group), steps, group.size(), decay);
+            double cost = step(batchFrames(rolls, cache, group), steps, group.size(), decay);
             total += cost * n;
             frames += n;
             if (progress != null) progress.accept(n);
@@ -219,7 +219,7 @@ public final class RnnRbmTrainer {
     }
 
     /** B chunks of the same length T as one tensor (T B, nv), time-major: frame t of chunk b in row t B + b. */
-    private Tensor chunks(List<PianoRoll> rolls, float[][] cache, List<int[]> group) {
+    private Tensor batchFrames(List<PianoRoll> rolls, float[][] cache, List<int[]> group) {
         if (group.size() == 1) return chunk(rolls, cache, group.get(0));
         int batch = group.size(), steps = group.get(0)[2], nv = model.nv;
         float[] x = new float[steps * batch * nv];
