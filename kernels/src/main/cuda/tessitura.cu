@@ -10,3 +10,4 @@
 #include "recurrence.cuh"
 #include "optim.cuh"
 #include "softmax.cuh"
+#include "ais.cuh"

@@ -265,6 +265,47 @@ public interface Backend extends AutoCloseable {
         }
     }
 
+    /**
+     * The hidden half of one annealed-importance-sampling temperature over R chains (the model's Ais): with
+     * y = x + bh (bh a vector, or one row per chain),
+     * <pre>
+     *   w[r] += sum_j softplus(beta y_rj) - sum_j softplus(betaPrev y_rj)      (first + the current term, then - the previous)
+     * </pre>
+     * the hidden terms of F_{k-1}(v) - F_k(v), and, unless h is null, h = bernoulli(sigmoid(beta y)) with one draw of
+     * R nh elements, as {@link #bernoulli}'s. x (R, nh) holds v W on entry and y on return; w (R); h (R, nh). One op
+     * so that a backend can make the two softplus sums, the weight update and the draw one pass over x instead of
+     * ten (the GPU: a block per chain). This default runs the per-op sequence the model ran before, with temporaries.
+     */
+    default void aisHidden(Tensor w, Tensor h, Tensor x, Tensor bh, float betaPrev, float beta, Rng rng) {
+        boolean bhRow = Checks.aisHidden(this, w, h, x, bh);
+        int rows = x.rows(), nh = x.cols();
+        aisHiddenSteps(this, w, h, x, bh, bhRow, betaPrev, beta, rng, zeros(rows, nh), zeros(rows, nh), zeros(rows), zeros(rows));
+    }
+
+    /**
+     * {@link #aisHidden} as a sequence of this backend's ops, with scratch z, sp (R, nh) and fPrev, fCur (R): the
+     * default, and the bits a CPU backend that keeps its scratch must give.
+     */
+    static void aisHiddenSteps(Backend be, Tensor w, Tensor h, Tensor x, Tensor bh, boolean bhRow, float betaPrev, float beta,
+                               Rng rng, Tensor z, Tensor sp, Tensor fPrev, Tensor fCur) {
+        if (bhRow) be.add(x, x, bh);
+        else be.addRowVector(x, x, bh);
+        be.copy(z, x);
+        be.scale(z, betaPrev);
+        be.softplus(sp, z);
+        be.rowSums(fPrev, sp, 1f, 0f);
+        be.copy(z, x);
+        be.scale(z, beta);                                               // z = beta y, kept for the hidden draw
+        be.softplus(sp, z);
+        be.rowSums(fCur, sp, 1f, 0f);
+        be.axpy(w, fCur, 1f);
+        be.axpy(w, fPrev, -1f);
+        if (h != null) {
+            be.sigmoid(sp, z);
+            be.bernoulli(h, sp, rng);
+        }
+    }
+
     // ---------------------------------------------------------------- optimizers
 
     /**

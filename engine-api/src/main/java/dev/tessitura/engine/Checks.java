@@ -138,6 +138,21 @@ public final class Checks {
         return steps;
     }
 
+    /** aisHidden: x (R, nh), w (R), h (R, nh) or null, bh (nh) or (R, nh); none overlapping. Returns whether bh is per row. */
+    public static boolean aisHidden(Backend backend, Tensor w, Tensor h, Tensor x, Tensor bh) {
+        String op = "aisHidden";
+        owned(backend, op, w, h, x, bh);
+        if (x.rank() != 2) throw new IllegalArgumentException(op + ": x must be (R, nh), got " + shape(x));
+        int rows = x.rows(), nh = x.cols();
+        length(op, "w", w, rows);
+        if (h != null) shape(op, "h", h, rows, nh);
+        boolean perRow = bias(op, bh, rows, nh);
+        disjoint(op, w, h, x, bh);
+        disjoint(op, h, x, bh);
+        disjoint(op, x, bh);
+        return perRow;
+    }
+
     /** An optimizer step: p, g and the state tensors the same size, none overlapping another. */
     public static void optimizer(Backend backend, String op, Tensor p, Tensor g, Tensor... state) {
         owned(backend, op, p, g);

@@ -553,6 +553,20 @@ public final class CudaBackend implements Backend {
         }
     }
 
+    // ---------------------------------------------------------------- AIS
+
+    /** One pass over x for both softplus sums, the weight update and the hidden draw (k_ais_hidden, a block per chain). */
+    @Override
+    public void aisHidden(Tensor w, Tensor h, Tensor x, Tensor bh, float betaPrev, float beta, Rng rng) {
+        enter();
+        boolean bhRow = Checks.aisHidden(this, w, h, x, bh);
+        int rows = x.rows(), nh = x.cols();
+        long first = h != null ? rng.take((long) rows * nh) : rng.position();
+        if (rows == 0) return;
+        launch(Kernel.AIS_HIDDEN, rows, ROW_THREADS, ROW_THREADS * Double.BYTES,
+                concat(new Object[] {w, h, x, bh, bhRow ? nh : 0, nh, betaPrev, beta}, philox(rng, first)));
+    }
+
     // ---------------------------------------------------------------- optimizers
 
     @Override

@@ -23,7 +23,8 @@ enum Kernel {
     LSTM_CELL, LSTM_CELL_BACKWARD,
     TANH_RECURRENCE, TANH_RECURRENCE_BACKWARD,
     ADAM, RMSPROP,
-    SOFTMAX, SOFTMAX_XENT;
+    SOFTMAX, SOFTMAX_XENT,
+    AIS_HIDDEN;
 
     /** Where the kernels module puts the PTX built by nvcc. */
     static final String PTX_RESOURCE = "/dev/tessitura/kernels/tessitura.ptx";

@@ -426,6 +426,40 @@ class CudaBackendGpuTest extends GpuTestBase {
         }
     }
 
+    /** The hidden half of an AIS temperature in one pass (k_ais_hidden, a block per chain) against the op sequence. */
+    @Test
+    void aisHiddenMatchesTheScalarBackend() {
+        SplittableRandom r = new SplittableRandom(12);
+        for (int[] sh : new int[][] {{1, 1}, {7, 150}, {300, 150}, {5, 13}}) {
+            int rows = sh[0], nh = sh[1];
+            for (boolean perRow : new boolean[] {false, true}) {
+                for (boolean draw : new boolean[] {true, false}) {
+                    float[] x = random(r, rows * nh, 3), w = random(r, rows, 1), bh = random(r, perRow ? rows * nh : nh, 1);
+                    float[][] out = new float[2][];
+                    long[] pos = new long[2];
+                    Backend[] bes = {cpu, gpu};
+                    for (int q = 0; q < 2; q++) {
+                        Backend be = bes[q];
+                        Tensor xt = be.of(x, rows, nh), wt = be.of(w, rows), ht = draw ? be.zeros(rows, nh) : null;
+                        Tensor bt = perRow ? be.of(bh, rows, nh) : be.of(bh, nh);
+                        Rng rng = new Rng(3, 9);
+                        be.aisHidden(wt, ht, xt, bt, 0.37f, 0.41f, rng);
+                        pos[q] = rng.position();
+                        out[q] = concat(be.toArray(wt), be.toArray(xt), draw ? be.toArray(ht) : new float[0]);
+                    }
+                    String what = "aisHidden " + rows + "x" + nh + " perRow=" + perRow + " draw=" + draw;
+                    assertEquals(pos[0], pos[1], what + ": the same draws");
+                    // w: two sums of nh softplus terms in another order (double tree against double in row order), rounded to float
+                    near(java.util.Arrays.copyOf(out[0], rows), java.util.Arrays.copyOf(out[1], rows), 1e-6 * 4 * nh, 1e-5, what + " w");
+                    ulps(java.util.Arrays.copyOfRange(out[0], rows, rows + rows * nh), java.util.Arrays.copyOfRange(out[1], rows, rows + rows * nh), 0, what + " y");
+                    int flips = 0;
+                    for (int i = rows + rows * nh; i < out[0].length; i++) if (out[0][i] != out[1][i]) flips++;
+                    assertTrue(flips <= rows * nh / 1000, what + ": " + flips + " sampled bits differ");
+                }
+            }
+        }
+    }
+
     @Test
     void optimizerSteps() {
         SplittableRandom r = new SplittableRandom(9);

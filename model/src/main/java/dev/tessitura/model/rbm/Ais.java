@@ -180,39 +180,27 @@ public final class Ais {
         // Its free energy F_beta(v) = -v.bv_beta - sum_j softplus(beta (v W + bh)_j), so one product x = v W + bh
         // per temperature serves both free energies of the weight and the hidden half of the Gibbs transition.
         boolean mix = baseBv != null;
-        Tensor x = be.zeros(rows, nh), z = be.zeros(rows, nh), hp = be.zeros(rows, nh), h = be.zeros(rows, nh);
-        Tensor sp = be.zeros(rows, nh), fPrev = be.zeros(rows), fCur = be.zeros(rows), acc = be.zeros(rows);
+        Tensor x = be.zeros(rows, nh), h = be.zeros(rows, nh), acc = be.zeros(rows);
         Tensor va = mix ? be.zeros(rows) : null, vb = mix ? be.zeros(rows) : null, tv = be.zeros(rows, nv);
         Tensor bvk = mix ? be.zeros(bvR.shape()) : bvR, vp = be.zeros(rows, nv);
         double[] betas = schedule.betas();
         double[] logW = new double[rows];
         for (int k = 1; k < betas.length; k++) {
             float bp = (float) betas[k - 1], bc = (float) betas[k];
-            be.gemm(x, v, false, w, false, 1f, 0f);                          // x = v W + bh
-            if (bhR.size() == (long) rows * nh) be.add(x, x, bhR);
-            else be.addRowVector(x, x, bhR);
             // log w += log p*_k(v) - log p*_{k-1}(v) = F_{k-1}(v) - F_k(v)
-            //        = sum_j softplus(bc x_j) - sum_j softplus(bp x_j) [+ (bc - bp)(v.bv - v.a) when bv is mixed]
-            be.copy(z, x);
-            be.scale(z, bp);
-            be.softplus(sp, z);
-            be.rowSums(fPrev, sp, 1f, 0f);
-            be.copy(z, x);
-            be.scale(z, bc);                                                 // z = bc x, kept for the hidden draw
-            be.softplus(sp, z);
-            be.rowSums(fCur, sp, 1f, 0f);
-            be.axpy(acc, fCur, 1f);
-            be.axpy(acc, fPrev, -1f);
+            //        = sum_j softplus(bc x_j) - sum_j softplus(bp x_j) [+ (bc - bp)(v.bv - v.a) when bv is mixed],
+            // x = v W + bh; and, before the last temperature, the hidden half of one Gibbs transition of the RBM of
+            // beta_k, h = bernoulli(sigmoid(bc x)): its draws in gibbsChain's order, hidden, then visible
+            boolean transition = k < betas.length - 1;
+            be.gemm(x, v, false, w, false, 1f, 0f);
+            be.aisHidden(acc, transition ? h : null, x, bhR, bp, bc, rng);
             if (mix) {
                 rowDot(be, vb, v, bvR, tv);
                 rowDot(be, va, v, baseR, tv);
                 be.axpy(acc, vb, bc - bp);
                 be.axpy(acc, va, bp - bc);
             }
-            if (k < betas.length - 1) {
-                // one Gibbs transition of the RBM of beta_k, its draws in gibbsChain's order: hidden, then visible
-                be.sigmoid(hp, z);
-                be.bernoulli(h, hp, rng);
+            if (transition) {                                               // the visible half
                 if (mix) {
                     be.copy(bvk, bvR);
                     be.scale(bvk, bc);

@@ -981,6 +981,21 @@ public final class SimdBackend implements Backend {
         });
     }
 
+    // ---------------------------------------------------------------- AIS
+
+    /** The interface's sequence of ops (the same bits), with scratch kept between the temperatures of a run. */
+    @Override
+    public void aisHidden(Tensor w, Tensor h, Tensor x, Tensor bh, float betaPrev, float beta, Rng rng) {
+        boolean bhRow = Checks.aisHidden(this, w, h, x, bh);
+        int rows = x.rows(), nh = x.cols();
+        long n = (long) rows * nh;
+        if (aisScratch == null || aisScratch.size() < 2 * n + 2L * rows) aisScratch = zeros(Math.toIntExact(2 * n + 2L * rows));
+        Backend.aisHiddenSteps(this, w, h, x, bh, bhRow, betaPrev, beta, rng, aisScratch.view(0, rows, nh),
+                aisScratch.view(n, rows, nh), aisScratch.view(2 * n, rows), aisScratch.view(2 * n + rows, rows));
+    }
+
+    private Tensor aisScratch;   // z, sp (R, nh) and fPrev, fCur (R) of aisHidden
+
     // Wh packed (or Wh^T, transposed and packed) for lstmForward / lstmBackward, Wuu's panels for the tanh
     // recurrence: kept between calls
     private float[] recurrentPacked = new float[0], recurrentTransposed = new float[0];
