@@ -860,7 +860,7 @@ public final class SimdBackend implements Backend {
         int zOff = off(z), hOff = off(h), cOff = off(c);
         if (batch > 1) gemm.packB(bp, 0, data(wh), off(wh), g4, false, n, g4);   // one row (the LSTM-RBM) never reads it
         pool.forRange(batch, 2L * steps * batch * n * g4 >= GEMM_PARALLEL_FLOPS, (r0, r1) -> {
-            float[] ap = new float[(r1 - r0 + SimdGemm.MR - 1) / SimdGemm.MR * SimdGemm.MR * n], tile = new float[SimdGemm.MR * gemm.nr()];
+            float[] ap = SimdGemm.rowsScratch(r1 - r0, n), tile = gemm.tileScratch();
             for (int s = 0; s < steps; s++) {
                 int zs = zOff + s * batch * g4, hs = hOff + s * batch * n, cs = cOff + s * batch * n;
                 if (s > 0 || h0 != null) {                                     // z_s += h_{s-1} Wh
@@ -895,7 +895,7 @@ public final class SimdBackend implements Backend {
         transpose(data(wh), off(wh), n, g4, wt, 0);
         if (batch > 1) gemm.packB(bp, 0, wt, 0, n, false, g4, n);
         pool.forRange(batch, 2L * steps * batch * n * g4 >= GEMM_PARALLEL_FLOPS, (r0, r1) -> {
-            float[] ap = new float[(r1 - r0 + SimdGemm.MR - 1) / SimdGemm.MR * SimdGemm.MR * g4], tile = new float[SimdGemm.MR * gemm.nr()];
+            float[] ap = SimdGemm.rowsScratch(r1 - r0, g4), tile = gemm.tileScratch();
             for (int s = steps - 1; s >= 0; s--) {
                 int zs = zOff + s * batch * g4, dzs = dzOff + s * batch * g4, hs = dhOff + s * batch * n, cs = cOff + s * batch * n;
                 float[] cp = s > 0 ? cd : c0 == null ? null : data(c0);
@@ -941,7 +941,7 @@ public final class SimdBackend implements Backend {
         float[] bp = recurrentPacked = atLeast(recurrentPacked, gemm.packedBSize(n, n));
         gemm.packB(bp, 0, wd, wOff, n, false, n, n);
         pool.forRange(batch, 2L * steps * batch * n * n >= GEMM_PARALLEL_FLOPS, (r0, r1) -> {
-            float[] ap = new float[(r1 - r0 + SimdGemm.MR - 1) / SimdGemm.MR * SimdGemm.MR * n], tile = new float[SimdGemm.MR * gemm.nr()];
+            float[] ap = SimdGemm.rowsScratch(r1 - r0, n), tile = gemm.tileScratch();
             for (int t = 1; t <= steps; t++) {
                 int us = uOff + t * batch * n;
                 gemm.rowsPacked(ud, us, n, ud, us - batch * n, n, bp, wd, wOff, n, r0, r1, n, n, 1f, 1f, ap, tile, pool);
@@ -972,7 +972,7 @@ public final class SimdBackend implements Backend {
         transpose(wd, wOff, n, n, wt, 0);
         gemm.packB(bp, 0, wt, 0, n, false, n, n);
         pool.forRange(batch, 2L * steps * batch * n * n >= GEMM_PARALLEL_FLOPS, (r0, r1) -> {
-            float[] ap = new float[(r1 - r0 + SimdGemm.MR - 1) / SimdGemm.MR * SimdGemm.MR * n], tile = new float[SimdGemm.MR * gemm.nr()];
+            float[] ap = SimdGemm.rowsScratch(r1 - r0, n), tile = gemm.tileScratch();
             for (int t = steps; t >= 1; t--) {
                 int a = daOff + (t - 1) * batch * n, d = duOff + t * batch * n;
                 tanhBackward(lanes.floats(), dad, a + r0 * n, dud, d + r0 * n, ud, uOff + t * batch * n + r0 * n, (r1 - r0) * n);

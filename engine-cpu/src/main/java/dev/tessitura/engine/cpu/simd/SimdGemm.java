@@ -200,6 +200,16 @@ final class SimdGemm {
         });
     }
 
+    /** {@link #rowsPacked}'s ap for a thread's {@code rows} rows of a k-wide A: whole blocks of MR rows. */
+    static float[] rowsScratch(int rows, int k) {
+        return new float[(rows + MR - 1) / MR * MR * k];
+    }
+
+    /** {@link #rowsPacked}'s tile: one MR x NR block of C. */
+    float[] tileScratch() {
+        return new float[MR * nr()];
+    }
+
     /**
      * Rows [i0, i1) of C = alpha * A * B + beta * C on the calling thread (A row-major, a[aOff + i * lda + p]), against
      * a B (k, n) that {@link #packB} packed once into bp for the many products a recurrence makes with it (z_t +=
@@ -208,7 +218,7 @@ final class SimdGemm {
      * the one-row path over B in place (b, row-major, ldb): measured 4.8 us per step of the LSTM's h Wh against 7.6
      * for a block padded with four rows of zeros (two rows cost more that way than as a padded block). Every element
      * is the FMA chain of {@link #gemm}'s paths: the same bits. ap: scratch of at least ceil((i1 - i0) / MR) * MR * k
-     * floats; tile: MR * NR.
+     * floats; tile: MR * NR ({@link #rowsScratch}, {@link #tileScratch}).
      */
     void rowsPacked(float[] c, int cOff, int ldc, float[] a, int aOff, int lda, float[] bp, float[] b, int bOff, int ldb,
                     int i0, int i1, int n, int k, float alpha, float beta, float[] ap, float[] tile, WorkerPool pool) {
