@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tessitura.engine.Backend;
 import dev.tessitura.engine.Rng;
 import dev.tessitura.engine.Tensor;
+import dev.tessitura.model.lstm.LstmReference;
 import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -20,14 +21,11 @@ import org.junit.jupiter.params.provider.ValueSource;
 class RnnRbmBatchTest {
     static final int NV = 13, NH = 7, NU = 5;
 
-    /** Frame t of chunk b at row t B + b. */
+    /** Frame t of chunk b at row t B + b: the chunks one after another are (B, T, nv), as the LSTM reference's. */
     static float[] timeMajor(double[][] chunks, int steps, int nv) {
-        int batch = chunks.length;
-        float[] v = new float[steps * batch * nv];
-        for (int b = 0; b < batch; b++)
-            for (int t = 0; t < steps; t++)
-                for (int i = 0; i < nv; i++) v[(t * batch + b) * nv + i] = (float) chunks[b][t * nv + i];
-        return v;
+        double[] all = new double[chunks.length * steps * nv];
+        for (int b = 0; b < chunks.length; b++) System.arraycopy(chunks[b], 0, all, b * steps * nv, steps * nv);
+        return LstmReference.timeMajor(all, chunks.length, steps, nv);
     }
 
     static double[] binary(SplittableRandom r, int n, double p) {
