@@ -179,9 +179,9 @@ final class HostDevice implements Device {
     public void launch(Kernel k, int blocks, int threads, int sharedBytes, Object... args) {
         String sig = signature(k.entry()).orElseThrow(() -> new CudaException(
                 "cuda (host emulator): no kernel " + k.entry() + " in the sources", "CUDA_ERROR_NOT_FOUND"));
-        StringBuilder given = new StringBuilder();
-        for (Object a : args) given.append(a instanceof Ptr ? "p" : a instanceof Integer ? "i|u" : a instanceof Long ? "l|L" : a instanceof Float ? "f" : "?");
         if (!matches(sig, args)) {
+            StringBuilder given = new StringBuilder();
+            for (Object a : args) given.append(a instanceof Ptr ? "p" : a instanceof Integer ? "i|u" : a instanceof Long ? "l|L" : a instanceof Float ? "f" : "?");
             throw new IllegalArgumentException("launch " + k.entry() + ": arguments (" + given + ") do not match its parameters (" + sig + ")");
         }
         try (Arena arena = Arena.ofConfined()) {
