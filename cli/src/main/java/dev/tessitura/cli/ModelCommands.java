@@ -56,6 +56,8 @@ final class ModelCommands {
                      (with AIS, also the accuracy of the marginals its runs' weighted end states estimate)
                      --chain-start previous (default: the chain for frame t starts at v(t-1), known when v(t) is
                      predicted), zeros, or true-frame (starts at the answer v(t): a diagnostic, not a prediction)
+                     --batch-chains 262144 (sequences evaluated together while frames x runs stay within it; on a
+                     GPU give 5000000: Nottingham's whole test split at 100 runs in one batch, ~20 GB)
             prints the log-likelihood per time step (averaged over all time steps of the split as one flat list, with
             its standard error) and the frame-level accuracy ACC = sum TP / sum (TP + FP + FN) (Bay et al. 2009) of
             the thresholded prediction (p > 0.5) and in expectation under the model (expected counts from the
@@ -169,7 +171,7 @@ final class ModelCommands {
 
     private static int evaluate(String[] argv, PrintStream out) throws IOException {
         Args a = DatasetCommand.parse(argv, Set.of("checkpoint", "data", "split", "backend", "max-sequences", "every", "ais-runs",
-                "ais-steps", "gibbs-burn-in", "gibbs-samples", "chain-start", "seed"), Set.of());
+                "ais-steps", "gibbs-burn-in", "gibbs-samples", "chain-start", "batch-chains", "seed"), Set.of());
         a.maxPositionals(0);
         Path data = a.path("data");
         if (data == null) throw new UsageError("missing --data");
@@ -204,10 +206,13 @@ final class ModelCommands {
             if (kind.equals(RnnRbmTrainer.KIND) || kind.equals(RnnRbmTrainer.KIND_LSTM)) {
                 int runs = a.integer("ais-runs", 100), k = a.integer("ais-steps", 14_500);
                 if (runs < 0 || runs == 1) throw new UsageError("--ais-runs must be 0 (accuracies only) or >= 2");
+                int batchChains = a.integer("batch-chains", RnnRbmTrainer.DEFAULT_BATCH_CHAINS);
+                if (batchChains < 1) throw new UsageError("--batch-chains must be >= 1");
                 Progress bar = new Progress(System.err, runs == 0 ? "note marginals" : "AIS, " + runs + " runs x " + k + " temperatures",
                         rolls.stream().mapToLong(PianoRoll::frames).sum());
                 RnnRbmTrainer.Evaluation ev = RnnRbmTrainer.load(be, c).evaluate(rolls, runs, Ais.Schedule.paperShape(k),
-                        a.integer("gibbs-burn-in", 20), a.integer("gibbs-samples", 50), chainStart, a.integer("seed", 1), bar::advance);
+                        a.integer("gibbs-burn-in", 20), a.integer("gibbs-samples", 50), chainStart, batchChains, a.integer("seed", 1),
+                        bar::advance);
                 bar.finish();
                 if (chainStart == RnnRbmTrainer.ChainStart.TRUE_FRAME) {
                     out.println("diagnostic: the Gibbs chains start at the true frame v(t), so the accuracies below see the answer "

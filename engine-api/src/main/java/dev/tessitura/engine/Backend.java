@@ -306,6 +306,60 @@ public interface Backend extends AutoCloseable {
         }
     }
 
+    /**
+     * The visible half of one AIS temperature over R chains, after {@link #aisHidden} drew h: with the interpolated
+     * visible bias bv_beta = beta bv + (1 - beta) a (bv itself when a is null),
+     * <pre>
+     *   w[r] += (beta - betaPrev) v_r.bv_r + (betaPrev - beta) v_r.a_r      (only when a is not null)
+     * </pre>
+     * the visible terms of F_{k-1}(v) - F_k(v) for the v on entry, and then, unless x is null, the Gibbs move
+     * v = bernoulli(sigmoid(x + bv_beta)) with one draw of R nv elements, as {@link #bernoulli}'s. w (R); v (R, nv);
+     * x (R, nv) holds beta h W^T on entry and is scratch afterwards; bv (nv) or (R, nv), a null or of bv's shape (the
+     * base-rate model's biases). One op so that a backend can make the two dot products, the weight update, the bias
+     * mix and the draw one pass over v instead of about twelve (the GPU: a block per chain). This default runs the
+     * per-op sequence the model ran before, with temporaries.
+     */
+    default void aisVisible(Tensor w, Tensor v, Tensor x, Tensor bv, Tensor a, float betaPrev, float beta, Rng rng) {
+        boolean bvRow = Checks.aisVisible(this, w, v, x, bv, a);
+        int rows = v.rows(), nv = v.cols();
+        aisVisibleSteps(this, w, v, x, bv, bvRow, a, betaPrev, beta, rng, zeros(rows, nv), zeros(rows), zeros(rows),
+                zeros(Math.toIntExact(bv.size())));
+    }
+
+    /**
+     * {@link #aisVisible} as a sequence of this backend's ops, with scratch t (R, nv), va, vb (R) and bvMix of bv's
+     * size: the default, and the bits a CPU backend that keeps its scratch must give.
+     */
+    static void aisVisibleSteps(Backend be, Tensor w, Tensor v, Tensor x, Tensor bv, boolean bvRow, Tensor a, float betaPrev,
+                                float beta, Rng rng, Tensor t, Tensor va, Tensor vb, Tensor bvMix) {
+        Tensor bias = bv;
+        if (a != null) {
+            for (int q = 0; q < 2; q++) {                                 // vb = v.bv, va = v.a, row by row
+                Tensor b = q == 0 ? bv : a;
+                if (bvRow) be.mul(t, v, b);
+                else {
+                    be.fill(t, 0f);
+                    be.addRowVector(t, t, b);
+                    be.mul(t, t, v);
+                }
+                be.rowSums(q == 0 ? vb : va, t, 1f, 0f);
+            }
+            be.axpy(w, vb, beta - betaPrev);
+            be.axpy(w, va, betaPrev - beta);
+            bias = bvMix.reshape(bv.shape());
+            if (x != null) {                                              // bv_beta = beta bv + (1 - beta) a
+                be.copy(bias, bv);
+                be.scale(bias, beta);
+                be.axpy(bias, a, 1f - beta);
+            }
+        }
+        if (x == null) return;
+        if (bvRow) be.add(x, x, bias);
+        else be.addRowVector(x, x, bias);
+        be.sigmoid(x, x);
+        be.bernoulli(v, x, rng);
+    }
+
     // ---------------------------------------------------------------- optimizers
 
     /**

@@ -153,6 +153,27 @@ public final class Checks {
         return perRow;
     }
 
+    /**
+     * aisVisible: v (R, nv), w (R), x (R, nv) or null, bv (nv) or (R, nv), a null or of bv's shape; none overlapping.
+     * Returns whether bv is per row.
+     */
+    public static boolean aisVisible(Backend backend, Tensor w, Tensor v, Tensor x, Tensor bv, Tensor a) {
+        String op = "aisVisible";
+        owned(backend, op, w, v, x, bv, a);
+        if (v.rank() != 2) throw new IllegalArgumentException(op + ": v must be (R, nv), got " + shape(v));
+        int rows = v.rows(), nv = v.cols();
+        length(op, "w", w, rows);
+        if (x != null) shape(op, "x", x, rows, nv);
+        boolean perRow = bias(op, bv, rows, nv);
+        if (a != null && !java.util.Arrays.equals(a.shape(), bv.shape())) {
+            throw new IllegalArgumentException(op + ": a must have bv's shape " + shape(bv) + ", got " + shape(a));
+        }
+        disjoint(op, w, v, x, bv, a);
+        disjoint(op, v, x, bv, a);
+        disjoint(op, x, bv, a);
+        return perRow;
+    }
+
     /** An optimizer step: p, g and the state tensors the same size, none overlapping another. */
     public static void optimizer(Backend backend, String op, Tensor p, Tensor g, Tensor... state) {
         owned(backend, op, p, g);

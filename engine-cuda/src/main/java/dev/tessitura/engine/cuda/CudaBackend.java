@@ -567,6 +567,18 @@ public final class CudaBackend implements Backend {
                 concat(new Object[] {w, h, x, bh, bhRow ? nh : 0, nh, betaPrev, beta}, philox(rng, first)));
     }
 
+    /** The dot products, the weight update, the bias mix and the visible draw in one pass (k_ais_visible, a block per chain). */
+    @Override
+    public void aisVisible(Tensor w, Tensor v, Tensor x, Tensor bv, Tensor a, float betaPrev, float beta, Rng rng) {
+        enter();
+        boolean bvRow = Checks.aisVisible(this, w, v, x, bv, a);
+        int rows = v.rows(), nv = v.cols();
+        long first = x != null ? rng.take((long) rows * nv) : rng.position();
+        if (rows == 0 || (x == null && a == null)) return;
+        launch(Kernel.AIS_VISIBLE, rows, ROW_THREADS, ROW_THREADS * Double.BYTES,
+                concat(new Object[] {w, v, x, bv, a, bvRow ? nv : 0, nv, betaPrev, beta}, philox(rng, first)));
+    }
+
     // ---------------------------------------------------------------- optimizers
 
     @Override

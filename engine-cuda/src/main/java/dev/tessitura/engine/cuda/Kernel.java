@@ -24,7 +24,7 @@ enum Kernel {
     TANH_RECURRENCE, TANH_RECURRENCE_BACKWARD,
     ADAM, RMSPROP,
     SOFTMAX, SOFTMAX_XENT,
-    AIS_HIDDEN;
+    AIS_HIDDEN, AIS_VISIBLE;
 
     /** Where the kernels module puts the PTX built by nvcc. */
     static final String PTX_RESOURCE = "/dev/tessitura/kernels/tessitura.ptx";

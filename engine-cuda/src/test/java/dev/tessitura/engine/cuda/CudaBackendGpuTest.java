@@ -460,6 +460,46 @@ class CudaBackendGpuTest extends GpuTestBase {
         }
     }
 
+    /** The visible half of an AIS temperature in one pass (k_ais_visible, a block per chain) against the op sequence. */
+    @Test
+    void aisVisibleMatchesTheScalarBackend() {
+        SplittableRandom r = new SplittableRandom(13);
+        for (int[] sh : new int[][] {{1, 1}, {7, 88}, {300, 88}, {5, 13}}) {
+            int rows = sh[0], nv = sh[1];
+            for (boolean perRow : new boolean[] {false, true}) {
+                for (boolean mix : new boolean[] {false, true}) {
+                    for (boolean draw : new boolean[] {true, false}) {
+                        int nb = perRow ? rows * nv : nv;
+                        float[] x = random(r, rows * nv, 3), w = random(r, rows, 1), bv = random(r, nb, 1), a = random(r, nb, 1);
+                        float[] v = random(r, rows * nv, 1);
+                        for (int i = 0; i < v.length; i++) v[i] = v[i] < 0 ? 1 : 0;
+                        float[][] out = new float[2][];
+                        long[] pos = new long[2];
+                        Backend[] bes = {cpu, gpu};
+                        for (int q = 0; q < 2; q++) {
+                            Backend be = bes[q];
+                            Tensor vt = be.of(v, rows, nv), wt = be.of(w, rows), xt = draw ? be.of(x, rows, nv) : null;
+                            Tensor bt = perRow ? be.of(bv, rows, nv) : be.of(bv, nv);
+                            Tensor at = mix ? (perRow ? be.of(a, rows, nv) : be.of(a, nv)) : null;
+                            Rng rng = new Rng(3, 9);
+                            be.aisVisible(wt, vt, xt, bt, at, 0.37f, 0.41f, rng);
+                            pos[q] = rng.position();
+                            out[q] = concat(be.toArray(wt), be.toArray(vt));
+                        }
+                        String what = "aisVisible " + rows + "x" + nv + " perRow=" + perRow + " mix=" + mix + " draw=" + draw;
+                        assertEquals(pos[0], pos[1], what + ": the same draws");
+                        // w: two dot products of nv terms in another order (double tree against double in row order), rounded to float
+                        near(java.util.Arrays.copyOf(out[0], rows), java.util.Arrays.copyOf(out[1], rows), 1e-6 * nv, 1e-5, what + " w");
+                        int flips = 0;
+                        for (int i = rows; i < out[0].length; i++) if (out[0][i] != out[1][i]) flips++;
+                        assertTrue(flips <= rows * nv / 1000, what + ": " + flips + " sampled bits differ");
+                        if (!draw) assertArrayEquals(v, java.util.Arrays.copyOfRange(out[1], rows, out[1].length), what + ": v kept");
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void optimizerSteps() {
         SplittableRandom r = new SplittableRandom(9);

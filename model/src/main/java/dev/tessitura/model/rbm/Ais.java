@@ -180,38 +180,20 @@ public final class Ais {
         // Its free energy F_beta(v) = -v.bv_beta - sum_j softplus(beta (v W + bh)_j), so one product x = v W + bh
         // per temperature serves both free energies of the weight and the hidden half of the Gibbs transition.
         boolean mix = baseBv != null;
-        Tensor x = be.zeros(rows, nh), h = be.zeros(rows, nh), acc = be.zeros(rows);
-        Tensor va = mix ? be.zeros(rows) : null, vb = mix ? be.zeros(rows) : null, tv = be.zeros(rows, nv);
-        Tensor bvk = mix ? be.zeros(bvR.shape()) : bvR, vp = be.zeros(rows, nv);
+        Tensor x = be.zeros(rows, nh), h = be.zeros(rows, nh), acc = be.zeros(rows), vp = be.zeros(rows, nv);
         double[] betas = schedule.betas();
         double[] logW = new double[rows];
         for (int k = 1; k < betas.length; k++) {
             float bp = (float) betas[k - 1], bc = (float) betas[k];
             // log w += log p*_k(v) - log p*_{k-1}(v) = F_{k-1}(v) - F_k(v)
             //        = sum_j softplus(bc x_j) - sum_j softplus(bp x_j) [+ (bc - bp)(v.bv - v.a) when bv is mixed],
-            // x = v W + bh; and, before the last temperature, the hidden half of one Gibbs transition of the RBM of
-            // beta_k, h = bernoulli(sigmoid(bc x)): its draws in gibbsChain's order, hidden, then visible
+            // x = v W + bh; and, before the last temperature, one Gibbs transition of the RBM of beta_k:
+            // h = bernoulli(sigmoid(bc x)), then v = bernoulli(sigmoid(bc h W^T + bv_beta)), gibbsChain's draws
             boolean transition = k < betas.length - 1;
             be.gemm(x, v, false, w, false, 1f, 0f);
             be.aisHidden(acc, transition ? h : null, x, bhR, bp, bc, rng);
-            if (mix) {
-                rowDot(be, vb, v, bvR, tv);
-                rowDot(be, va, v, baseR, tv);
-                be.axpy(acc, vb, bc - bp);
-                be.axpy(acc, va, bp - bc);
-            }
-            if (transition) {                                               // the visible half
-                if (mix) {
-                    be.copy(bvk, bvR);
-                    be.scale(bvk, bc);
-                    be.axpy(bvk, baseR, 1f - bc);
-                }
-                be.gemm(vp, h, false, w, true, bc, 0f);                      // bc h W^T + bv_beta
-                if (bvk.size() == (long) rows * nv) be.add(vp, vp, bvk);
-                else be.addRowVector(vp, vp, bvk);
-                be.sigmoid(vp, vp);
-                be.bernoulli(v, vp, rng);
-            }
+            if (transition) be.gemm(vp, h, false, w, true, bc, 0f);         // bc h W^T
+            be.aisVisible(acc, v, transition ? vp : null, bvR, mix ? baseR : null, bp, bc, rng);
             if (k % FLUSH == 0 || k == betas.length - 1) {
                 float[] part = be.toArray(acc);
                 for (int r = 0; r < rows; r++) logW[r] += part[r];
@@ -242,17 +224,6 @@ public final class Ais {
             }
             for (int i = 0; i < nv; i++) marginals[c * nv + i] = (float) (sum[i] / total);
         }
-    }
-
-    /** out[r] = v[r] . b[r] (b a vector, or one row per row of v), through the scratch t of v's shape. */
-    private static void rowDot(Backend be, Tensor out, Tensor v, Tensor b, Tensor t) {
-        if (b.size() == v.size()) be.mul(t, v, b);
-        else {
-            be.fill(t, 0f);
-            be.addRowVector(t, t, b);
-            be.mul(t, t, v);
-        }
-        be.rowSums(out, t, 1f, 0f);
     }
 
     /** (B, n) or (n) to (B M, n): row c of x (or x itself when shared) repeated M times. */

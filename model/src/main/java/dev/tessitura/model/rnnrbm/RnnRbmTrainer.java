@@ -418,9 +418,28 @@ public final class RnnRbmTrainer {
      */
     public enum ChainStart { PREVIOUS, ZEROS, TRUE_FRAME }
 
+    /**
+     * Chains per batch of {@link #evaluate}'s default: 2^18, about 1 GB of AIS state at the tutorial's sizes (a few
+     * Nottingham tunes at 100 runs). A GPU wants the whole split in one batch (Nottingham's test split at 100 runs:
+     * 4,446,300 chains, ~20 GB).
+     */
+    public static final int DEFAULT_BATCH_CHAINS = 1 << 18;
+
     /** {@link #evaluate(List, int, Ais.Schedule, int, int, long, IntConsumer)} with the chains started at {@code chainStart}. */
     public Evaluation evaluate(List<PianoRoll> rolls, int runs, Ais.Schedule schedule, int burnIn, int samples,
                                ChainStart chainStart, long seed, IntConsumer progress) {
+        return evaluate(rolls, runs, schedule, burnIn, samples, chainStart, DEFAULT_BATCH_CHAINS, seed, progress);
+    }
+
+    /**
+     * As above, with consecutive sequences evaluated together as one batch of conditionals, as many as keep
+     * frames x max(runs, 1) within {@code batchChains} (at least one sequence): one AIS run and one set of Gibbs chains
+     * per batch instead of per sequence, the same estimates (every conditional has its own rows), the draws shared out
+     * differently (a batch of one sequence draws what the per-sequence loop drew).
+     */
+    public Evaluation evaluate(List<PianoRoll> rolls, int runs, Ais.Schedule schedule, int burnIn, int samples,
+                               ChainStart chainStart, int batchChains, long seed, IntConsumer progress) {
+        if (batchChains < 1) throw new IllegalArgumentException("evaluate: batchChains must be >= 1, got " + batchChains);
         Rng g = new Rng(seed, 6);
         int nv = model.nv;
         List<float[]> all = new ArrayList<>();
@@ -440,13 +459,28 @@ public final class RnnRbmTrainer {
         // accuracies of the Gibbs marginals thresholded and expected, of one sample, of the mode; of the AIS marginals
         FrameAccuracy acc = new FrameAccuracy(), expected = new FrameAccuracy(), sampled = new FrameAccuracy(),
                 modeAcc = new FrameAccuracy(), aisAcc = new FrameAccuracy(), aisExpected = new FrameAccuracy();
-        for (int s = 0; s < rolls.size(); s++) {
-            int steps = rolls.get(s).frames();
+        int nh = model.nh, done = 0;                                     // rows of flat evaluated so far
+        for (int first = 0, next; first < rolls.size(); first = next) {
+            // the batch: sequences [first, next), their frames one after another, each with its own bv(t), bh(t)
+            long rows = 0;
+            next = first;
+            while (next < rolls.size() && (next == first || (rows + rolls.get(next).frames()) * Math.max(runs, 1) <= batchChains)) {
+                rows += rolls.get(next++).frames();
+            }
+            int steps = Math.toIntExact(rows);
+            float[] x = java.util.Arrays.copyOfRange(flat, done * nv, (done + steps) * nv);
+            done += steps;
             if (steps == 0) continue;
-            float[] x = all.get(s);
+            Tensor bvt = be.zeros(steps, nv), bht = be.zeros(steps, nh);
+            for (int s = first, row = 0; s < next; s++) {
+                int n = rolls.get(s).frames();
+                if (n == 0) continue;
+                model.forward(be.of(all.get(s), n, nv), n);
+                be.copy(bvt.slice(row, row + n), model.visibleBiases(n));
+                be.copy(bht.slice(row, row + n), model.hiddenBiases(n));
+                row += n;
+            }
             Tensor v = be.of(x, steps, nv);
-            model.forward(v, steps);
-            Tensor bvt = model.visibleBiases(steps), bht = model.hiddenBiases(steps);
             Tensor f = be.zeros(steps);
             be.freeEnergy(f, v, model.W, bvt, bht);
             float[] fe = be.toArray(f);
@@ -470,9 +504,12 @@ public final class RnnRbmTrainer {
             // zeros stay near silence for hundreds of steps (Nottingham, run D: 45 % thresholded ACC after 20 + 50
             // steps from zeros, 63 % after 1000 + 1000)
             float[] start = switch (chainStart) {
-                case PREVIOUS -> {
+                case PREVIOUS -> {                                           // v(t-1), zeros at each sequence's start
                     float[] a = new float[x.length];
-                    System.arraycopy(x, 0, a, nv, x.length - nv);
+                    for (int s = first, row = 0; s < next; row += rolls.get(s++).frames()) {
+                        int n = rolls.get(s).frames();
+                        if (n > 1) System.arraycopy(x, row * nv, a, (row + 1) * nv, (n - 1) * nv);
+                    }
                     yield a;
                 }
                 case ZEROS -> new float[x.length];

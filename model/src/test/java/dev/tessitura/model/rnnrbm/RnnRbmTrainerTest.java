@@ -5,6 +5,7 @@ import dev.tessitura.model.FrameAccuracy;
 import dev.tessitura.model.Position;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -116,6 +117,12 @@ class RnnRbmTrainerTest {
             assertEquals(exact[0], ev.accAisExpected(), 0.01, acc);
             assertEquals(exact[1], ev.accAisThreshold(), 0.05, acc);
             assertTrue(Double.isNaN(tr.evaluate(tunes(), 0, null, 5, 5, 7, null).accAisExpected()));
+            // above, the six tunes were one batch of conditionals (15,000 chains); one tune per batch draws differently
+            // and estimates the same
+            RnnRbmTrainer.Evaluation single = tr.evaluate(tunes(), 100, Ais.Schedule.paperShape(2000), 20, 20,
+                    RnnRbmTrainer.ChainStart.PREVIOUS, 1, 7, null);
+            assertEquals(after, single.logLikelihood(), 0.01, "AIS tune by tune " + single.logLikelihood() + " vs exact " + after);
+            assertNotEquals(ev.logLikelihood(), single.logLikelihood(), "other draws");
         }
     }
 
@@ -437,6 +444,12 @@ class RnnRbmTrainerTest {
             assertEquals(0.9, ev.accSampled(), 1e-12);
             assertEquals(0.9, ev.accMode(), 1e-12);
             assertEquals(0.9, ev.accExpected(), 1e-4);
+            // two such tunes in one batch: each one's first frame still starts from zeros (not from the other's last)
+            RnnRbmTrainer.Evaluation two = tr.evaluate(List.of(b.build(), b.build()), 0, null, 5, 5,
+                    RnnRbmTrainer.ChainStart.PREVIOUS, 1 << 20, 3, null);
+            assertEquals(20, two.frames());
+            assertEquals(0.9, two.accThreshold(), 1e-12);
+            assertEquals(0.9, two.accMode(), 1e-12);
             // the other starts: from zeros no note ever turns on (ACC 0); from the true frame every frame is right
             RnnRbmTrainer.Evaluation zeros = tr.evaluate(List.of(b.build()), 0, null, 5, 5, RnnRbmTrainer.ChainStart.ZEROS, 3, null);
             assertEquals(0.0, zeros.accThreshold(), 1e-12);

@@ -994,7 +994,20 @@ public final class SimdBackend implements Backend {
                 aisScratch.view(n, rows, nh), aisScratch.view(2 * n, rows), aisScratch.view(2 * n + rows, rows));
     }
 
-    private Tensor aisScratch;   // z, sp (R, nh) and fPrev, fCur (R) of aisHidden
+    /** The interface's sequence of ops (the same bits), with the same kept scratch as aisHidden. */
+    @Override
+    public void aisVisible(Tensor w, Tensor v, Tensor x, Tensor bv, Tensor a, float betaPrev, float beta, Rng rng) {
+        boolean bvRow = Checks.aisVisible(this, w, v, x, bv, a);
+        int rows = v.rows(), nv = v.cols();
+        long n = (long) rows * nv;
+        if (aisScratch == null || aisScratch.size() < n + 2L * rows + bv.size()) {
+            aisScratch = zeros(Math.toIntExact(n + 2L * rows + bv.size()));
+        }
+        Backend.aisVisibleSteps(this, w, v, x, bv, bvRow, a, betaPrev, beta, rng, aisScratch.view(0, rows, nv),
+                aisScratch.view(n, rows), aisScratch.view(n + rows, rows), aisScratch.view(n + 2L * rows, Math.toIntExact(bv.size())));
+    }
+
+    private Tensor aisScratch;   // aisHidden's z, sp (R, nh), fPrev, fCur (R); aisVisible's t (R, nv), va, vb (R), bv_beta
 
     // Wh packed (or Wh^T, transposed and packed) for lstmForward / lstmBackward, Wuu's panels for the tanh
     // recurrence: kept between calls
