@@ -56,8 +56,9 @@ final class ModelCommands {
                      (with AIS, also the accuracy of the marginals its runs' weighted end states estimate)
                      --chain-start previous (default: the chain for frame t starts at v(t-1), known when v(t) is
                      predicted), zeros, or true-frame (starts at the answer v(t): a diagnostic, not a prediction)
-                     --batch-chains 262144 (sequences evaluated together while frames x runs stay within it; on a
-                     GPU give 5000000: Nottingham's whole test split at 100 runs in one batch, ~20 GB)
+                     --batch-chains N (sequences evaluated together while frames x runs stay within N; default
+                     1 on a CPU, one sequence at a time, which keeps its chains in cache; 2097152 on a GPU, ~9 GB;
+                     5000000 takes Nottingham's whole test split at 100 runs in one batch, ~20 GB)
             prints the log-likelihood per time step (averaged over all time steps of the split as one flat list, with
             its standard error) and the frame-level accuracy ACC = sum TP / sum (TP + FP + FN) (Bay et al. 2009) of
             the thresholded prediction (p > 0.5) and in expectation under the model (expected counts from the
@@ -206,7 +207,7 @@ final class ModelCommands {
             if (kind.equals(RnnRbmTrainer.KIND) || kind.equals(RnnRbmTrainer.KIND_LSTM)) {
                 int runs = a.integer("ais-runs", 100), k = a.integer("ais-steps", 14_500);
                 if (runs < 0 || runs == 1) throw new UsageError("--ais-runs must be 0 (accuracies only) or >= 2");
-                int batchChains = a.integer("batch-chains", RnnRbmTrainer.DEFAULT_BATCH_CHAINS);
+                int batchChains = a.integer("batch-chains", be.name().equals("cuda") ? 1 << 21 : RnnRbmTrainer.DEFAULT_BATCH_CHAINS);
                 if (batchChains < 1) throw new UsageError("--batch-chains must be >= 1");
                 Progress bar = new Progress(System.err, runs == 0 ? "note marginals" : "AIS, " + runs + " runs x " + k + " temperatures",
                         rolls.stream().mapToLong(PianoRoll::frames).sum());

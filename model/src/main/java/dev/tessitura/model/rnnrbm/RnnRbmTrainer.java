@@ -419,11 +419,11 @@ public final class RnnRbmTrainer {
     public enum ChainStart { PREVIOUS, ZEROS, TRUE_FRAME }
 
     /**
-     * Chains per batch of {@link #evaluate}'s default: 2^18, about 1 GB of AIS state at the tutorial's sizes (a few
-     * Nottingham tunes at 100 runs). A GPU wants the whole split in one batch (Nottingham's test split at 100 runs:
-     * 4,446,300 chains, ~20 GB).
+     * Chains per batch of {@link #evaluate}'s default: 1, i.e. one sequence per batch, the fastest on a CPU (a tune's
+     * chains stay in cache: 10 Nottingham test tunes at 100 runs took 67 s so and 87 s as one batch, 2 cores). A GPU
+     * wants the whole split in one batch (Nottingham's test split at 100 runs: 4,446,300 chains, ~20 GB).
      */
-    public static final int DEFAULT_BATCH_CHAINS = 1 << 18;
+    public static final int DEFAULT_BATCH_CHAINS = 1;
 
     /** {@link #evaluate(List, int, Ais.Schedule, int, int, long, IntConsumer)} with the chains started at {@code chainStart}. */
     public Evaluation evaluate(List<PianoRoll> rolls, int runs, Ais.Schedule schedule, int burnIn, int samples,
