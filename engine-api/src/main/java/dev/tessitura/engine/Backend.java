@@ -57,6 +57,15 @@ public interface Backend extends AutoCloseable {
     /** Waits until all queued work is done (a no-op on the CPU). */
     void synchronize();
 
+    /**
+     * Whether ops only queue work (a GPU): then every host read ({@link #copyToHost}, {@link #sum}, ...) waits for all
+     * that is queued, and a caller that can put its reads off keeps the device busy meanwhile. False on the CPU, where
+     * an op has finished when it returns and a read costs nothing extra.
+     */
+    default boolean asynchronous() {
+        return false;
+    }
+
     // ---------------------------------------------------------------- BLAS-like
 
     /**

@@ -160,6 +160,12 @@ public final class CudaBackend implements Backend {
         device.copyOut(dst, dstOffset, n, address(src));
     }
 
+    /** Kernels and device copies queue on the backend's stream; reads from the host wait for them. */
+    @Override
+    public boolean asynchronous() {
+        return true;
+    }
+
     @Override
     public void synchronize() {
         enter();

@@ -3,6 +3,7 @@ package dev.tessitura.engine.cuda;
 import dev.tessitura.engine.Backend;
 import dev.tessitura.engine.Rng;
 import dev.tessitura.engine.Tensor;
+import dev.tessitura.midi.PianoRoll;
 import dev.tessitura.model.lstm.Lstm;
 import dev.tessitura.model.rbm.Ais;
 import dev.tessitura.model.rnnrbm.RnnRbmTrainer;
@@ -223,8 +224,32 @@ public final class GpuBench {
             Tensor v = binary(t * b, nv, 0.05, 15);
             double s = time(warm(), reps(), () -> tr.step(v, t, b, 1f));
             record("RNN-RBM training, " + b + " chunk" + (b > 1 ? "s" : "") + " of " + t + " per update", s, (double) t * b, "frames/s",
-                    b == 1 ? "bar >= 600,000" : "bar >= 5,000,000");
+                    (b == 1 ? "bar >= 600,000" : "bar >= 5,000,000") + "; one update, waiting for its cost");
         }
+        // whole epochs over a corpus shaped like Nottingham's training split (694 tunes, 176,561 frames, ~4 notes
+        // per frame): trainEpoch leaves each update's cost on the device and reads them every 256 updates
+        List<PianoRoll> corpus = corpus(quick ? 4 : 694, quick ? 12 : 254, nv);
+        long frames = corpus.stream().mapToLong(PianoRoll::frames).sum();
+        for (int b : new int[] {1, 32}) {
+            RnnRbmTrainer tr = new RnnRbmTrainer(be, d.withBatch(b), nv);
+            int[] epoch = {0};
+            double s = time(quick ? 0 : 1, quick ? 1 : 3, () -> tr.trainEpoch(corpus, epoch[0]++, null));
+            record("RNN-RBM training epoch, " + b + " chunk" + (b > 1 ? "s" : "") + " of " + t + " per update, " + frames + " frames", s,
+                    (double) frames, "frames/s", b == 1 ? "bar >= 600,000 (an epoch of Nottingham under 0.3 s)" : "bar >= 5,000,000");
+        }
+    }
+
+    /** count tunes of 1 .. 2 mean frames (mean about {@code mean}), each frame 4 of nv notes at random: a stand-in corpus. */
+    private static List<PianoRoll> corpus(int count, int mean, int nv) {
+        SplittableRandom r = new SplittableRandom(17);
+        List<PianoRoll> rolls = new java.util.ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            int frames = 1 + r.nextInt(2 * mean);
+            PianoRoll.Builder roll = PianoRoll.builder(frames, 21, nv);
+            for (int f = 0; f < frames; f++) for (int k = 0; k < 4; k++) roll.set(f, 21 + r.nextInt(nv));
+            rolls.add(roll.build());
+        }
+        return rolls;
     }
 
     /** The LSTM 3 x 120 (batch 32 x 100) update: forward, loss, backward, clip, SGD. */

@@ -7,7 +7,10 @@ import dev.tessitura.engine.Rng;
 import dev.tessitura.engine.Tensor;
 import dev.tessitura.engine.cpu.ScalarBackend;
 import dev.tessitura.midi.PianoRoll;
+import dev.tessitura.model.DivergedException;
+import dev.tessitura.model.EpochResult;
 import dev.tessitura.model.Optimizer;
+import dev.tessitura.model.Position;
 import dev.tessitura.model.lstm.Lstm;
 import dev.tessitura.model.lstm.LstmReference;
 import dev.tessitura.model.lstm.LstmTrainer;
@@ -203,6 +206,40 @@ class ModelsGpuTest extends GpuTestBase {
             double err = relErr(gpu.toArray(b.model.params), widen(cpu.toArray(a.model.params)));
             assertTrue(err < 1e-4, "RNN pretraining: parameters' relative error " + err);
         }
+    }
+
+    /**
+     * The RNN-RBM's epochs on an asynchronous backend: with no clipping the updates' costs and squared gradient norms
+     * wait on the device and are read every 256 updates and when the epoch stops; with a clip norm that never clips
+     * they are read at every update. Both give the same parameters bit for bit, the same epoch costs and the same stop
+     * positions, over more than 256 updates (chunks of 1 frame) and a stop and resume; a NaN weight then stops the
+     * epoch naming the update it happened at.
+     */
+    @Test
+    void rnnRbmEpochsReadTheirCostsLater() {
+        assertTrue(gpu.asynchronous());
+        int notes = 12;
+        List<PianoRoll> rolls = tunes(20, notes);
+        RnnRbmTrainer.Config lazy = new RnnRbmTrainer.Config(10, 8, 3, 1, Optimizer.Kind.NESTEROV, 0.05f, 0.05f, 0.9f, 0f, 1f, true, 0, 2);
+        RnnRbmTrainer.Config eager = new RnnRbmTrainer.Config(10, 8, 3, 1, Optimizer.Kind.NESTEROV, 0.05f, 0.05f, 0.9f, 1e30f, 1f, true, 0, 2);
+        RnnRbmTrainer a = new RnnRbmTrainer(gpu, lazy, notes), b = new RnnRbmTrainer(gpu, eager, notes);
+        assertTrue(a.framesPerEpoch(rolls) > 300, "updates per epoch: " + a.framesPerEpoch(rolls));
+        EpochResult[] ra = new EpochResult[2], rb = new EpochResult[2];
+        RnnRbmTrainer[] trainers = {a, b};
+        EpochResult[][] results = {ra, rb};
+        for (int q = 0; q < 2; q++) {
+            int[] calls = {0};
+            results[q][0] = trainers[q].trainEpoch(rolls, Position.start(0), () -> ++calls[0] > 280, null);
+            results[q][1] = trainers[q].trainEpoch(rolls, results[q][0].next(), () -> false, null);
+        }
+        assertFalse(ra[0].completed());
+        assertEquals(281, ra[0].next().index());
+        assertEquals(ra[0].next(), rb[0].next(), "the stop position and the cost so far");
+        assertEquals(ra[1].meanCost(), rb[1].meanCost(), "the epoch's cost");
+        assertArrayEquals(gpu.toArray(b.model.params), gpu.toArray(a.model.params), "parameters");
+        gpu.fill(a.model.W.view(5, 1), Float.NaN);
+        DivergedException e = assertThrows(DivergedException.class, () -> a.trainEpoch(rolls, 2, null));
+        assertTrue(e.getMessage().contains("(update 0 of epoch 2"), e.getMessage());
     }
 
     static double[] widen(float[] a) {

@@ -38,7 +38,8 @@ public final class RnnRbm {
     private Tensor uAll;          // ((T+1) B, nu): u(0) .. u(T)
     private Tensor bvT, bhT;      // (T B, nv), (T B, nh): bv(t), bh(t)
     private Tensor vNeg;          // (T B, nv): the negative samples
-    private Tensor f;             // (T B): free energies
+    private Tensor f, fNeg;       // (T B): free energies of the data and of the negative samples
+    private Tensor costOut;       // (1): the cost of the costAndGradients that waits for it
     private Tensor dBv, dBh;      // (T B, nv), (T B, nh): d cost / d bv(t), d bh(t)
     private Tensor dU;            // ((T+1) B, nu): d cost / d u(t)
 
@@ -146,6 +147,7 @@ public final class RnnRbm {
             bhT = be.zeros(rows, nh);
             vNeg = be.zeros(rows, nv);
             f = be.zeros(rows);
+            fNeg = be.zeros(rows);
             dBv = be.zeros(rows, nv);
             dBh = be.zeros(rows, nh);
         }
@@ -227,16 +229,26 @@ public final class RnnRbm {
     /**
      * The cost sum_t [F_t(v(t)) - F_t(v~(t))] / T of the last forward with negative samples {@code neg} (over a
      * batch: summed over all T B frames, / T B), and its gradient with respect to every parameter, ACCUMULATED into
-     * {@link #grads}. The negative samples are constants (the paper's and the tutorial's cost).
+     * {@link #grads}. The negative samples are constants (the paper's and the tutorial's cost). Waits for the cost.
      */
     public double costAndGradients(Tensor v, Tensor neg, int steps) {
+        if (costOut == null) costOut = be.zeros(1);
+        costAndGradients(v, neg, steps, costOut);
+        return be.toArray(costOut)[0];
+    }
+
+    /**
+     * {@link #costAndGradients(Tensor, Tensor, int)} without waiting: the cost goes to {@code cost} (one element),
+     * where it stays until the caller reads it, so that a GPU can run on into the next update.
+     */
+    public void costAndGradients(Tensor v, Tensor neg, int steps, Tensor cost) {
         int rows = requireForward(steps);
-        Tensor bvt = bvT.slice(0, rows), bht = bhT.slice(0, rows), fs = f.slice(0, rows);
+        Tensor bvt = bvT.slice(0, rows), bht = bhT.slice(0, rows), fs = f.slice(0, rows), fn = fNeg.slice(0, rows);
         float inv = 1f / rows;                                          // per frame, over all B chunks
         be.freeEnergy(fs, v, W, bvt, bht);
-        double cost = be.sum(fs);
-        be.freeEnergy(fs, neg, W, bvt, bht);
-        cost = (cost - be.sum(fs)) / rows;
+        be.freeEnergy(fn, neg, W, bvt, bht);
+        be.sub(fs, fs, fn);
+        be.rowSums(cost.reshape(1), fs.reshape(1, rows), inv, 0f);      // summed in float64, then / T B
 
         // RBM terms: dF/dW = -x^T sigmoid(x W + bh(t)), dF/dbv(t) = -x, dF/dbh(t) = -sigmoid(...)
         Tensor dbv = dBv.slice(0, rows), dbh = dBh.slice(0, rows);
@@ -247,7 +259,6 @@ public final class RnnRbm {
         be.columnSums(gBv, dbv, 1f, 1f);
         be.columnSums(gBh, dbh, 1f, 1f);
         backThroughBiases(v, dbv, dbh, steps);
-        return cost;
     }
 
     /**

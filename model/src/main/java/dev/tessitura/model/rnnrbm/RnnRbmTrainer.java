@@ -187,27 +187,115 @@ public final class RnnRbmTrainer {
 
     /**
      * Trains from {@code from} to the end of its epoch, or until {@code stop} says so (checked between updates; the
-     * position counts updates, i.e. chunks when B = 1). Stops with {@link DivergedException} before an update whose
-     * cost or gradient is not finite.
+     * position counts updates, i.e. chunks when B = 1). Stops with {@link DivergedException} when an update's cost or
+     * gradient is not finite: before that update on a CPU backend; on an asynchronous one (a GPU), where the updates'
+     * costs and gradient norms wait on the device and are read every {@link #CHECK_EVERY} updates (and when the epoch
+     * stops), up to that many updates after it, the model in memory past it (not to be saved: the last good
+     * checkpoint stands). With B = 1 the epoch's frames are on the device once and a chunk is a view of them: no
+     * update waits for the host.
      */
     public EpochResult trainEpoch(List<PianoRoll> rolls, Position from, BooleanSupplier stop, IntConsumer progress) {
         List<List<int[]>> updates = batches(chunks(rolls, from.epoch()), config.batch());
         float decay = (float) Math.pow(config.lrDecay(), from.epoch());
-        double total = from.costSum();
-        long frames = from.frames();
+        Pending pending = new Pending(from);
         float[][] cache = new float[rolls.size()][];
+        Resident frames = config.batch() == 1 ? resident(rolls) : null;
         for (int i = from.index(); i < updates.size(); i++) {
             if (i > from.index() && stop.getAsBoolean()) {
-                return new EpochResult(total / Math.max(frames, 1), new Position(from.epoch(), i, total, frames), false);
+                pending.check();
+                return new EpochResult(pending.total / Math.max(pending.frames, 1),
+                        new Position(from.epoch(), i, pending.total, pending.frames), false);
             }
             List<int[]> group = updates.get(i);
             int steps = group.get(0)[2], n = steps * group.size();
-            double cost = step(batchFrames(rolls, cache, group), steps, group.size(), decay);
-            total += cost * n;
-            frames += n;
+            Tensor v = frames != null ? frames.chunk(group.get(0)) : batchFrames(rolls, cache, group);
+            update(v, steps, group.size(), decay, pending.add(i, n));
+            if (pending.full()) pending.check();
             if (progress != null) progress.accept(n);
         }
-        return new EpochResult(total / Math.max(frames, 1), Position.start(from.epoch() + 1), true);
+        pending.check();
+        return new EpochResult(pending.total / Math.max(pending.frames, 1), Position.start(from.epoch() + 1), true);
+    }
+
+    /** Updates whose cost and squared gradient norm an asynchronous backend keeps on the device before they are read. */
+    static final int CHECK_EVERY = 256;
+
+    private Tensor scalars;   // (CHECK_EVERY, 2): each pending update's cost and squared gradient norm
+    private Tensor squares;   // the gradients squared, for their norm on the device
+
+    /** The updates done but not yet read back: their rows of {@link #scalars}, frames and indices in the epoch. */
+    private final class Pending {
+        double total;
+        long frames;
+        private final int epoch;
+        private final int[] index = new int[CHECK_EVERY], n = new int[CHECK_EVERY];
+        private int count;
+
+        Pending(Position from) {
+            total = from.costSum();
+            frames = from.frames();
+            epoch = from.epoch();
+            if (scalars == null) scalars = be.zeros(CHECK_EVERY, 2);
+        }
+
+        /** Takes update i of n frames; returns its row of the scalars. */
+        Tensor add(int i, int frames) {
+            index[count] = i;
+            n[count] = frames;
+            return scalars.at(count++);
+        }
+
+        boolean full() {
+            return count == CHECK_EVERY;
+        }
+
+        /** Reads the pending rows (one wait), checks them in order and adds their costs to the epoch's. */
+        void check() {
+            if (count == 0) return;
+            float[] c = be.toArray(scalars.slice(0, count));
+            for (int k = 0; k < count; k++) {
+                double cost = c[2 * k], norm2 = c[2 * k + 1];
+                if (!Double.isFinite(cost) || !Double.isFinite(norm2)) {
+                    throw new DivergedException("rnn-rbm: the cost or the gradient is not finite (update " + index[k] + " of epoch "
+                            + epoch + ": cost " + cost + ", squared gradient norm " + norm2 + "; read " + (count - 1 - k)
+                            + " updates later, the model in memory is past it); try a smaller learning rate or --clip-norm");
+                }
+                total += cost * n[k];
+                frames += n[k];
+            }
+            count = 0;
+        }
+    }
+
+    /** The frames of all rolls in one device tensor, roll s from row {@code first[s]}: a chunk is a view. */
+    private record Resident(Tensor frames, int[] first) {
+        Tensor chunk(int[] c) {
+            return frames.slice(first[c[0]] + c[1], first[c[0]] + c[1] + c[2]);
+        }
+    }
+
+    private List<PianoRoll> residentRolls;
+    private long residentFrames;
+    private Resident resident;
+
+    /** The rolls' frames on the device, kept while the same list (of as many frames) comes back: every epoch of a run. */
+    private Resident resident(List<PianoRoll> rolls) {
+        int[] first = new int[rolls.size()];
+        int rows = 0;
+        for (int s = 0; s < rolls.size(); s++) {
+            first[s] = rows;
+            rows = Math.addExact(rows, rolls.get(s).frames());
+        }
+        if (rolls == residentRolls && rows == residentFrames) return resident;
+        float[] x = new float[Math.multiplyExact(rows, model.nv)];
+        for (int s = 0; s < rolls.size(); s++) {
+            float[] r = rolls.get(s).toFloats();
+            System.arraycopy(r, 0, x, first[s] * model.nv, r.length);
+        }
+        residentRolls = rolls;
+        residentFrames = rows;
+        resident = new Resident(be.of(x, rows, model.nv), first);
+        return resident;
     }
 
     /** The frames of chunk c = {sequence, first frame, length} as a tensor (T, nv); cache holds each roll's floats. */
@@ -238,31 +326,52 @@ public final class RnnRbmTrainer {
 
     /**
      * One update on B chunks v (T B, nv), time-major: one CD-k chain over all T B conditionals, the gradient the mean
-     * over their frames. Returns the cost per frame.
+     * over their frames. Returns the cost per frame (waits for it); throws {@link DivergedException} as trainEpoch.
      */
     public double step(Tensor v, int steps, int batch, float decay) {
+        Pending p = new Pending(Position.start(0));
+        update(v, steps, batch, decay, p.add(0, steps * batch));
+        p.check();
+        return p.total / (steps * batch);
+    }
+
+    /**
+     * One update; its cost and squared gradient norm go to {@code slot} (2). They are read and checked before the
+     * optimizer step unless the backend is asynchronous and nothing needs them on the host (no clipping): then the
+     * squared norm is summed on the device too and the update goes ahead, checked later by {@link Pending#check}.
+     */
+    private void update(Tensor v, int steps, int batch, float decay, Tensor slot) {
         model.forward(v, steps, batch);
         Tensor neg = model.sampleNegatives(v, steps, config.k(), rng);
         model.zeroGrads();
-        double cost = model.costAndGradients(v, neg, steps);
-        double norm = gradientNorm(cost);
-        if (config.clipNorm() > 0 && norm > config.clipNorm()) be.scale(model.grads, (float) (config.clipNorm() / norm));
+        model.costAndGradients(v, neg, steps, slot.view(0, 1));
+        if (be.asynchronous() && config.clipNorm() <= 0) {
+            if (!config.isLstm() && !config.learnU0()) be.fill(model.grad("u0"), 0f);
+            int n = Math.toIntExact(model.grads.size());
+            if (squares == null) squares = be.zeros(n);
+            be.mul(squares, model.grads, model.grads);
+            be.rowSums(slot.view(1, 1), squares.reshape(1, n), 1f, 0f);
+        } else {
+            double norm2 = gradientNorm2(be.toArray(slot.view(0, 1))[0]);
+            be.copyFromHost(slot.view(1, 1), new float[] {(float) Math.min(norm2, Float.MAX_VALUE)}, 0);
+            double norm = Math.sqrt(norm2);
+            if (config.clipNorm() > 0 && norm > config.clipNorm()) be.scale(model.grads, (float) (config.clipNorm() / norm));
+        }
         optimizer.begin();
         long[] rbm = model.rbmBlock(), rnn = model.rnnBlock();
         optimizer.apply(model.params, model.grads, rbm[0], (int) rbm[1], config.lrRbm() * decay);
         optimizer.apply(model.params, model.grads, rnn[0], (int) rnn[1], config.lrRnn() * decay);
-        return cost;
     }
 
-    /** Zeroes u(0)'s gradient unless it is learned; the gradient's norm, after checking that it and the cost are finite. */
-    private double gradientNorm(double cost) {
+    /** Zeroes u(0)'s gradient unless it is learned; the gradient's squared norm, after checking that it and the cost are finite. */
+    private double gradientNorm2(double cost) {
         if (!config.isLstm() && !config.learnU0()) be.fill(model.grad("u0"), 0f);
         double norm2 = be.sumOfSquares(model.grads);
         if (!Double.isFinite(cost) || !Double.isFinite(norm2)) {
             throw new DivergedException("rnn-rbm: the cost or the gradient is not finite (cost " + cost
                     + ", squared gradient norm " + norm2 + "); try a smaller learning rate or --clip-norm");
         }
-        return Math.sqrt(norm2);
+        return norm2;
     }
 
     private Optimizer rnnPretraining;   // Adam's moments, kept across the pretraining epochs
@@ -285,7 +394,7 @@ public final class RnnRbmTrainer {
             model.forward(v, c[2]);
             model.zeroGrads();
             double cost = model.predictorCostAndGradients(v, c[2]);
-            gradientNorm(cost);
+            gradientNorm2(cost);
             rnnPretraining.begin();
             rnnPretraining.apply(model.params, model.grads, 0, Math.toIntExact(model.params.size()), config.pretrainRnnLr());
             total += cost * c[2];
