@@ -95,10 +95,22 @@ final class HostDevice implements Device {
     @Override public String describe() { return "host emulator of the kernels (g++), not a GPU"; }
     @Override public int maxSharedBytes() { return lib.sharedBytes; }
     @Override public void enter() {}
-    @Override public void synchronize() {}   // every launch has finished when launch returns
+    /** Counts the waits (every launch has finished when launch returns), for tests of how often a caller waits. */
+    @Override public void synchronize() {
+        waits++;
+    }
+
+    private long waits, allocations;
+
+    /** synchronize() calls so far: the host's waits for the device (copyToHost and the reductions make one each). */
+    long waits() { return waits; }
+
+    /** allocate() calls so far (cuMemAlloc, which synchronises a real device). */
+    long allocations() { return allocations; }
 
     @Override
     public long allocate(long bytes) {
+        allocations++;
         if (allocated + bytes > CAPACITY) return 0;
         long raw = lib.malloc(bytes + 2 * GUARD);
         if (raw == 0) return 0;
