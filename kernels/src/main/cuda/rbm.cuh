@@ -68,7 +68,7 @@ extern "C" __global__ void k_gibbs_chain(float* v, float* vProb, const float* W,
     PhiloxDraw d = PHILOX_DRAW;
     for (int s = 0; s < k; s++) {
         PhiloxDraw dh = d, dv = d;
-        dh.first = first + (unsigned long long) s * (hBlocks + vBlocks);
+        dh.first = d.first + (unsigned long long) s * (hBlocks + vBlocks);
         dv.first = dh.first + hBlocks;
         for (int j = threadIdx.x; j < nh; j += blockDim.x) {
             float acc = 0.0f;

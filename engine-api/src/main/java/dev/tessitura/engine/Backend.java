@@ -66,6 +66,30 @@ public interface Backend extends AutoCloseable {
         return false;
     }
 
+    /** Ops recorded by {@link Backend#record}, issued again as one unit. */
+    interface Recording extends AutoCloseable {
+        /** Issues the recorded ops again; their draws continue from the Rng's position, which advances as the body's did. */
+        void replay();
+
+        /** Frees what the recording holds; it cannot be replayed after. */
+        @Override
+        void close();
+    }
+
+    /**
+     * Runs {@code body}, a sequence of this backend's ops, and returns a recording that {@link Recording#replay}
+     * issues again as one unit; or null where the backend gains nothing from that (the CPU: this default, where body
+     * has simply run). The GPU records a CUDA graph: one launch in place of one per op. A replay issues the same ops on
+     * the same tensors with the same scalars (shapes, learning rates), so body must be the same every time; it must not
+     * read anything back to the host or allocate a tensor (run it once before recording, so that its workspace
+     * exists), and it may draw only from {@code rng}: each replay draws from rng's position then and advances rng as
+     * body did. Anything else body does on the host is not replayed. Its tensors must outlive the recording.
+     */
+    default Recording record(Runnable body, Rng rng) {
+        body.run();
+        return null;
+    }
+
     // ---------------------------------------------------------------- BLAS-like
 
     /**

@@ -4,10 +4,15 @@ import dev.tessitura.engine.Backend;
 import dev.tessitura.engine.Checks;
 import dev.tessitura.engine.Rng;
 import dev.tessitura.engine.Tensor;
-import dev.tessitura.engine.cuda.DeviceAllocator.Block;
 import dev.tessitura.engine.cuda.Device.Ptr;
+import dev.tessitura.engine.cuda.DeviceAllocator.Block;
 import dev.tessitura.engine.cuda.DeviceAllocator.DeviceStorage;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -112,11 +117,117 @@ public final class CudaBackend implements Backend {
     /** A temporary (rows, cols) tensor; give it back with {@link #release} after queuing its last use. */
     private Tensor scratch(int rows, int cols) {
         long n = (long) rows * cols;
-        return new Tensor(this, new DeviceStorage(alloc.allocate(n * Float.BYTES), n), 0, rows, cols);
+        Block b = capture != null ? capture.take(n * Float.BYTES) : alloc.allocate(n * Float.BYTES);
+        return new Tensor(this, new DeviceStorage(b, n), 0, rows, cols);
     }
 
     private void release(Tensor scratch) {
-        alloc.release(block(scratch));
+        if (capture != null) capture.give(block(scratch));
+        else alloc.release(block(scratch));
+    }
+
+    // ---------------------------------------------------------------- recording (CUDA graphs)
+
+    /**
+     * The recording in progress: its Rng, the device word its random kernels add to their first block (how far the
+     * Rng has moved since), and the scratch its ops take, which the recording keeps: a block that the allocator handed
+     * to someone else would be overwritten by the next replay.
+     */
+    private final class Capture {
+        final Rng rng;
+        final Block replay;
+        final List<Block> owned = new ArrayList<>();
+        private final Map<Long, ArrayDeque<Block>> spare = new HashMap<>();   // given back during the capture
+
+        Capture(Rng rng) {
+            this.rng = rng;
+            this.replay = alloc.allocate(Long.BYTES);
+        }
+
+        Block take(long bytes) {
+            ArrayDeque<Block> s = spare.get(DeviceAllocator.rounded(bytes));
+            if (s != null && !s.isEmpty()) return s.pop();
+            Block b = alloc.allocate(bytes);
+            owned.add(b);
+            return b;
+        }
+
+        void give(Block b) {
+            spare.computeIfAbsent(b.bytes(), k -> new ArrayDeque<>()).push(b);
+        }
+
+        void free() {
+            owned.forEach(alloc::release);
+            alloc.release(replay);
+        }
+    }
+
+    private Capture capture;
+
+    /** The body's ops captured into a CUDA graph (see Backend.record): run once at the Rng's first position, then replayed. */
+    @Override
+    public Recording record(Runnable body, Rng rng) {
+        enter();
+        if (capture != null) throw new IllegalStateException("record: a recording is already in progress");
+        long from = rng.position();
+        Capture c = new Capture(rng);
+        Device.Graph graph;
+        capture = c;
+        device.beginCapture();
+        try {
+            body.run();
+        } catch (RuntimeException | Error e) {
+            capture = null;
+            try {
+                device.endCapture().close();
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            c.free();
+            throw e;
+        }
+        capture = null;
+        try {
+            graph = device.endCapture();
+        } catch (RuntimeException e) {
+            c.free();
+            throw e;
+        }
+        long draws = rng.position() - from;          // Philox blocks the body drew
+        launch(Kernel.STORE_OFFSET, 1, 1, 0, c.replay, 0L);
+        graph.launch();
+        return new Recording() {
+            private boolean closed;
+
+            @Override
+            public void replay() {
+                enter();
+                if (closed) throw new IllegalStateException("record: the recording is closed");
+                launch(Kernel.STORE_OFFSET, 1, 1, 0, c.replay, rng.position() - from);
+                graph.launch();
+                rng.take(4 * draws);
+            }
+
+            @Override
+            public void close() {
+                if (closed) return;
+                closed = true;
+                enter();
+                try {
+                    graph.close();
+                } finally {
+                    c.free();
+                }
+            }
+        };
+    }
+
+    /** What a body being recorded must not do: wait for the device, copy from or to the host, allocate a tensor. */
+    private void notRecording(String what) {
+        if (capture != null) {
+            throw new IllegalStateException("record: the body " + what + " while it was being recorded (a recorded body runs on "
+                    + "the device only: no host reads or writes, no new tensors; run it once before recording)");
+        }
     }
 
     /** The bias row stride the kernels take: 0 for a vector, cols for one bias row per row. */
@@ -129,6 +240,7 @@ public final class CudaBackend implements Backend {
     @Override
     public Tensor zeros(int... shape) {
         enter();
+        notRecording("allocated a tensor");
         long n = 1;
         for (int d : shape) {
             if (d < 0) throw new IllegalArgumentException("zeros: negative dimension in shape " + Arrays.toString(shape));
@@ -143,6 +255,7 @@ public final class CudaBackend implements Backend {
     public void copyFromHost(Tensor dst, float[] src, int srcOffset) {
         enter();
         Checks.owned(this, "copyFromHost", dst);
+        notRecording("copied from the host");
         int n = Math.toIntExact(dst.size());
         Objects.checkFromIndexSize(srcOffset, n, src.length);
         if (n == 0) return;
@@ -169,6 +282,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void synchronize() {
         enter();
+        notRecording("waited for the device");
         device.synchronize();
     }
 
@@ -353,8 +467,14 @@ public final class CudaBackend implements Backend {
     // ---------------------------------------------------------------- random
 
     /** Launch arguments k0, k1, s0, s1, first of a Philox draw (see philox.cuh). */
-    private static Object[] philox(Rng rng, long first) {
-        return new Object[] {(int) rng.seed(), (int) (rng.seed() >>> 32), (int) rng.stream(), (int) (rng.stream() >>> 32), first};
+    /** The Philox arguments of a draw from rng starting at block first (while recording, with the replay offset). */
+    private Object[] philox(Rng rng, long first) {
+        Block replay = null;
+        if (capture != null) {
+            if (rng != capture.rng) throw new IllegalStateException("record: the body drew from another Rng than the recording's");
+            replay = capture.replay;
+        }
+        return new Object[] {(int) rng.seed(), (int) (rng.seed() >>> 32), (int) rng.stream(), (int) (rng.stream() >>> 32), first, replay};
     }
 
     private static Object[] concat(Object[] a, Object... b) {

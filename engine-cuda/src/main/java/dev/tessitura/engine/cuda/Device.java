@@ -49,6 +49,23 @@ interface Device extends AutoCloseable {
     /** Waits for the stream; a kernel fault is reported here. */
     void synchronize();
 
+    /** Work captured from the stream (a CUDA graph, instantiated), queued again as one unit by {@link #launch}. */
+    interface Graph extends AutoCloseable {
+        void launch();
+
+        @Override
+        void close();
+    }
+
+    /**
+     * Starts capturing the stream: launches, fills, device copies and SGEMMs until {@link #endCapture} are recorded,
+     * not run; the synchronous host copies and {@link #synchronize} are errors meanwhile (the caller prevents them).
+     */
+    void beginCapture();
+
+    /** Ends the capture and returns what it recorded; also after a failed body, so that the stream is usable again. */
+    Graph endCapture();
+
     /** Makes this device's context current on the calling thread (every backend call starts with it). */
     void enter();
 

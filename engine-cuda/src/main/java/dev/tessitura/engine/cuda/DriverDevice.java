@@ -9,6 +9,10 @@ import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRetain;
 import static jcuda.driver.JCudaDriver.cuDriverGetVersion;
 import static jcuda.driver.JCudaDriver.cuFuncGetAttribute;
 import static jcuda.driver.JCudaDriver.cuFuncSetAttribute;
+import static jcuda.driver.JCudaDriver.cuGraphDestroy;
+import static jcuda.driver.JCudaDriver.cuGraphExecDestroy;
+import static jcuda.driver.JCudaDriver.cuGraphInstantiate;
+import static jcuda.driver.JCudaDriver.cuGraphLaunch;
 import static jcuda.driver.JCudaDriver.cuInit;
 import static jcuda.driver.JCudaDriver.cuLaunchKernel;
 import static jcuda.driver.JCudaDriver.cuMemAlloc;
@@ -20,8 +24,10 @@ import static jcuda.driver.JCudaDriver.cuMemsetD32Async;
 import static jcuda.driver.JCudaDriver.cuModuleGetFunction;
 import static jcuda.driver.JCudaDriver.cuModuleLoadData;
 import static jcuda.driver.JCudaDriver.cuModuleUnload;
+import static jcuda.driver.JCudaDriver.cuStreamBeginCapture;
 import static jcuda.driver.JCudaDriver.cuStreamCreate;
 import static jcuda.driver.JCudaDriver.cuStreamDestroy;
+import static jcuda.driver.JCudaDriver.cuStreamEndCapture;
 import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
 
 import java.nio.charset.StandardCharsets;
@@ -32,8 +38,11 @@ import jcuda.driver.CUdevice_attribute;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUfunction;
 import jcuda.driver.CUfunction_attribute;
+import jcuda.driver.CUgraph;
+import jcuda.driver.CUgraphExec;
 import jcuda.driver.CUmodule;
 import jcuda.driver.CUresult;
+import jcuda.driver.CUstreamCaptureMode;
 import jcuda.driver.CUstream_flags;
 
 /**
@@ -175,6 +184,35 @@ final class DriverDevice implements Device {
     @Override
     public void synchronize() {
         CudaException.check(cuStreamSynchronize(stream), "cuStreamSynchronize (waiting for queued kernels)");
+    }
+
+    @Override
+    public void beginCapture() {
+        // relaxed: cuBLAS may allocate its workspace with cudaMallocAsync while it is captured
+        CudaException.check(cuStreamBeginCapture(stream, CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_RELAXED), "cuStreamBeginCapture");
+    }
+
+    @Override
+    public Graph endCapture() {
+        CUgraph graph = new CUgraph();
+        CudaException.check(cuStreamEndCapture(stream, graph), "cuStreamEndCapture");
+        CUgraphExec exec = new CUgraphExec();
+        try {
+            CudaException.check(cuGraphInstantiate(exec, graph, 0), "cuGraphInstantiate");
+        } finally {
+            cuGraphDestroy(graph);   // the instantiated graph does not need it
+        }
+        return new Graph() {
+            @Override
+            public void launch() {
+                CudaException.check(cuGraphLaunch(exec, stream), "cuGraphLaunch");
+            }
+
+            @Override
+            public void close() {
+                CudaException.check(cuGraphExecDestroy(exec), "cuGraphExecDestroy");
+            }
+        };
     }
 
     @Override

@@ -500,6 +500,60 @@ class CudaBackendGpuTest extends GpuTestBase {
         }
     }
 
+    /**
+     * Backend.record: the recorded body (a Gibbs chain with per-row biases, a product and an update in place) runs
+     * once as it is recorded, and each replay gives what the same ops run one by one give at the Rng's position then,
+     * advancing it alike; the CPU's default runs the body and records nothing; a body that reads back, allocates or
+     * draws from another Rng is refused, and the backend goes on working.
+     */
+    @Test
+    void recordingsReplayTheirOpsWithNewDraws() {
+        SplittableRandom r = new SplittableRandom(21);
+        int rows = 9, nv = 13, nh = 7;
+        float[] w = random(r, nv * nh, 1), bv = random(r, rows * nv, 1), bh = random(r, rows * nh, 1), v0 = random(r, rows * nv, 1);
+        for (int i = 0; i < v0.length; i++) v0[i] = v0[i] < 0 ? 1 : 0;
+        float[][] eager = new float[4][], recorded = new float[4][];
+        long[] eagerPos = new long[4], recordedPos = new long[4];
+        for (int q = 0; q < 2; q++) {
+            Tensor wt = gpu.of(w, nv, nh), bvt = gpu.of(bv, rows, nv), bht = gpu.of(bh, rows, nh), v = gpu.of(v0, rows, nv);
+            Tensor x = gpu.zeros(rows, nh);
+            Rng rng = new Rng(5, 2);
+            Runnable body = () -> {
+                gpu.gibbsChain(v, null, wt, bvt, bht, 2, rng);
+                gpu.gemm(x, v, false, wt, false, 1f, 0f);
+                gpu.axpy(bht, x, 0.01f);                                  // the next chain sees changed biases
+            };
+            Backend.Recording rec = q == 1 ? gpu.record(body, rng) : null;
+            for (int rep = 0; rep < 4; rep++) {
+                if (q == 0) body.run();
+                else if (rep > 0) rec.replay();
+                (q == 0 ? eager : recorded)[rep] = concat(gpu.toArray(v), gpu.toArray(bht));
+                (q == 0 ? eagerPos : recordedPos)[rep] = rng.position();
+            }
+            if (rec != null) rec.close();
+        }
+        for (int rep = 0; rep < 4; rep++) {
+            assertArrayEquals(eager[rep], recorded[rep], "run " + rep);
+            assertEquals(eagerPos[rep], recordedPos[rep], "Rng after run " + rep);
+        }
+        assertFalse(java.util.Arrays.equals(eager[1], eager[2]), "new draws each run");
+
+        int[] ran = {0};
+        assertNull(cpu.record(() -> ran[0]++, new Rng(1, 1)));
+        assertEquals(1, ran[0], "the CPU runs the body");
+
+        Tensor t = gpu.of(new float[] {1, 2, 3}, 3);
+        Rng rng = new Rng(1, 1);
+        for (Runnable bad : new Runnable[] {() -> gpu.toArray(t), () -> gpu.zeros(2), () -> gpu.uniform(t, new Rng(1, 1))}) {
+            assertThrows(IllegalStateException.class, () -> gpu.record(() -> {
+                gpu.scale(t, 2f);
+                bad.run();
+            }, rng));
+        }
+        gpu.scale(t, 2f);
+        assertArrayEquals(new float[] {2, 4, 6}, gpu.toArray(t), "the refused bodies ran nothing; the backend works");
+    }
+
     @Test
     void optimizerSteps() {
         SplittableRandom r = new SplittableRandom(9);

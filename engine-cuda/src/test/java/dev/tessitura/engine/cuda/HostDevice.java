@@ -97,8 +97,70 @@ final class HostDevice implements Device {
     @Override public void enter() {}
     /** Counts the waits (every launch has finished when launch returns), for tests of how often a caller waits. */
     @Override public void synchronize() {
+        notCapturing("cuStreamSynchronize");
         waits++;
     }
+
+    // ---------------------------------------------------------------- stream capture: the stream's work recorded as closures
+
+    private List<Runnable> captured;   // the stream's work while capturing, else null
+    private boolean replaying;
+    private long streamCalls, graphLaunches;
+
+    /** Queues op in the capture, if one is on (then the caller returns); counts the caller's stream calls otherwise. */
+    private boolean queued(Runnable op) {
+        if (!replaying) streamCalls++;
+        if (captured == null) return false;
+        captured.add(op);
+        return true;
+    }
+
+    /** What cuStreamBeginCapture makes an error on a capturing stream: a wait or a synchronous copy. */
+    private void notCapturing(String call) {
+        if (captured != null) {
+            throw new CudaException("cuda (host emulator): " + call + " while the stream is being captured", "CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED");
+        }
+    }
+
+    @Override
+    public void beginCapture() {
+        if (captured != null) throw new CudaException("cuda (host emulator): cuStreamBeginCapture: already capturing", "CUDA_ERROR_ILLEGAL_STATE");
+        captured = new ArrayList<>();
+    }
+
+    @Override
+    public Graph endCapture() {
+        if (captured == null) throw new CudaException("cuda (host emulator): cuStreamEndCapture: not capturing", "CUDA_ERROR_ILLEGAL_STATE");
+        List<Runnable> ops = List.copyOf(captured);
+        captured = null;
+        return new Graph() {
+            private boolean closed;
+
+            @Override
+            public void launch() {
+                if (closed) throw new CudaException("cuda (host emulator): cuGraphLaunch of a destroyed graph", "CUDA_ERROR_INVALID_VALUE");
+                if (captured != null) throw new CudaException("cuda (host emulator): cuGraphLaunch while capturing", "CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED");
+                graphLaunches++;
+                replaying = true;
+                try {
+                    ops.forEach(Runnable::run);
+                } finally {
+                    replaying = false;
+                }
+            }
+
+            @Override
+            public void close() {
+                closed = true;
+            }
+        };
+    }
+
+    /** Launches, fills, device copies and SGEMMs issued by the caller so far (not those a graph replays). */
+    long streamCalls() { return streamCalls; }
+
+    /** Graph launches so far. */
+    long graphLaunches() { return graphLaunches; }
 
     private long waits, allocations;
 
@@ -163,27 +225,32 @@ final class HostDevice implements Device {
 
     @Override
     public void fill32(long dst, int value, long n) {
+        if (queued(() -> fill32(dst, value, n))) return;
         MemorySegment m = memory(dst, n * Integer.BYTES);
         for (long i = 0; i < n; i++) m.setAtIndex(ValueLayout.JAVA_INT, i, value);
     }
 
     @Override
     public void copyIn(long dst, float[] src, int offset, int n) {
+        notCapturing("cuMemcpyHtoD");
         MemorySegment.copy(src, offset, memory(dst, (long) n * Float.BYTES), ValueLayout.JAVA_FLOAT, 0, n);
     }
 
     @Override
     public void copyOut(float[] dst, int offset, int n, long src) {
+        notCapturing("cuMemcpyDtoH");
         MemorySegment.copy(memory(src, (long) n * Float.BYTES), ValueLayout.JAVA_FLOAT, 0, dst, offset, n);
     }
 
     @Override
     public void copyOut(double[] dst, long src) {
+        notCapturing("cuMemcpyDtoH");
         MemorySegment.copy(memory(src, (long) dst.length * Double.BYTES), ValueLayout.JAVA_DOUBLE, 0, dst, 0, dst.length);
     }
 
     @Override
     public void copy(long dst, long src, long bytes) {
+        if (queued(() -> copy(dst, src, bytes))) return;
         MemorySegment.copy(memory(src, bytes), 0, memory(dst, bytes), 0, bytes);
     }
 
@@ -196,6 +263,7 @@ final class HostDevice implements Device {
             for (Object a : args) given.append(a instanceof Ptr ? "p" : a instanceof Integer ? "i|u" : a instanceof Long ? "l|L" : a instanceof Float ? "f" : "?");
             throw new IllegalArgumentException("launch " + k.entry() + ": arguments (" + given + ") do not match its parameters (" + sig + ")");
         }
+        if (queued(() -> launch(k, blocks, threads, sharedBytes, args))) return;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment params = arena.allocate(ValueLayout.ADDRESS, Math.max(1, args.length));
             for (int i = 0; i < args.length; i++) {
@@ -241,6 +309,7 @@ final class HostDevice implements Device {
     @Override
     public void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, long a, int lda, long b, int ldb,
                       float beta, long c, int ldc) {
+        if (queued(() -> sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc))) return;
         MemorySegment A = memory(a, 4L * ((long) lda * ((transA ? m : k) - 1) + (transA ? k : m)));
         MemorySegment B = memory(b, 4L * ((long) ldb * ((transB ? k : n) - 1) + (transB ? n : k)));
         MemorySegment C = memory(c, 4L * ((long) ldc * (n - 1) + m));

@@ -22,7 +22,7 @@ class HostDeviceTest {
             assertEquals(Kernel.values().length, d.kernels().size(), "kernels in the sources: " + d.kernels());
             assertEquals(Optional.of("pppl"), d.signature("k_add"));
             assertEquals(Optional.of("ppiiff"), d.signature("k_column_sums"));
-            assertEquals(Optional.of("ppluuuuL"), d.signature("k_bernoulli"));
+            assertEquals(Optional.of("ppluuuuLp"), d.signature("k_bernoulli"));   // the Philox arguments end with the replay offset
         }
     }
 

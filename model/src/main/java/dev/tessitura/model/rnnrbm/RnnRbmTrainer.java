@@ -200,21 +200,79 @@ public final class RnnRbmTrainer {
         Pending pending = new Pending(from);
         float[][] cache = new float[rolls.size()][];
         Resident frames = config.batch() == 1 ? resident(rolls) : null;
-        for (int i = from.index(); i < updates.size(); i++) {
-            if (i > from.index() && stop.getAsBoolean()) {
-                pending.check();
-                return new EpochResult(pending.total / Math.max(pending.frames, 1),
-                        new Position(from.epoch(), i, pending.total, pending.frames), false);
+        try (Recorded recorded = frames != null && recordable() ? new Recorded(decay) : null) {
+            for (int i = from.index(); i < updates.size(); i++) {
+                if (i > from.index() && stop.getAsBoolean()) {
+                    pending.check();
+                    return new EpochResult(pending.total / Math.max(pending.frames, 1),
+                            new Position(from.epoch(), i, pending.total, pending.frames), false);
+                }
+                List<int[]> group = updates.get(i);
+                int steps = group.get(0)[2], n = steps * group.size();
+                Tensor v = frames != null ? frames.chunk(group.get(0)) : batchFrames(rolls, cache, group);
+                if (recorded != null && steps == config.chunk()) recorded.update(v, pending.add(i, n));
+                else update(v, steps, group.size(), decay, pending.add(i, n));
+                if (pending.full()) pending.check();
+                if (progress != null) progress.accept(n);
             }
-            List<int[]> group = updates.get(i);
-            int steps = group.get(0)[2], n = steps * group.size();
-            Tensor v = frames != null ? frames.chunk(group.get(0)) : batchFrames(rolls, cache, group);
-            update(v, steps, group.size(), decay, pending.add(i, n));
-            if (pending.full()) pending.check();
-            if (progress != null) progress.accept(n);
         }
         pending.check();
         return new EpochResult(pending.total / Math.max(pending.frames, 1), Position.start(from.epoch() + 1), true);
+    }
+
+    private Tensor recordedChunk, recordedSlot;   // a recorded update's fixed input and cost row, kept across epochs
+
+    /**
+     * Whether full chunks are worth recording ({@link Backend#record}: a CUDA graph of the whole update): the paper's
+     * mode (B = 1) on an asynchronous backend with nothing read on the host per update (no clipping) and no
+     * optimizer scalar that changes between updates (Adam's bias corrections do).
+     */
+    private boolean recordable() {
+        return be.asynchronous() && config.batch() == 1 && config.clipNorm() <= 0 && config.optimizer() != Optimizer.Kind.ADAM;
+    }
+
+    /**
+     * The update of a full chunk as one recording for an epoch (its learning rate): the chunk is copied into a fixed
+     * tensor v, a replay runs the update, and its cost and norm are copied from a fixed row to the update's own. The
+     * epoch's first full chunk runs as usual (it makes every workspace the update needs), the second is recorded.
+     */
+    private final class Recorded implements AutoCloseable {
+        private final float decay;
+        private final Tensor v, slot;
+        private boolean warm;
+        private Backend.Recording recording;
+
+        Recorded(float decay) {
+            this.decay = decay;
+            if (recordedChunk == null) {
+                recordedChunk = be.zeros(config.chunk(), model.nv);
+                recordedSlot = be.zeros(2);
+            }
+            v = recordedChunk;
+            slot = recordedSlot;
+        }
+
+        void update(Tensor chunk, Tensor out) {
+            int steps = config.chunk();
+            if (!warm) {
+                warm = true;
+                RnnRbmTrainer.this.update(chunk, steps, 1, decay, out);
+                return;
+            }
+            be.copy(v, chunk);
+            if (recording == null) {
+                recording = be.record(() -> RnnRbmTrainer.this.update(v, steps, 1, decay, slot), rng);
+            } else {
+                recording.replay();
+                optimizer.begin();                                      // the host side of an update, which a replay skips
+            }
+            be.copy(out, slot);
+        }
+
+        @Override
+        public void close() {
+            if (recording != null) recording.close();
+        }
     }
 
     /** Updates whose cost and squared gradient norm an asynchronous backend keeps on the device before they are read. */
