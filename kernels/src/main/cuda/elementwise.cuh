@@ -79,6 +79,17 @@ extern "C" __global__ void k_transpose(float* out, const float* a, long long n, 
     GRID_STRIDE(i, n) out[(i % cols) * rows + i / cols] = a[i];
 }
 
+// Backend.gatherRows: dst row r = src row rows[r], the indices held as floats; one that is not a row of src gives a
+// row of NaN (a kernel cannot throw: the trainer's finite checks then stop). Element i of dst per thread (coalesced
+// writes; each row's reads are contiguous too).
+extern "C" __global__ void k_gather_rows(float* dst, const float* src, const float* rows, long long n, int cols, int srcRows) {
+    GRID_STRIDE(i, n) {
+        float x = rows[i / cols];
+        bool row = x >= 0.0f && x < (float) srcRows && x == floorf(x);
+        dst[i] = row ? src[(long long) x * cols + i % cols] : nanf("");
+    }
+}
+
 // Backend.addRowVector: out[i, j] = x[i, j] + bias[j]
 extern "C" __global__ void k_add_row_vector(float* out, const float* x, const float* bias, long long n, int cols) {
     GRID_STRIDE(i, n) out[i] = x[i] + bias[i % cols];

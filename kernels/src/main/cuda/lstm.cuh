@@ -38,3 +38,113 @@ extern "C" __global__ void k_lstm_cell_backward(float* dz, float* dc, const floa
         dc[e] = dC * f;
     }
 }
+
+// Backend.lstmForward and Backend.lstmBackward as persistent kernels: one thread block walks all T steps of one
+// sequence (B sequences, time-major: step s of sequence b is row s B + b) with Wh resident in shared memory, instead
+// of a cuBLAS product and a cell launch per step (2T launches of ~9 us each against ~1 us of work). Thread j owns
+// unit j (and j + blockDim, ... when H > blockDim): its four gate columns, its c and its h. Each one-row product adds
+// in index order with -fmad=false, as the scalar backend's GEMM does, so the emulator reproduces it bit for bit.
+// Shared memory: (4 H^2 + 2 H) floats forward, (4 H^2 + 4 H) backward: H = 120 (the 3 x 120 LSTM) needs 231,360 and
+// 232,320 bytes of the H100's 232,448; the host falls back to the per-step path where it does not fit.
+
+// Backend.lstmForward: for s = 0 .. T-1, z_s += h_{s-1} Wh, then the cell (k_lstm_cell's arithmetic). Wh (H, 4H)
+// row-major as given: thread j reads row i at columns j, H + j, 2H + j, 3H + j (consecutive threads, consecutive
+// words), h_{s-1}[i] a broadcast. h_{s-1} and h_s alternate between two buffers: one barrier per step. h0 null: no
+// product at step 0; c0 null: c_{-1} = 0.
+extern "C" __global__ void k_lstm_forward(float* h, float* c, float* z, const float* Wh, const float* h0, const float* c0,
+                                          int steps, int batch, int n) {
+    extern __shared__ float smem[];
+    long long n4 = 4LL * n;
+    float* w = smem;                              // (H, 4H) = Wh
+    float* buf = w + n4 * n;                      // (2, H): h_{s-1} and h_s, alternating
+    for (long long e = threadIdx.x; e < n4 * n; e += blockDim.x) w[e] = Wh[e];
+    long long b = blockIdx.x;
+    for (int j = threadIdx.x; j < n; j += blockDim.x) buf[j] = h0 == 0 ? 0.0f : h0[b * n + j];
+    __syncthreads();
+    for (int s = 0; s < steps; s++) {
+        const float* prev = buf + (s & 1) * n;
+        float* cur = buf + ((s + 1) & 1) * n;
+        long long row = (long long) s * batch + b;
+        float* zr = z + row * n4;
+        for (int j = threadIdx.x; j < n; j += blockDim.x) {
+            float zi = zr[j], zf = zr[n + j], zg = zr[2 * n + j], zo = zr[3 * n + j];
+            if (s > 0 || h0 != 0) {
+                float ai = 0.0f, af = 0.0f, ag = 0.0f, ao = 0.0f;
+                for (int i = 0; i < n; i++) {
+                    float hi = prev[i];
+                    const float* wi = w + i * n4;
+                    ai += hi * wi[j];
+                    af += hi * wi[n + j];
+                    ag += hi * wi[2 * n + j];
+                    ao += hi * wi[3 * n + j];
+                }
+                zi += ai;                                // the GEMM's c + 1 * acc
+                zf += af;
+                zg += ag;
+                zo += ao;
+            }
+            float i = sigmoid_f(zi), f = sigmoid_f(zf), g = (float) tanh((double) zg), o = sigmoid_f(zo);
+            zr[j] = i;
+            zr[n + j] = f;
+            zr[2 * n + j] = g;
+            zr[3 * n + j] = o;
+            float cp = s > 0 ? c[(row - batch) * n + j] : (c0 == 0 ? 0.0f : c0[b * n + j]);
+            float cj = f * cp + i * g;
+            float hj = o * (float) tanh((double) cj);
+            c[row * n + j] = cj;
+            h[row * n + j] = hj;
+            cur[j] = hj;
+        }
+        __syncthreads();
+    }
+}
+
+// Backend.lstmBackward: for s = T-1 .. 0, the cell's backward (k_lstm_cell_backward's arithmetic), then
+// dh_{s-1} += dz_s Wh^T. Thread j needs row j of Wh against dz_s: Wh is stored transposed in shared memory
+// (wt[k H + j] = Wh[j 4H + k]) so that consecutive threads read consecutive words. dc (B, H) row b and dh_{s-1}[j]
+// are touched only by thread j, so only dz_s goes through shared memory: written, a barrier, read, a barrier.
+extern "C" __global__ void k_lstm_backward(float* dz, float* dc, float* dh, const float* z, const float* c, const float* c0,
+                                           const float* Wh, int steps, int batch, int n) {
+    extern __shared__ float smem[];
+    long long n4 = 4LL * n;
+    float* wt = smem;                             // (4H, H) = Wh^T
+    float* buf = wt + n4 * n;                     // (4H): dz_s
+    for (long long e = threadIdx.x; e < n4 * n; e += blockDim.x) {
+        long long j = e / n4, k = e % n4;
+        wt[k * n + j] = Wh[e];
+    }
+    long long b = blockIdx.x;
+    __syncthreads();
+    for (int s = steps - 1; s >= 0; s--) {
+        long long row = (long long) s * batch + b;
+        const float* zr = z + row * n4;
+        float* dzr = dz + row * n4;
+        for (int j = threadIdx.x; j < n; j += blockDim.x) {
+            float i = zr[j], f = zr[n + j], g = zr[2 * n + j], o = zr[3 * n + j];
+            float tc = (float) tanh((double) c[row * n + j]);
+            float cp = s > 0 ? c[(row - batch) * n + j] : (c0 == 0 ? 0.0f : c0[b * n + j]);
+            float dhj = dh[row * n + j];
+            float dC = dc[b * n + j] + dhj * o * (1.0f - tc * tc);
+            float di = dC * g * i * (1.0f - i), df = dC * cp * f * (1.0f - f);
+            float dg = dC * i * (1.0f - g * g), dout = dhj * tc * o * (1.0f - o);
+            dzr[j] = di;
+            dzr[n + j] = df;
+            dzr[2 * n + j] = dg;
+            dzr[3 * n + j] = dout;
+            buf[j] = di;
+            buf[n + j] = df;
+            buf[2 * n + j] = dg;
+            buf[3 * n + j] = dout;
+            dc[b * n + j] = dC * f;
+        }
+        __syncthreads();
+        if (s > 0) {
+            for (int j = threadIdx.x; j < n; j += blockDim.x) {
+                float acc = 0.0f;
+                for (long long k = 0; k < n4; k++) acc += buf[k] * wt[k * n + j];
+                dh[(row - batch) * n + j] += acc;        // the GEMM's c + 1 * acc
+            }
+        }
+        __syncthreads();
+    }
+}

@@ -83,7 +83,9 @@ public interface Backend extends AutoCloseable {
      * the same tensors with the same scalars (shapes, learning rates), so body must be the same every time; it must not
      * read anything back to the host or allocate a tensor (run it once before recording, so that its workspace
      * exists), and it may draw only from {@code rng}: each replay draws from rng's position then and advances rng as
-     * body did. Anything else body does on the host is not replayed. Its tensors must outlive the recording.
+     * body did. Anything else body does on the host is not replayed. Its tensors must outlive the recording. Where the
+     * device cannot record body (a capture the driver refuses), this throws and nothing of body has run on the device:
+     * undo its host side (rng's draws) to run it again op by op.
      */
     default Recording record(Runnable body, Rng rng) {
         body.run();
@@ -125,6 +127,21 @@ public interface Backend extends AutoCloseable {
 
     /** dst = src (same size; shapes may differ). */
     void copy(Tensor dst, Tensor src);
+
+    /**
+     * dst row r = src row rows[r]: a minibatch assembled where the data already is (the batched RNN-RBM's B chunks,
+     * time-major, from an epoch's frames held on the backend once), so that an update copies nothing from the host.
+     * dst (n, c); src (m, c); rows (n) holds row indices as floats, whole numbers in [0, m) (exact up to 2^24); dst
+     * shares no memory with src or rows. This default reads the indices on the host (one wait on a GPU) and copies
+     * row by row; an index that is not a row of src is an IllegalArgumentException here, a row of NaN on a GPU.
+     */
+    default void gatherRows(Tensor dst, Tensor src, Tensor rows) {
+        Checks.gatherRows(this, dst, src, rows);
+        float[] at = toArray(rows);
+        int[] from = new int[at.length];   // every index checked before dst is touched
+        for (int r = 0; r < at.length; r++) from[r] = Checks.rowIndex("gatherRows", at[r], src.rows());
+        for (int r = 0; r < at.length; r++) copy(dst.at(r), src.at(from[r]));
+    }
 
     /** Sum of all elements, accumulated in float64 in a fixed order. */
     double sum(Tensor x);
@@ -235,7 +252,8 @@ public interface Backend extends AutoCloseable {
      * z_s, c_{s-1}). z (T B, 4H) holds x Wx + b on entry; h, c (T B, H); Wh (H, 4H). h_{-1} and c_{-1} are h0 and c0
      * (B, H), the state carried from a previous minibatch; a null h0 means h_{-1} = 0 (no product at step 0), a
      * null c0 means c_{-1} = 0. One op so that a backend can run the T dependent steps without a hand-over per step:
-     * rows never depend on each other, so the CPU gives each thread its rows for all T steps.
+     * rows never depend on each other, so the CPU gives each thread its rows for all T steps and the GPU a thread block
+     * each sequence, Wh in its shared memory.
      */
     default void lstmForward(Tensor h, Tensor c, Tensor z, Tensor wh, Tensor h0, Tensor c0, int batch) {
         int steps = Checks.lstmLayer(this, "lstmForward", z, wh, batch, h0, c0, h, c);

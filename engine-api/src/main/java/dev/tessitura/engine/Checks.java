@@ -62,6 +62,26 @@ public final class Checks {
         disjoint("transpose", out, a);
     }
 
+    /** gatherRows: dst (n, c), src (m, c), rows (n); dst disjoint from both. */
+    public static void gatherRows(Backend backend, Tensor dst, Tensor src, Tensor rows) {
+        String op = "gatherRows";
+        owned(backend, op, dst, src, rows);
+        if (dst.rank() != 2 || src.rank() != 2) {
+            throw new IllegalArgumentException(op + ": dst and src must be matrices, got " + shape(dst) + " and " + shape(src));
+        }
+        shape(op, "dst", dst, dst.rows(), src.cols());
+        length(op, "rows", rows, dst.rows());
+        disjoint(op, dst, src, rows);
+    }
+
+    /** A row index held as a float: a whole number in [0, rows). */
+    public static int rowIndex(String op, float index, int rows) {
+        if (!(index >= 0 && index < rows) || index != Math.rint(index)) {
+            throw new IllegalArgumentException(op + ": row index " + index + " is not a row of " + rows);
+        }
+        return (int) index;
+    }
+
     /** C (m,n) = op(A) (m,k) * op(B) (k,n). Returns {m, n, k}. */
     public static int[] gemm(Backend backend, Tensor c, Tensor a, boolean transA, Tensor b, boolean transB) {
         owned(backend, "gemm", c, a, b);

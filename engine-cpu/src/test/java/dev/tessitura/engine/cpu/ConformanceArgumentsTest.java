@@ -56,6 +56,11 @@ class ConformanceArgumentsTest {
                     new Bad("freeEnergy", () -> be.freeEnergy(be.zeros(3), v, w, be.zeros(3), be.zeros(5))),
                     new Bad("freeEnergyGrad", () -> be.freeEnergyGrad(be.zeros(5, 3), null, null, v, w, be.zeros(5), 1)),
                     new Bad("clip", () -> be.clip(be.zeros(3), be.zeros(3), 2, 1)),
+                    new Bad("gatherRows", () -> be.gatherRows(be.zeros(2, 3), be.zeros(4, 4), be.zeros(2))),
+                    new Bad("gatherRows", () -> be.gatherRows(be.zeros(2, 3), be.zeros(4, 3), be.zeros(3))),
+                    new Bad("gatherRows", () -> be.gatherRows(be.zeros(1, 3), be.zeros(4, 3), be.of(new float[] {4}, 1))),
+                    new Bad("gatherRows", () -> be.gatherRows(be.zeros(1, 3), be.zeros(4, 3), be.of(new float[] {1.5f}, 1))),
+                    new Bad("gatherRows", () -> be.gatherRows(be.zeros(1, 3), be.zeros(4, 3), be.of(new float[] {-1}, 1))),
                     // an output partly overlapping an input (views of one tensor); exactly in place is fine for elementwise ops
                     new Bad("add", () -> be.add(a, overlapping, be.zeros(4, 4))),
                     new Bad("copy", () -> be.copy(a, overlapping)),
@@ -66,6 +71,7 @@ class ConformanceArgumentsTest {
                     new Bad("gemm", () -> be.gemm(a, be.zeros(4, 4), false, overlapping, true, 1, 0)),
                     new Bad("gibbsHalfStep", () -> be.gibbsHalfStep(v, null, v, be.zeros(3, 3), false, be.zeros(3), rng)),
                     new Bad("freeEnergy", () -> be.freeEnergy(big.view(0, 2), big.view(1, 2, 3), w, be.zeros(3), be.zeros(5))),
+                    new Bad("gatherRows", () -> be.gatherRows(big.view(0, 2, 4), big.view(4, 4, 4), be.zeros(2))),
                     // tensors of another backend instance
                     new Bad("add", () -> be.add(be.zeros(3), other.zeros(3), be.zeros(3))),
                     new Bad("gemm", () -> be.gemm(be.zeros(2, 2), be.zeros(2, 2), false, other.zeros(2, 2), false, 1, 0)),

@@ -91,6 +91,28 @@ class ConformanceTest {
 
     @ParameterizedTest
     @MethodSource("dev.tessitura.engine.cpu.ConformanceSupport#backends")
+    void gatherRowsCopiesTheIndexedRowsAtOffsets(String backend) {
+        SplittableRandom r = new SplittableRandom(17);
+        try (Backend be = create(backend)) {
+            // rows repeated, in any order, the first and the last; a one-column src; no rows at all
+            for (int[] nmc : new int[][] {{1, 1, 1}, {7, 5, 13}, {300, 41, 88}, {4, 9, 1}, {0, 3, 2}}) {
+                int n = nmc[0], m = nmc[1], c = nmc[2];
+                float[] src = random(r, m * c + 3, -2, 2), idx = new float[n];
+                for (int i = 0; i < n; i++) idx[i] = i == 0 ? m - 1 : i == 1 ? 0 : r.nextInt(m);
+                Tensor dst = be.zeros(n * c + 1).view(1, n, c);
+                be.gatherRows(dst, be.of(src, src.length).view(3, m, c), be.of(idx, n));
+                float[] got = be.toArray(dst);
+                for (int i = 0; i < n; i++) {
+                    for (int j = 0; j < c; j++) {
+                        assertEquals(src[3 + (int) idx[i] * c + j], got[i * c + j], backend + " " + n + "x" + m + "x" + c + " [" + i + ", " + j + "]");
+                    }
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.tessitura.engine.cpu.ConformanceSupport#backends")
     void transposeIsExactAtOffsets(String backend) {
         SplittableRandom r = new SplittableRandom(13);
         try (Backend be = create(backend)) {

@@ -56,8 +56,12 @@ final class Cublas implements AutoCloseable {
         return Optional.empty();
     }
 
-    /** Creates a cuBLAS handle bound to {@code stream} (a raw cudaStream_t) in the current CUDA context. */
-    Cublas(Library lib, long stream) {
+    /**
+     * Creates a cuBLAS handle bound to {@code stream} (a raw cudaStream_t) in the current CUDA context, with
+     * {@code workspaceBytes} of device memory at {@code workspace} as its workspace (0: cuBLAS's own pool). Our own
+     * workspace makes stream capture allocation-free: every CUDA graph's products use the same memory.
+     */
+    Cublas(Library lib, long stream, long workspace, long workspaceBytes) {
         Linker linker = Linker.nativeLinker();
         ValueLayout.OfInt I = ValueLayout.JAVA_INT;
         AddressLayout P = ValueLayout.ADDRESS;
@@ -71,6 +75,11 @@ final class Cublas implements AutoCloseable {
         check(invoke(() -> (int) create.invokeExact(out)), "cublasCreate_v2 (" + lib.name() + ")");
         handle = out.get(P, 0);
         check(invoke(() -> (int) setStream.invokeExact(handle, MemorySegment.ofAddress(stream))), "cublasSetStream_v2");
+        if (workspace != 0) {   // after cublasSetStream, which resets the workspace to the default pool
+            MethodHandle setWorkspace = linker.downcallHandle(symbol(lib, "cublasSetWorkspace_v2"), FunctionDescriptor.of(I, P, P, ValueLayout.JAVA_LONG));
+            check(invoke(() -> (int) setWorkspace.invokeExact(handle, MemorySegment.ofAddress(workspace), workspaceBytes)),
+                    "cublasSetWorkspace_v2 (" + workspaceBytes + " bytes)");
+        }
     }
 
     private static MemorySegment symbol(Library lib, String name) {

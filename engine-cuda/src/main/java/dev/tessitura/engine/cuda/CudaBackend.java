@@ -194,8 +194,18 @@ public final class CudaBackend implements Backend {
             throw e;
         }
         long draws = rng.position() - from;          // Philox blocks the body drew
-        launch(Kernel.STORE_OFFSET, 1, 1, 0, c.replay, 0L);
-        graph.launch();
+        try {
+            launch(Kernel.STORE_OFFSET, 1, 1, 0, c.replay, 0L);
+            graph.launch();
+        } catch (RuntimeException e) {
+            try {
+                graph.close();
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            c.free();
+            throw e;
+        }
         return new Recording() {
             private boolean closed;
 
@@ -326,6 +336,15 @@ public final class CudaBackend implements Backend {
         Checks.transpose(this, out, a);
         long n = a.size();
         if (n > 0) launch(Kernel.TRANSPOSE, grid(n), THREADS, 0, out, a, n, a.rows(), a.cols());
+    }
+
+    /** One launch, the indices read on the device (no wait): an update's minibatch from data already there. */
+    @Override
+    public void gatherRows(Tensor dst, Tensor src, Tensor rows) {
+        enter();
+        Checks.gatherRows(this, dst, src, rows);
+        long n = dst.size();
+        if (n > 0) launch(Kernel.GATHER_ROWS, grid(n), THREADS, 0, dst, src, rows, n, dst.cols(), src.rows());
     }
 
     @Override
@@ -634,6 +653,50 @@ public final class CudaBackend implements Backend {
         Checks.disjoint(op, dc, dh, z, c, cPrev);
         long n = (long) bh[0] * bh[1];
         if (n > 0) launch(Kernel.LSTM_CELL_BACKWARD, grid(n), THREADS, 0, dz, dc, dh, z, c, cPrev, bh[0], bh[1]);
+    }
+
+    /** Bytes of dynamic shared memory k_lstm_forward / k_lstm_backward need: Wh and two rows, or Wh^T and dz_s. */
+    static long lstmSharedBytes(int n, boolean backward) {
+        return (4L * n * n + (backward ? 4L : 2L) * n) * Float.BYTES;
+    }
+
+    /**
+     * All T steps in one launch (k_lstm_forward: a block per sequence, Wh in shared memory); per step (a cuBLAS
+     * product and k_lstm_cell) when Wh does not fit (H > 120 on an H100).
+     */
+    @Override
+    public void lstmForward(Tensor h, Tensor c, Tensor z, Tensor wh, Tensor h0, Tensor c0, int batch) {
+        enter();
+        String op = "lstmForward";
+        int steps = Checks.lstmLayer(this, op, z, wh, batch, h0, c0, h, c), n = h.cols();
+        Checks.disjoint(op, z, h, c, wh, h0, c0);
+        Checks.disjoint(op, h, c, wh, h0, c0);
+        Checks.disjoint(op, c, wh, h0, c0);
+        long shared = lstmSharedBytes(n, false);
+        if (shared > device.maxSharedBytes()) {
+            Backend.super.lstmForward(h, c, z, wh, h0, c0, batch);
+            return;
+        }
+        if (steps > 0 && n > 0) launch(Kernel.LSTM_FORWARD, batch, recurrenceThreads(n), (int) shared, h, c, z, wh, h0, c0, steps, batch, n);
+    }
+
+    /** All T steps back in one launch (k_lstm_backward, Wh^T in shared memory), or per step as above. */
+    @Override
+    public void lstmBackward(Tensor dz, Tensor dc, Tensor dh, Tensor z, Tensor c, Tensor c0, Tensor wh, int batch) {
+        enter();
+        String op = "lstmBackward";
+        int steps = Checks.lstmLayer(this, op, z, wh, batch, c0, dc, dh, c), n = dh.cols();
+        Checks.shape(op, "dz", dz, z.rows(), z.cols());
+        Checks.owned(this, op, dz);
+        Checks.disjoint(op, dz, dc, dh, z, c, c0, wh);
+        Checks.disjoint(op, dc, dh, z, c, c0, wh);
+        Checks.disjoint(op, dh, z, c, c0, wh);
+        long shared = lstmSharedBytes(n, true);
+        if (shared > device.maxSharedBytes()) {
+            Backend.super.lstmBackward(dz, dc, dh, z, c, c0, wh, batch);
+            return;
+        }
+        if (steps > 0 && n > 0) launch(Kernel.LSTM_BACKWARD, batch, recurrenceThreads(n), (int) shared, dz, dc, dh, z, c, c0, wh, steps, batch, n);
     }
 
     // ---------------------------------------------------------------- the RNN-RBM's recurrence

@@ -61,6 +61,9 @@ final class DriverDevice implements Device {
     private final Cublas cublas;
     private final String description;
     private final int maxShared;
+    /** cuBLAS's workspace: 32 MiB, what NVIDIA recommends for Hopper (4 MiB before it); ours, so that capture allocates nothing. */
+    private static final long CUBLAS_WORKSPACE = 32L << 20;
+    private long workspace;
 
     /** Opens device {@code ordinal} with the kernels in {@code ptx} and cuBLAS from {@code cublasLibrary}. */
     DriverDevice(int ordinal, String ptx, Cublas.Library cublasLibrary) {
@@ -90,7 +93,9 @@ final class DriverDevice implements Device {
                         maxShared - fixed[0]), "cuFuncSetAttribute(" + k.entry() + ", MAX_DYNAMIC_SHARED_SIZE_BYTES)");
                 functions[k.ordinal()] = f;
             }
-            cb = new Cublas(cublasLibrary, stream.address());
+            workspace = allocate(CUBLAS_WORKSPACE);
+            if (workspace == 0) throw new CudaException("cuda: out of device memory for cuBLAS's workspace", "CUDA_ERROR_OUT_OF_MEMORY");
+            cb = new Cublas(cublasLibrary, stream.address(), workspace, CUBLAS_WORKSPACE);
             byte[] name = new byte[256];
             CudaException.check(cuDeviceGetName(name, name.length, device), "cuDeviceGetName");
             CudaException.check(cuDriverGetVersion(v), "cuDriverGetVersion");
@@ -99,6 +104,7 @@ final class DriverDevice implements Device {
                     + ", " + cublasLibrary.name();
         } catch (RuntimeException e) {
             if (cb != null) cb.close();
+            if (workspace != 0) cuMemFree(at(workspace));
             cuDevicePrimaryCtxRelease(device);
             throw e;
         }
@@ -220,6 +226,7 @@ final class DriverDevice implements Device {
         try {
             cublas.close();
         } finally {
+            cuMemFree(at(workspace));
             cuModuleUnload(module);
             cuStreamDestroy(stream);
             cuDevicePrimaryCtxRelease(device);

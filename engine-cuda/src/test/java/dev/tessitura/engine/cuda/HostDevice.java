@@ -128,11 +128,18 @@ final class HostDevice implements Device {
         captured = new ArrayList<>();
     }
 
+    /** Makes every capture fail at its end, as a driver that cannot capture some call would (for tests of the fallback). */
+    boolean refuseCaptures;
+
     @Override
     public Graph endCapture() {
         if (captured == null) throw new CudaException("cuda (host emulator): cuStreamEndCapture: not capturing", "CUDA_ERROR_ILLEGAL_STATE");
         List<Runnable> ops = List.copyOf(captured);
         captured = null;
+        if (refuseCaptures) {
+            throw new CudaException("cuda (host emulator): cuStreamEndCapture failed with CUDA_ERROR_STREAM_CAPTURE_INVALIDATED",
+                    "CUDA_ERROR_STREAM_CAPTURE_INVALIDATED");
+        }
         return new Graph() {
             private boolean closed;
 

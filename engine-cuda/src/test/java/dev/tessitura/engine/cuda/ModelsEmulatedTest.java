@@ -1,5 +1,6 @@
 package dev.tessitura.engine.cuda;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -46,6 +47,58 @@ class ModelsEmulatedTest extends ModelsGpuTest {
             long perReplay = (device.streamCalls() - calls - 2 * 100) / (updates - 2);
             assertTrue(device.streamCalls() - calls <= 3 * (updates - 2) + 2 * 100, (device.streamCalls() - calls) + " stream calls");
             assertTrue(perReplay <= 3, perReplay + " stream calls per replay");
+        }
+    }
+
+    /**
+     * Batched mode (B = 4, chunks of 4): the second epoch copies its row table in (one synchronous copy), waits once to
+     * read its costs, allocates nothing, and replays the recording for every full update after the first two (each
+     * one gather, the Philox offset, the graph and the cost copied out).
+     */
+    @Test
+    void aBatchedEpochGathersOnTheDeviceAndReplays() {
+        HostDevice device = HostDevice.open();
+        try (CudaBackend be = new CudaBackend(device)) {
+            int notes = 12;
+            List<PianoRoll> rolls = tunes(20, notes);
+            RnnRbmTrainer tr = new RnnRbmTrainer(be, new RnnRbmTrainer.Config(10, 8, 3, 4, Optimizer.Kind.NESTEROV, 0.05f, 0.05f, 0.9f,
+                    0f, 1f, false, 0, 2).withBatch(4), notes);
+            tr.trainEpoch(rolls, 0, null);
+            long waits = device.waits(), allocations = device.allocations(), calls = device.streamCalls(), graphs = device.graphLaunches();
+            tr.trainEpoch(rolls, 1, null);
+            int fullChunks = 0;
+            for (PianoRoll r : rolls) fullChunks += r.frames() / 4;
+            int full = fullChunks / 4;                                      // updates of four chunks of four frames
+            assertTrue(full > 10, full + " full updates");
+            assertEquals(1, device.waits() - waits, "waits");
+            assertEquals(0, device.allocations() - allocations, "allocations in the second epoch");
+            assertEquals(full - 1, device.graphLaunches() - graphs, "graph launches");
+            long replays = full - 2, others = tr.framesPerEpoch(rolls) / 4 - full;   // at most as many other updates as this
+            assertTrue(device.streamCalls() - calls <= 4 * replays + 200 * (others + 2), (device.streamCalls() - calls) + " stream calls");
+        }
+    }
+
+    /**
+     * A device that cannot capture the update: the trainer says so once and trains op by op from the same Rng
+     * position, giving the bits of a trainer that never records (clipping at 1e30 keeps that one eager).
+     */
+    @Test
+    void trainingGoesOnOpByOpWhereRecordingFails() {
+        HostDevice device = HostDevice.open();
+        device.refuseCaptures = true;
+        try (CudaBackend be = new CudaBackend(device)) {
+            int notes = 12;
+            List<PianoRoll> rolls = tunes(8, notes);
+            RnnRbmTrainer.Config cfg = new RnnRbmTrainer.Config(10, 8, 3, 4, Optimizer.Kind.NESTEROV, 0.05f, 0.05f, 0.9f, 0f, 1f, false, 0, 2);
+            RnnRbmTrainer.Config eager = new RnnRbmTrainer.Config(10, 8, 3, 4, Optimizer.Kind.NESTEROV, 0.05f, 0.05f, 0.9f, 1e30f, 1f, false, 0, 2);
+            for (int batch : new int[] {1, 3}) {
+                RnnRbmTrainer a = new RnnRbmTrainer(be, cfg.withBatch(batch), notes), b = new RnnRbmTrainer(be, eager.withBatch(batch), notes);
+                for (int epoch = 0; epoch < 2; epoch++) {
+                    assertEquals(b.trainEpoch(rolls, epoch, null), a.trainEpoch(rolls, epoch, null), "B = " + batch + ", epoch " + epoch);
+                }
+                assertArrayEquals(be.toArray(b.model.params), be.toArray(a.model.params), "B = " + batch);
+            }
+            assertEquals(0, device.graphLaunches());
         }
     }
 }

@@ -242,6 +242,24 @@ class ModelsGpuTest extends GpuTestBase {
         assertTrue(e.getMessage().contains("(update 0 of epoch 2"), e.getMessage());
     }
 
+    /**
+     * Batched mode (B = 4) on the GPU: each update's chunks gathered from the epoch's frames on the device; full
+     * updates replay one recording. Bit for bit the eager updates' results (clipping at 1e30 keeps them eager); the
+     * gather itself is checked against the CPU in CudaBackendGpuTest, the rows it gathers in RnnRbmTrainerTest.
+     */
+    @Test
+    void batchedRnnRbmEpochsReplayTheirRecording() {
+        int notes = 12;
+        List<PianoRoll> rolls = tunes(20, notes);
+        RnnRbmTrainer.Config lazy = new RnnRbmTrainer.Config(10, 8, 3, 4, Optimizer.Kind.SGD, 0.05f, 0.05f, 0.9f, 0f, 1f, true, 0, 3).withBatch(4);
+        RnnRbmTrainer.Config eager = new RnnRbmTrainer.Config(10, 8, 3, 4, Optimizer.Kind.SGD, 0.05f, 0.05f, 0.9f, 1e30f, 1f, true, 0, 3).withBatch(4);
+        RnnRbmTrainer a = new RnnRbmTrainer(gpu, lazy, notes), b = new RnnRbmTrainer(gpu, eager, notes);
+        for (int epoch = 0; epoch < 2; epoch++) {
+            assertEquals(b.trainEpoch(rolls, epoch, null), a.trainEpoch(rolls, epoch, null), "epoch " + epoch + "'s cost");
+        }
+        assertArrayEquals(gpu.toArray(b.model.params), gpu.toArray(a.model.params), "parameters");
+    }
+
     static double[] widen(float[] a) {
         double[] d = new double[a.length];
         for (int i = 0; i < a.length; i++) d[i] = a[i];

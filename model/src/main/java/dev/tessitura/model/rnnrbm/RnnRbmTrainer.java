@@ -191,16 +191,17 @@ public final class RnnRbmTrainer {
      * gradient is not finite: before that update on a CPU backend; on an asynchronous one (a GPU), where the updates'
      * costs and gradient norms wait on the device and are read every {@link #CHECK_EVERY} updates (and when the epoch
      * stops), up to that many updates after it, the model in memory past it (not to be saved: the last good
-     * checkpoint stands). With B = 1 the epoch's frames are on the device once and a chunk is a view of them: no
-     * update waits for the host.
+     * checkpoint stands). The epoch's frames are on the backend once: with B = 1 a chunk is a view of them, with B > 1
+     * an update's B chunks are gathered from them ({@link Backend#gatherRows}, the epoch's row table copied in once), so
+     * no update waits for the host.
      */
     public EpochResult trainEpoch(List<PianoRoll> rolls, Position from, BooleanSupplier stop, IntConsumer progress) {
         List<List<int[]>> updates = batches(chunks(rolls, from.epoch()), config.batch());
         float decay = (float) Math.pow(config.lrDecay(), from.epoch());
         Pending pending = new Pending(from);
-        float[][] cache = new float[rolls.size()][];
-        Resident frames = config.batch() == 1 ? resident(rolls) : null;
-        try (Recorded recorded = frames != null && recordable() ? new Recorded(decay) : null) {
+        Resident frames = resident(rolls);
+        Gathers gathers = config.batch() > 1 ? new Gathers(frames, updates) : null;
+        try (Recorded recorded = recordable() ? new Recorded(decay) : null) {
             for (int i = from.index(); i < updates.size(); i++) {
                 if (i > from.index() && stop.getAsBoolean()) {
                     pending.check();
@@ -209,8 +210,8 @@ public final class RnnRbmTrainer {
                 }
                 List<int[]> group = updates.get(i);
                 int steps = group.get(0)[2], n = steps * group.size();
-                Tensor v = frames != null ? frames.chunk(group.get(0)) : batchFrames(rolls, cache, group);
-                if (recorded != null && steps == config.chunk()) recorded.update(v, pending.add(i, n));
+                Tensor v = gathers == null ? frames.chunk(group.get(0)) : gathers.update(i, batchV());
+                if (recorded != null && steps == config.chunk() && group.size() == config.batch()) recorded.update(v, pending.add(i, n));
                 else update(v, steps, group.size(), decay, pending.add(i, n));
                 if (pending.full()) pending.check();
                 if (progress != null) progress.accept(n);
@@ -221,20 +222,29 @@ public final class RnnRbmTrainer {
     }
 
     private Tensor recordedChunk, recordedSlot;   // a recorded update's fixed input and cost row, kept across epochs
+    private boolean unrecordable;                 // recording failed once: the backend cannot capture these updates
+    private Tensor gatherTable;                   // the rows each update of a B > 1 epoch gathers (Gathers)
 
-    /**
-     * Whether full chunks are worth recording ({@link Backend#record}: a CUDA graph of the whole update): the paper's
-     * mode (B = 1) on an asynchronous backend with nothing read on the host per update (no clipping) and no
-     * optimizer scalar that changes between updates (Adam's bias corrections do).
-     */
-    private boolean recordable() {
-        return be.asynchronous() && config.batch() == 1 && config.clipNorm() <= 0 && config.optimizer() != Optimizer.Kind.ADAM;
+    /** The fixed (T B, nv) input of a full update, T = chunk: a recording reads it, B > 1 updates gather into it. */
+    private Tensor batchV() {
+        if (recordedChunk == null) recordedChunk = be.zeros(config.chunk() * config.batch(), model.nv);
+        return recordedChunk;
     }
 
     /**
-     * The update of a full chunk as one recording for an epoch (its learning rate): the chunk is copied into a fixed
-     * tensor v, a replay runs the update, and its cost and norm are copied from a fixed row to the update's own. The
-     * epoch's first full chunk runs as usual (it makes every workspace the update needs), the second is recorded.
+     * Whether full updates are worth recording ({@link Backend#record}: a CUDA graph of the whole update): on an
+     * asynchronous backend with nothing read on the host per update (no clipping) and no optimizer scalar that
+     * changes between updates (Adam's bias corrections do).
+     */
+    private boolean recordable() {
+        return be.asynchronous() && config.clipNorm() <= 0 && config.optimizer() != Optimizer.Kind.ADAM;
+    }
+
+    /**
+     * The update of B full chunks as one recording for an epoch (its learning rate): the chunks are in (B = 1: copied
+     * into) a fixed tensor v, a replay runs the update, and its cost and norm are copied from a fixed row to the
+     * update's own. The epoch's first full update runs as usual (it makes every workspace the update needs), the
+     * second is recorded.
      */
     private final class Recorded implements AutoCloseable {
         private final float decay;
@@ -244,24 +254,35 @@ public final class RnnRbmTrainer {
 
         Recorded(float decay) {
             this.decay = decay;
-            if (recordedChunk == null) {
-                recordedChunk = be.zeros(config.chunk(), model.nv);
-                recordedSlot = be.zeros(2);
-            }
-            v = recordedChunk;
+            if (recordedSlot == null) recordedSlot = be.zeros(2);
+            v = batchV();
             slot = recordedSlot;
         }
 
         void update(Tensor chunk, Tensor out) {
-            int steps = config.chunk();
+            int steps = config.chunk(), batch = config.batch();
             if (!warm) {
                 warm = true;
-                RnnRbmTrainer.this.update(chunk, steps, 1, decay, out);
+                RnnRbmTrainer.this.update(chunk, steps, batch, decay, out);
                 return;
             }
-            be.copy(v, chunk);
-            if (recording == null) {
-                recording = be.record(() -> RnnRbmTrainer.this.update(v, steps, 1, decay, slot), rng);
+            be.copy(v, chunk);                                          // nothing to do when the chunks were gathered into v
+            if (unrecordable) {
+                RnnRbmTrainer.this.update(v, steps, batch, decay, slot);
+            } else if (recording == null) {
+                long at = rng.position();
+                int step = optimizer.steps();
+                try {
+                    recording = be.record(() -> RnnRbmTrainer.this.update(v, steps, batch, decay, slot), rng);
+                } catch (RuntimeException e) {
+                    // a device or driver that cannot capture this update: nothing of it ran there, so undo its host
+                    // side (the Rng's draws, the optimizer's step) and go on op by op, as without recordings
+                    System.err.println("rnn-rbm: updates not recorded (" + e.getMessage() + "); they run op by op");
+                    unrecordable = true;
+                    rng.seek(at);
+                    optimizer.restoreSteps(step);
+                    RnnRbmTrainer.this.update(v, steps, batch, decay, slot);
+                }
             } else {
                 recording.replay();
                 optimizer.begin();                                      // the host side of an update, which a replay skips
@@ -356,25 +377,46 @@ public final class RnnRbmTrainer {
         return resident;
     }
 
-    /** The frames of chunk c = {sequence, first frame, length} as a tensor (T, nv); cache holds each roll's floats. */
-    private Tensor chunk(List<PianoRoll> rolls, float[][] cache, int[] c) {
-        if (cache[c[0]] == null) cache[c[0]] = rolls.get(c[0]).toFloats();
-        Tensor v = be.zeros(c[2], model.nv);
-        be.copyFromHost(v, cache[c[0]], c[1] * model.nv);
-        return v;
-    }
+    /**
+     * The rows of the resident frames that each update of a B > 1 epoch trains on, as one table on the backend (copied
+     * in once per epoch): update i's B chunks of T frames time-major, frame t of chunk b in row t B + b.
+     */
+    private final class Gathers {
+        private final Resident frames;
+        private final long[] offset;
+        private final int[] rows;
 
-    /** B chunks of the same length T as one tensor (T B, nv), time-major: frame t of chunk b in row t B + b. */
-    private Tensor batchFrames(List<PianoRoll> rolls, float[][] cache, List<int[]> group) {
-        if (group.size() == 1) return chunk(rolls, cache, group.get(0));
-        int batch = group.size(), steps = group.get(0)[2], nv = model.nv;
-        float[] x = new float[steps * batch * nv];
-        for (int b = 0; b < batch; b++) {
-            int[] c = group.get(b);
-            if (cache[c[0]] == null) cache[c[0]] = rolls.get(c[0]).toFloats();
-            for (int t = 0; t < steps; t++) System.arraycopy(cache[c[0]], (c[1] + t) * nv, x, (t * batch + b) * nv, nv);
+        Gathers(Resident frames, List<List<int[]>> updates) {
+            this.frames = frames;
+            offset = new long[updates.size()];
+            rows = new int[updates.size()];
+            long total = 0;
+            for (int i = 0; i < updates.size(); i++) {
+                offset[i] = total;
+                rows[i] = updates.get(i).size() * updates.get(i).get(0)[2];
+                total += rows[i];
+            }
+            if (frames.frames.rows() > 1 << 24) throw new IllegalArgumentException("rnn-rbm: more than 2^24 frames in one epoch");
+            float[] at = new float[Math.toIntExact(total)];
+            for (int i = 0; i < updates.size(); i++) {
+                List<int[]> group = updates.get(i);
+                int batch = group.size();
+                for (int b = 0; b < batch; b++) {
+                    int[] c = group.get(b);
+                    int first = frames.first[c[0]] + c[1];
+                    for (int t = 0; t < c[2]; t++) at[Math.toIntExact(offset[i]) + t * batch + b] = first + t;   // exact: at most 2^24 rows
+                }
+            }
+            if (gatherTable == null || gatherTable.size() < at.length) gatherTable = be.zeros(at.length);   // kept across epochs
+            be.copyFromHost(gatherTable.view(0, at.length), at, 0);
         }
-        return be.of(x, steps * batch, nv);
+
+        /** Update i's frames (T B, nv) gathered into the first rows of into. */
+        Tensor update(int i, Tensor into) {
+            Tensor v = into.slice(0, rows[i]);
+            be.gatherRows(v, frames.frames, gatherTable.view(offset[i], rows[i]));
+            return v;
+        }
     }
 
     /** One update on a chunk v (T, nv); returns its cost (free-energy gap per frame). */
@@ -446,9 +488,9 @@ public final class RnnRbmTrainer {
         if (rnnPretraining == null) rnnPretraining = new Optimizer(be, Optimizer.Kind.ADAM, model.params, 0f);
         double total = 0;
         long frames = 0;
-        float[][] cache = new float[rolls.size()][];
+        Resident held = resident(rolls);
         for (int[] c : chunks(rolls, 8, epoch)) {
-            Tensor v = chunk(rolls, cache, c);
+            Tensor v = held.chunk(c);
             model.forward(v, c[2]);
             model.zeroGrads();
             double cost = model.predictorCostAndGradients(v, c[2]);

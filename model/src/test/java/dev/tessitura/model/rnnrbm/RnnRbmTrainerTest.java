@@ -182,6 +182,30 @@ class RnnRbmTrainerTest {
         for (List<int[]> x : g) for (int[] c : x) assertEquals(x.get(0)[2], c[2], "one length per group");
     }
 
+    /**
+     * A B = 3 update trains on its three chunks time-major (frame t of chunk b in row 3 t + b), gathered on the backend
+     * from the epoch's frames: the same bits as {@code step} on the chunks put together here.
+     */
+    @Test
+    void aBatchedUpdateTrainsOnItsChunksTimeMajor() {
+        RnnRbmTrainer.Config cfg = config(0.1f, Optimizer.Kind.NESTEROV).withBatch(3);
+        List<PianoRoll> rolls = tunes();
+        try (Backend be = scalar()) {
+            RnnRbmTrainer a = new RnnRbmTrainer(be, cfg, NOTES), b = new RnnRbmTrainer(be, cfg, NOTES);
+            assertFalse(a.trainEpoch(rolls, Position.start(0), () -> true, null).completed());   // the first update only
+            List<int[]> group = RnnRbmTrainer.batches(b.chunks(rolls, 0), 3).get(0);
+            int steps = group.get(0)[2];
+            assertEquals(3, group.size());
+            float[] v = new float[steps * 3 * NOTES];
+            for (int c = 0; c < 3; c++) {
+                float[] roll = rolls.get(group.get(c)[0]).toFloats();
+                for (int t = 0; t < steps; t++) System.arraycopy(roll, (group.get(c)[1] + t) * NOTES, v, (3 * t + c) * NOTES, NOTES);
+            }
+            b.step(be.of(v, steps * 3, NOTES), steps, 3, 1f);
+            assertArrayEquals(be.toArray(b.model.params), be.toArray(a.model.params));
+        }
+    }
+
     /** B = 3 chunks per update: it learns, the thread count does not change a bit, and a resumed run is the uninterrupted one. */
     @Test
     void batchedTrainingLearnsIgnoresTheThreadCountAndResumesBitForBit() throws Exception {
