@@ -4,7 +4,10 @@ import dev.tessitura.engine.Backend;
 import dev.tessitura.engine.Rng;
 import dev.tessitura.engine.Tensor;
 import dev.tessitura.midi.PianoRoll;
+import dev.tessitura.model.Optimizer;
 import dev.tessitura.model.lstm.Lstm;
+import dev.tessitura.model.lstm.LstmTrainer;
+import dev.tessitura.model.lstm.Minibatches;
 import dev.tessitura.model.rbm.Ais;
 import dev.tessitura.model.rnnrbm.RnnRbmTrainer;
 import java.io.IOException;
@@ -252,16 +255,20 @@ public final class GpuBench {
         return rolls;
     }
 
-    /** The LSTM 3 x 120 (batch 32 x 100) update: forward, loss, backward, clip, SGD. */
+    /**
+     * The LSTM 3 x 120 (batch 32 x 100) update: forward, loss (left on the device), backward, clip, SGD; then whole
+     * epochs of LstmTrainer (each minibatch gathered on the device, costs read every 256 updates) over the
+     * Nottingham-shaped corpus, CHUNKS (masked) and PACKED.
+     */
     void lstm() {
         int t = quick ? 4 : 100, b = quick ? 3 : 32, n = quick ? 8 : 88;
         int[] hidden = quick ? new int[] {6, 6} : new int[] {120, 120, 120};
         Lstm m = new Lstm(be, n, hidden, n);
         m.initNormal(0.1, 1);
-        Tensor x = binary(t * b, n, 0.05, 16);
+        Tensor x = binary(t * b, n, 0.05, 16), loss = be.zeros(1);
         double s = time(warm(), reps(), () -> {
             m.forward(x, t, b, false);
-            m.loss(x, null, t * b);
+            m.loss(x, null, t * b, loss);
             m.zeroGrads();
             m.backward(x, null, t * b);
             be.clip(m.grads, m.grads, -30f, 30f);
@@ -269,5 +276,16 @@ public final class GpuBench {
         });
         record("LSTM " + java.util.Arrays.toString(hidden) + " training, batch " + b + " x " + t, s, (double) t * b, "frames/s",
                 "bar >= 1,000,000 (cuDNN ~970,000)");
+        List<PianoRoll> corpus = corpus(quick ? 6 : 694, quick ? 12 : 254, n);
+        for (Minibatches.Mode mode : new Minibatches.Mode[] {Minibatches.Mode.CHUNKS, Minibatches.Mode.PACKED}) {
+            LstmTrainer.Config c = new LstmTrainer.Config(hidden, mode, b, t, Optimizer.Kind.SGD, new float[] {0.01f}, 0.9f, 30f,
+                    0.1, 0f, false, 1);
+            LstmTrainer tr = new LstmTrainer(be, c, n);
+            long frames = tr.framesPerEpoch(corpus);
+            int[] epoch = {0};
+            s = time(quick ? 0 : 1, quick ? 1 : 3, () -> tr.trainEpoch(corpus, epoch[0]++, null));
+            record("LSTM " + java.util.Arrays.toString(hidden) + " training epoch, " + mode + " " + b + " x " + t + ", " + frames
+                    + " frames", s, (double) frames, "frames/s", "bar >= 1,000,000 (counted frames, padding excluded)");
+        }
     }
 }

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tessitura.midi.PianoRoll;
 import dev.tessitura.model.Optimizer;
+import dev.tessitura.model.lstm.LstmTrainer;
+import dev.tessitura.model.lstm.Minibatches;
 import dev.tessitura.model.rnnrbm.RnnRbmTrainer;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
@@ -99,6 +101,26 @@ class ModelsEmulatedTest extends ModelsGpuTest {
                 assertArrayEquals(be.toArray(b.model.params), be.toArray(a.model.params), "B = " + batch);
             }
             assertEquals(0, device.graphLaunches());
+        }
+    }
+
+    /**
+     * An LSTM epoch (SGD, element-wise clipping) waits for the device only to read its costs (fewer than 256 updates:
+     * once) and allocates nothing after the first epoch: each minibatch is gathered on the device.
+     */
+    @Test
+    void anLstmEpochWaitsOnlyToReadItsCosts() {
+        HostDevice device = HostDevice.open();
+        try (CudaBackend be = new CudaBackend(device)) {
+            int notes = 12;
+            List<PianoRoll> rolls = tunes(20, notes);
+            LstmTrainer tr = new LstmTrainer(be, new LstmTrainer.Config(new int[] {6, 5}, Minibatches.Mode.PACKED, 3, 7,
+                    Optimizer.Kind.SGD, new float[] {0.1f}, 0.9f, 30f, 0.1, 0f, false, 1), notes);
+            tr.trainEpoch(rolls, 0, null);
+            long waits = device.waits(), allocations = device.allocations();
+            tr.trainEpoch(rolls, 1, null);
+            assertEquals(1, device.waits() - waits, "waits");
+            assertEquals(0, device.allocations() - allocations, "allocations in the second epoch");
         }
     }
 }

@@ -208,6 +208,17 @@ class ModelsGpuTest extends GpuTestBase {
         }
     }
 
+    /** An LSTM whose cost turns NaN on the GPU stops at the end of the epoch's reads, naming the first bad update. */
+    @Test
+    void lstmDivergenceNamesTheUpdate() {
+        int notes = 12;
+        LstmTrainer tr = new LstmTrainer(gpu, new LstmTrainer.Config(new int[] {6}, Minibatches.Mode.CHUNKS, 3, 7, Optimizer.Kind.SGD,
+                new float[] {0.1f}, 0.9f, 30f, 0.1, 0f, false, 1), notes);
+        gpu.fill(tr.model.param("Wy"), Float.NaN);
+        DivergedException e = assertThrows(DivergedException.class, () -> tr.trainEpoch(tunes(9, notes), 0, null));
+        assertTrue(e.getMessage().contains("lstm: the cost or the gradient is not finite (update 0 of epoch 0"), e.getMessage());
+    }
+
     /**
      * The RNN-RBM's epochs on an asynchronous backend: with no clipping the updates' costs and squared gradient norms
      * wait on the device and are read every 256 updates and when the epoch stops; with a clip norm that never clips

@@ -295,11 +295,23 @@ public final class Lstm {
      * the number of counted rows {@code frames}.
      */
     public double loss(Tensor y, Tensor mask, int frames) {
+        crossEntropy(y, mask);
+        return be.sum(dLogits) / frames;
+    }
+
+    /** As {@link #loss(Tensor, Tensor, int)}, written to {@code out} (1) on the backend: no wait for it. */
+    public void loss(Tensor y, Tensor mask, int frames, Tensor out) {
+        crossEntropy(y, mask);
+        int n = Math.toIntExact(dLogits.size());
+        be.rowSums(out.reshape(1), dLogits.reshape(1, n), 1f / frames, 0f);   // summed in float64, then / frames
+    }
+
+    /** dLogits = the per-element cross-entropy softplus(y^) - y y^, masked. */
+    private void crossEntropy(Tensor y, Tensor mask) {
         be.softplus(dLogits, logits);
         be.mul(yLogits, y, logits);
         be.sub(dLogits, dLogits, yLogits);
         if (mask != null) be.mul(dLogits, dLogits, mask);
-        return be.sum(dLogits) / frames;
     }
 
     /**

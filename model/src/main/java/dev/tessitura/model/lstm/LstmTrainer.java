@@ -9,6 +9,7 @@ import dev.tessitura.model.EpochResult;
 import dev.tessitura.model.FrameAccuracy;
 import dev.tessitura.model.Position;
 import dev.tessitura.model.Optimizer;
+import dev.tessitura.model.PendingCosts;
 import dev.tessitura.model.io.Checkpoints;
 import dev.tessitura.model.io.SafeTensors;
 import java.io.IOException;
@@ -83,24 +84,30 @@ public final class LstmTrainer {
      * Trains from {@code from} to the end of its epoch over {@code rolls}, or until {@code stop} says so; it stops
      * only before a minibatch that starts new sequences (no LSTM state is carried into it), so that a checkpoint of
      * the returned position resumes exactly. {@code progress} receives the frames of each minibatch done. Stops with
-     * {@link DivergedException} (before the update) if the cost or a gradient is not finite.
+     * {@link DivergedException} if the cost or a gradient is not finite: before that update on a CPU backend; on an
+     * asynchronous one (a GPU), where the costs and gradient norms wait on the device and are read every
+     * {@link PendingCosts#CHECK_EVERY} updates and when the epoch stops, up to that many updates after it. The rolls'
+     * frames are on the backend once and each minibatch is gathered from them ({@link Backend#gatherRows}, the epoch's
+     * row table copied in once), so that no update waits for the host.
      */
     public EpochResult trainEpoch(List<PianoRoll> rolls, Position from, BooleanSupplier stop, IntConsumer progress) {
         List<Minibatches.Batch> batches = Minibatches.epoch(rolls, config.mode(), config.batch(), config.steps(), true,
                 config.seed(), from.epoch());
-        double total = from.costSum();
-        long frames = from.frames();
+        Tensor frames = stacked(rolls);
+        tableOf(batches, frames.rows() - 1);
+        if (scalars == null) scalars = PendingCosts.scalars(be);
+        PendingCosts pending = new PendingCosts(be, scalars, "lstm", "try a smaller learning rate", from);
         for (int i = from.index(); i < batches.size(); i++) {
             Minibatches.Batch mb = batches.get(i);
             if (!mb.carry() && i > from.index() && stop.getAsBoolean()) {
-                return new EpochResult(total / Math.max(frames, 1), new Position(from.epoch(), i, total, frames), false);
+                pending.check();
+                return new EpochResult(pending.meanCost(), new Position(from.epoch(), i, pending.costSum(), pending.frames()), false);
             }
-            double loss = step(mb);
-            total += loss * mb.frames();
-            frames += mb.frames();
+            update(mb, i, frames, pending.add(i, mb.frames()));
             if (progress != null) progress.accept(mb.frames());
         }
-        return new EpochResult(total / Math.max(frames, 1), Position.start(from.epoch() + 1), true);
+        pending.check();
+        return new EpochResult(pending.meanCost(), Position.start(from.epoch() + 1), true);
     }
 
     /** Frames one epoch trains on (for progress bars). */
@@ -192,19 +199,87 @@ public final class LstmTrainer {
         return a;
     }
 
-    /** One update on one minibatch; returns its mean cost per frame. */
-    double step(Minibatches.Batch mb) {
-        Tensor x = be.of(mb.x(), config.steps() * config.batch(), nNotes);
-        Tensor y = be.of(mb.y(), config.steps() * config.batch(), nNotes);
-        Tensor mask = mb.mask() == null ? null : be.of(mb.mask(), config.steps() * config.batch(), nNotes);
+    // ---------------------------------------------------------------- an epoch's data on the backend
+
+    private List<PianoRoll> stackedOf;
+    private long stackedFrames;
+    private Tensor stacked;            // every roll's frames in the order given, then a zero row: a masked row's x and y
+    private Tensor maskRows;           // (2, n): a masked row (zeros) and a counted one (ones)
+    private Tensor table;              // per epoch: each minibatch's rows to gather for x, then y, then mask
+    private Tensor x, y, mask;         // the minibatch (L B, n), gathered
+    private Tensor scalars, squares;   // the pending updates' costs and squared gradient norms; the gradients squared
+
+    /** The rolls' frames on the backend, then one zero row; kept while the same list (of as many frames) comes back. */
+    private Tensor stacked(List<PianoRoll> rolls) {
+        long rows = 1;
+        for (PianoRoll r : rolls) rows += r.frames();
+        if (rolls == stackedOf && rows == stackedFrames) return stacked;
+        if (rows > 1 << 24) throw new IllegalArgumentException("lstm: more than 2^24 frames in one training set");
+        float[] all = new float[Math.toIntExact(rows * nNotes)];
+        int at = 0;
+        for (PianoRoll r : rolls) {
+            float[] f = r.toFloats();
+            System.arraycopy(f, 0, all, at, f.length);
+            at += f.length;
+        }
+        stackedOf = rolls;
+        stackedFrames = rows;
+        stacked = be.of(all, Math.toIntExact(rows), nNotes);
+        if (maskRows == null) {
+            maskRows = be.zeros(2, nNotes);
+            be.fill(maskRows.at(1), 1f);
+        }
+        return stacked;
+    }
+
+    /** The epoch's gather table: minibatch i's L B rows of x, of y (each the next frame) and of mask from 3 L B i on. */
+    private void tableOf(List<Minibatches.Batch> batches, int zeroRow) {
+        int rows = config.steps() * config.batch();
+        float[] t = new float[Math.multiplyExact(3 * rows, batches.size())];
+        for (int i = 0; i < batches.size(); i++) {
+            int[] from = batches.get(i).rows();
+            for (int r = 0; r < rows; r++) {
+                boolean counted = from[r] >= 0;
+                t[3 * rows * i + r] = counted ? from[r] : zeroRow;
+                t[3 * rows * i + rows + r] = counted ? from[r] + 1 : zeroRow;
+                t[3 * rows * i + 2 * rows + r] = counted ? 1 : 0;
+            }
+        }
+        if (table == null || table.size() < t.length) table = be.zeros(Math.max(t.length, 1));   // kept across epochs
+        if (t.length > 0) be.copyFromHost(table.view(0, t.length), t, 0);
+        if (x == null) {
+            x = be.zeros(rows, nNotes);
+            y = be.zeros(rows, nNotes);
+            mask = be.zeros(rows, nNotes);
+        }
+    }
+
+    /**
+     * One update on minibatch i of the epoch (its rows gathered from {@code frames}, the table's); its cost and
+     * squared gradient norm go to {@code slot} (2). On a CPU they are read and checked before the optimizer step; on
+     * an asynchronous backend they stay on the device for {@link PendingCosts#check}.
+     */
+    private void update(Minibatches.Batch mb, int i, Tensor frames, Tensor slot) {
+        int rows = config.steps() * config.batch();
+        long at = 3L * rows * i;
+        be.gatherRows(x, frames, table.view(at, rows));
+        be.gatherRows(y, frames, table.view(at + rows, rows));
+        if (mb.mask() != null) be.gatherRows(mask, maskRows, table.view(at + 2 * rows, rows));
+        Tensor m = mb.mask() == null ? null : mask;
         model.forward(x, config.steps(), config.batch(), mb.carry(), mb.fresh());
-        double loss = model.loss(y, mask, mb.frames());
+        model.loss(y, m, mb.frames(), slot.view(0, 1));
         model.zeroGrads();
-        model.backward(y, mask, mb.frames());
-        double norm2 = be.sumOfSquares(model.grads);
-        if (!Double.isFinite(loss) || !Double.isFinite(norm2)) {
-            throw new DivergedException("lstm: the cost or the gradient is not finite (cost " + loss
-                    + ", squared gradient norm " + norm2 + "); try a smaller learning rate");
+        model.backward(y, m, mb.frames());
+        int n = Math.toIntExact(model.grads.size());
+        if (squares == null) squares = be.zeros(n);
+        be.mul(squares, model.grads, model.grads);
+        be.rowSums(slot.view(1, 1), squares.reshape(1, n), 1f, 0f);
+        if (!be.asynchronous()) {
+            float[] c = be.toArray(slot);
+            if (!Double.isFinite(c[0]) || !Double.isFinite(c[1])) {
+                throw new DivergedException("lstm: the cost or the gradient is not finite (update " + i + ": cost " + c[0]
+                        + ", squared gradient norm " + c[1] + "); try a smaller learning rate");
+            }
         }
         be.clip(model.grads, model.grads, -config.clip(), config.clip());
         optimizer.begin();
@@ -212,7 +287,6 @@ public final class LstmTrainer {
             long[] blk = model.block(l);
             optimizer.apply(model.params, model.grads, blk[0], (int) blk[1], config.lr(l));
         }
-        return loss;
     }
 
     /**

@@ -3,7 +3,9 @@ package dev.tessitura.model.lstm;
 import dev.tessitura.engine.Philox;
 import dev.tessitura.midi.PianoRoll;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Cuts piano rolls into minibatches of B sequences x L steps for next-frame prediction: the input at step t is
@@ -32,13 +34,11 @@ public final class Minibatches {
     /**
      * One minibatch: x, y (L B, n) and mask (L B, n) of 0/1 (null when every row counts); frames = the number of
      * counted rows; carry = continue the state of the previous minibatch, except in the rows listed in fresh (a tune
-     * that starts there, in {@link Mode#PACKED}), whose state restarts at zero.
+     * that starts there, in {@link Mode#PACKED}), whose state restarts at zero. rows (L B) says where each row's
+     * input comes from: its frame's row in all the rolls' frames stacked in the order given to {@link #epoch} (its
+     * target is the next row), or -1 for a masked row (x, y zero): what a backend gathers x, y and mask from.
      */
-    public record Batch(float[] x, float[] y, float[] mask, int frames, boolean carry, int[] fresh) {
-        public Batch(float[] x, float[] y, float[] mask, int frames, boolean carry) {
-            this(x, y, mask, frames, carry, new int[0]);
-        }
-    }
+    public record Batch(float[] x, float[] y, float[] mask, int frames, boolean carry, int[] fresh, int[] rows) {}
 
     private Minibatches() {}
 
@@ -57,16 +57,22 @@ public final class Minibatches {
                                     long seed, int epoch) {
         List<PianoRoll> usable = new ArrayList<>();
         for (PianoRoll r : rolls) if (r.frames() >= 2) usable.add(r);
+        Map<PianoRoll, Integer> first = new IdentityHashMap<>();        // each roll's first row in the stacked frames
+        int stacked = 0;
+        for (PianoRoll r : rolls) {
+            first.putIfAbsent(r, stacked);
+            stacked = Math.addExact(stacked, r.frames());
+        }
         if (shuffle) shuffle(usable, seed, 1, (long) epoch << 20);
         List<Batch> out = new ArrayList<>();
         if (mode == Mode.TILE) {
-            for (int g = 0; g < usable.size(); g += batch) out.add(tiled(usable.subList(g, Math.min(usable.size(), g + batch)), batch, steps));
+            for (int g = 0; g < usable.size(); g += batch) out.add(tiled(usable.subList(g, Math.min(usable.size(), g + batch)), first, batch, steps));
             return out;
         }
         int pool = shuffle ? POOL * batch : Math.max(usable.size(), 1);
         if (mode == Mode.PACKED) {
             // each pool of the shuffled tunes dealt to the B rows of one group (the pools are random already)
-            for (int p = 0; p < usable.size(); p += pool) packed(usable.subList(p, Math.min(usable.size(), p + pool)), batch, steps, out);
+            for (int p = 0; p < usable.size(); p += pool) packed(usable.subList(p, Math.min(usable.size(), p + pool)), first, batch, steps, out);
             return out;
         }
         // CHUNKS: tunes of like length side by side (longest first), then the groups in a shuffled order
@@ -77,7 +83,7 @@ public final class Minibatches {
             for (int g = 0; g < sorted.size(); g += batch) groups.add(sorted.subList(g, Math.min(sorted.size(), g + batch)));
         }
         if (shuffle) shuffle(groups, seed, 7, (long) epoch << 20);
-        for (List<PianoRoll> group : groups) chunks(group, batch, steps, out);
+        for (List<PianoRoll> group : groups) chunks(group, first, batch, steps, out);
         return out;
     }
 
@@ -89,10 +95,11 @@ public final class Minibatches {
         for (int i = n - 1; i > 0; i--) java.util.Collections.swap(list, i, Math.min(i, (int) (u[i] * (i + 1))));
     }
 
-    private static Batch tiled(List<PianoRoll> group, int batch, int steps) {
+    private static Batch tiled(List<PianoRoll> group, Map<PianoRoll, Integer> first, int batch, int steps) {
         int n = group.get(0).noteCount();
         float[] x = new float[steps * batch * n], y = new float[x.length];
         float[] mask = group.size() < batch ? new float[x.length] : null;   // a last, partial group: mask empty lanes
+        int[] rows = padding(steps * batch);
         for (int b = 0; b < group.size(); b++) {
             float[] roll = group.get(b).toFloats();
             int frames = group.get(b).frames(), pairs = frames - 1;
@@ -102,16 +109,17 @@ public final class Minibatches {
                 System.arraycopy(roll, s * n, x, row, n);
                 System.arraycopy(roll, (s + 1) * n, y, row, n);
                 if (mask != null) java.util.Arrays.fill(mask, row, row + n, 1f);
+                rows[t * batch + b] = first.get(group.get(b)) + s;
             }
         }
-        return new Batch(x, y, mask, group.size() * steps, false);
+        return new Batch(x, y, mask, group.size() * steps, false, new int[0], rows);
     }
 
     /**
      * {@link Mode#PACKED}: the tunes dealt longest first, each to the row with the fewest chunks so far (ties: the
      * lowest row), each starting at a chunk boundary; then the rows' chunks side by side.
      */
-    private static void packed(List<PianoRoll> tunes, int batch, int steps, List<Batch> out) {
+    private static void packed(List<PianoRoll> tunes, Map<PianoRoll, Integer> first, int batch, int steps, List<Batch> out) {
         List<PianoRoll> sorted = new ArrayList<>(tunes);
         sorted.sort(LONGEST_FIRST);
         List<List<PianoRoll>> rows = new ArrayList<>();
@@ -130,6 +138,7 @@ public final class Minibatches {
         for (int b = 0; b < batch; b++) roll[b] = rows.get(b).isEmpty() ? null : rows.get(b).get(0).toFloats();
         for (int chunk = 0; chunk < length; chunk++) {
             float[] x = new float[steps * batch * n], y = new float[x.length], mask = new float[x.length];
+            int[] at = padding(steps * batch);
             int frames = 0;
             List<Integer> fresh = new ArrayList<>();
             for (int b = 0; b < batch; b++) {
@@ -143,13 +152,14 @@ public final class Minibatches {
                     }
                 }
                 if (tuneOf[b] >= row.size()) continue;               // the row is done: padding to the group's end
-                frames += copyPairs(roll[b], (chunk - startOf[b]) * steps, row.get(tuneOf[b]).frames() - 1, b, batch, steps, n, x, y, mask);
+                PianoRoll tune = row.get(tuneOf[b]);
+                frames += copyPairs(roll[b], first.get(tune), (chunk - startOf[b]) * steps, tune.frames() - 1, b, batch, steps, n, x, y, mask, at);
             }
-            out.add(new Batch(x, y, mask, frames, chunk > 0, fresh.stream().mapToInt(Integer::intValue).toArray()));
+            out.add(new Batch(x, y, mask, frames, chunk > 0, fresh.stream().mapToInt(Integer::intValue).toArray(), at));
         }
     }
 
-    private static void chunks(List<PianoRoll> group, int batch, int steps, List<Batch> out) {
+    private static void chunks(List<PianoRoll> group, Map<PianoRoll, Integer> first, int batch, int steps, List<Batch> out) {
         int n = group.get(0).noteCount(), longest = 0;
         float[][] rolls = new float[group.size()][];
         for (int b = 0; b < group.size(); b++) {
@@ -158,26 +168,36 @@ public final class Minibatches {
         }
         for (int t0 = 0; t0 < longest; t0 += steps) {
             float[] x = new float[steps * batch * n], y = new float[x.length], mask = new float[x.length];
+            int[] at = padding(steps * batch);
             int frames = 0;
             for (int b = 0; b < group.size(); b++) {
-                frames += copyPairs(rolls[b], t0, group.get(b).frames() - 1, b, batch, steps, n, x, y, mask);
+                frames += copyPairs(rolls[b], first.get(group.get(b)), t0, group.get(b).frames() - 1, b, batch, steps, n, x, y, mask, at);
             }
-            out.add(new Batch(x, y, mask, frames, t0 > 0));
+            out.add(new Batch(x, y, mask, frames, t0 > 0, new int[0], at));
         }
     }
 
     /**
-     * Row b of a minibatch from pairs t0 .. of a tune's roll (frame s in, s + 1 the target) until the L steps or the
-     * tune's pairs run out, unmasked; returns how many.
+     * Row b of a minibatch from pairs t0 .. of a tune's roll (frame s in, s + 1 the target; the roll's frames from
+     * row {@code first} of the stacked ones) until the L steps or the tune's pairs run out, unmasked; returns how many.
      */
-    private static int copyPairs(float[] roll, int t0, int pairs, int b, int batch, int steps, int n, float[] x, float[] y, float[] mask) {
+    private static int copyPairs(float[] roll, int first, int t0, int pairs, int b, int batch, int steps, int n, float[] x, float[] y,
+                                 float[] mask, int[] rows) {
         int t = 0;
         for (; t < steps && t0 + t < pairs; t++) {
             int s = t0 + t, row = (t * batch + b) * n;
             System.arraycopy(roll, s * n, x, row, n);
             System.arraycopy(roll, (s + 1) * n, y, row, n);
             java.util.Arrays.fill(mask, row, row + n, 1f);
+            rows[t * batch + b] = first + s;
         }
         return t;
+    }
+
+    /** rows of a minibatch before any is filled: all masked. */
+    private static int[] padding(int n) {
+        int[] rows = new int[n];
+        java.util.Arrays.fill(rows, -1);
+        return rows;
     }
 }

@@ -10,6 +10,7 @@ import dev.tessitura.model.EpochResult;
 import dev.tessitura.model.FrameAccuracy;
 import dev.tessitura.model.Position;
 import dev.tessitura.model.Optimizer;
+import dev.tessitura.model.PendingCosts;
 import dev.tessitura.model.io.SafeTensors;
 import dev.tessitura.model.rbm.Ais;
 import dev.tessitura.model.rbm.Rbm;
@@ -189,7 +190,7 @@ public final class RnnRbmTrainer {
      * Trains from {@code from} to the end of its epoch, or until {@code stop} says so (checked between updates; the
      * position counts updates, i.e. chunks when B = 1). Stops with {@link DivergedException} when an update's cost or
      * gradient is not finite: before that update on a CPU backend; on an asynchronous one (a GPU), where the updates'
-     * costs and gradient norms wait on the device and are read every {@link #CHECK_EVERY} updates (and when the epoch
+     * costs and gradient norms wait on the device and are read every {@link PendingCosts#CHECK_EVERY} updates (and when the epoch
      * stops), up to that many updates after it, the model in memory past it (not to be saved: the last good
      * checkpoint stands). The epoch's frames are on the backend once: with B = 1 a chunk is a view of them, with B > 1
      * an update's B chunks are gathered from them ({@link Backend#gatherRows}, the epoch's row table copied in once), so
@@ -198,27 +199,25 @@ public final class RnnRbmTrainer {
     public EpochResult trainEpoch(List<PianoRoll> rolls, Position from, BooleanSupplier stop, IntConsumer progress) {
         List<List<int[]>> updates = batches(chunks(rolls, from.epoch()), config.batch());
         float decay = (float) Math.pow(config.lrDecay(), from.epoch());
-        Pending pending = new Pending(from);
+        PendingCosts pending = pending(from);
         Resident frames = resident(rolls);
         Gathers gathers = config.batch() > 1 ? new Gathers(frames, updates) : null;
         try (Recorded recorded = recordable() ? new Recorded(decay) : null) {
             for (int i = from.index(); i < updates.size(); i++) {
                 if (i > from.index() && stop.getAsBoolean()) {
                     pending.check();
-                    return new EpochResult(pending.total / Math.max(pending.frames, 1),
-                            new Position(from.epoch(), i, pending.total, pending.frames), false);
+                    return new EpochResult(pending.meanCost(), new Position(from.epoch(), i, pending.costSum(), pending.frames()), false);
                 }
                 List<int[]> group = updates.get(i);
                 int steps = group.get(0)[2], n = steps * group.size();
                 Tensor v = gathers == null ? frames.chunk(group.get(0)) : gathers.update(i, batchV());
                 if (recorded != null && steps == config.chunk() && group.size() == config.batch()) recorded.update(v, pending.add(i, n));
                 else update(v, steps, group.size(), decay, pending.add(i, n));
-                if (pending.full()) pending.check();
                 if (progress != null) progress.accept(n);
             }
         }
         pending.check();
-        return new EpochResult(pending.total / Math.max(pending.frames, 1), Position.start(from.epoch() + 1), true);
+        return new EpochResult(pending.meanCost(), Position.start(from.epoch() + 1), true);
     }
 
     private Tensor recordedChunk, recordedSlot;   // a recorded update's fixed input and cost row, kept across epochs
@@ -296,54 +295,12 @@ public final class RnnRbmTrainer {
         }
     }
 
-    /** Updates whose cost and squared gradient norm an asynchronous backend keeps on the device before they are read. */
-    static final int CHECK_EVERY = 256;
-
-    private Tensor scalars;   // (CHECK_EVERY, 2): each pending update's cost and squared gradient norm
+    private Tensor scalars;   // (PendingCosts.CHECK_EVERY, 2): each pending update's cost and squared gradient norm
     private Tensor squares;   // the gradients squared, for their norm on the device
 
-    /** The updates done but not yet read back: their rows of {@link #scalars}, frames and indices in the epoch. */
-    private final class Pending {
-        double total;
-        long frames;
-        private final int epoch;
-        private final int[] index = new int[CHECK_EVERY], n = new int[CHECK_EVERY];
-        private int count;
-
-        Pending(Position from) {
-            total = from.costSum();
-            frames = from.frames();
-            epoch = from.epoch();
-            if (scalars == null) scalars = be.zeros(CHECK_EVERY, 2);
-        }
-
-        /** Takes update i of n frames; returns its row of the scalars. */
-        Tensor add(int i, int frames) {
-            index[count] = i;
-            n[count] = frames;
-            return scalars.at(count++);
-        }
-
-        boolean full() {
-            return count == CHECK_EVERY;
-        }
-
-        /** Reads the pending rows (one wait), checks them in order and adds their costs to the epoch's. */
-        void check() {
-            if (count == 0) return;
-            float[] c = be.toArray(scalars.slice(0, count));
-            for (int k = 0; k < count; k++) {
-                double cost = c[2 * k], norm2 = c[2 * k + 1];
-                if (!Double.isFinite(cost) || !Double.isFinite(norm2)) {
-                    throw new DivergedException("rnn-rbm: the cost or the gradient is not finite (update " + index[k] + " of epoch "
-                            + epoch + ": cost " + cost + ", squared gradient norm " + norm2 + "; read " + (count - 1 - k)
-                            + " updates later, the model in memory is past it); try a smaller learning rate or --clip-norm");
-                }
-                total += cost * n[k];
-                frames += n[k];
-            }
-            count = 0;
-        }
+    private PendingCosts pending(Position from) {
+        if (scalars == null) scalars = PendingCosts.scalars(be);
+        return new PendingCosts(be, scalars, "rnn-rbm", "try a smaller learning rate or --clip-norm", from);
     }
 
     /** The frames of all rolls in one device tensor, roll s from row {@code first[s]}: a chunk is a view. */
@@ -429,16 +386,16 @@ public final class RnnRbmTrainer {
      * over their frames. Returns the cost per frame (waits for it); throws {@link DivergedException} as trainEpoch.
      */
     public double step(Tensor v, int steps, int batch, float decay) {
-        Pending p = new Pending(Position.start(0));
+        PendingCosts p = pending(Position.start(0));
         update(v, steps, batch, decay, p.add(0, steps * batch));
         p.check();
-        return p.total / (steps * batch);
+        return p.meanCost();
     }
 
     /**
      * One update; its cost and squared gradient norm go to {@code slot} (2). They are read and checked before the
      * optimizer step unless the backend is asynchronous and nothing needs them on the host (no clipping): then the
-     * squared norm is summed on the device too and the update goes ahead, checked later by {@link Pending#check}.
+     * squared norm is summed on the device too and the update goes ahead, checked later by {@link PendingCosts#check}.
      */
     private void update(Tensor v, int steps, int batch, float decay, Tensor slot) {
         model.forward(v, steps, batch);

@@ -219,13 +219,54 @@ class LstmTrainerTest {
         }
     }
 
+    /**
+     * What a backend gathers a minibatch from: each row's frame in the rolls' frames stacked in the order given (the
+     * target the next one), -1 exactly where the row is masked; in every mode, shuffled or not, with a too-short roll
+     * (skipped) among them.
+     */
+    @ParameterizedTest
+    @EnumSource(Minibatches.Mode.class)
+    void rowsSayWhereEveryInputAndTargetComesFrom(Minibatches.Mode mode) {
+        List<PianoRoll> rolls = new java.util.ArrayList<>(tunes());
+        rolls.add(2, arpeggio(1, 4, 1));
+        int stacked = 0;
+        for (PianoRoll r : rolls) stacked += r.frames();
+        float[] all = new float[stacked * NOTES];
+        int at = 0;
+        for (PianoRoll r : rolls) {
+            System.arraycopy(r.toFloats(), 0, all, at, r.frames() * NOTES);
+            at += r.frames() * NOTES;
+        }
+        for (boolean shuffle : new boolean[] {false, true}) {
+            for (Minibatches.Batch b : Minibatches.epoch(rolls, mode, 3, 5, shuffle, 4, 1)) {
+                int counted = 0;
+                for (int r = 0; r < 15; r++) {
+                    int row = b.rows()[r];
+                    float[] x = java.util.Arrays.copyOfRange(b.x(), r * NOTES, (r + 1) * NOTES);
+                    float[] y = java.util.Arrays.copyOfRange(b.y(), r * NOTES, (r + 1) * NOTES);
+                    boolean masked = b.mask() != null && b.mask()[r * NOTES] == 0f;
+                    assertEquals(masked, row < 0, mode + " row " + r);
+                    if (row < 0) {
+                        assertArrayEquals(new float[NOTES], x);
+                        assertArrayEquals(new float[NOTES], y);
+                        continue;
+                    }
+                    counted++;
+                    assertArrayEquals(java.util.Arrays.copyOfRange(all, row * NOTES, (row + 1) * NOTES), x, mode + " x of row " + r);
+                    assertArrayEquals(java.util.Arrays.copyOfRange(all, (row + 1) * NOTES, (row + 2) * NOTES), y, mode + " y of row " + r);
+                }
+                assertEquals(b.frames(), counted, mode + ": counted rows");
+            }
+        }
+    }
+
     @Test
     void divergenceStopsWithAClearMessage() {
         try (Backend be = scalar()) {
             LstmTrainer tr = new LstmTrainer(be, config(Optimizer.Kind.SGD, 1f, Minibatches.Mode.CHUNKS), NOTES);
             be.fill(tr.model.param("Wy"), Float.NaN);
             DivergedException e = assertThrows(DivergedException.class, () -> tr.trainEpoch(tunes(), 0, null));
-            assertTrue(e.getMessage().contains("not finite"), e.getMessage());
+            assertTrue(e.getMessage().contains("not finite (update 0:"), e.getMessage());
         }
     }
 
