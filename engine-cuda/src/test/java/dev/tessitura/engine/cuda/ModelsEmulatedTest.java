@@ -123,4 +123,31 @@ class ModelsEmulatedTest extends ModelsGpuTest {
             assertEquals(0, device.allocations() - allocations, "allocations in the second epoch");
         }
     }
+
+    /**
+     * The LSTM-RBM (an LSTM stack as the RNN-RBM's recurrence) records its update too, one chunk or B per update:
+     * replayed, it gives the bits of a twin that runs every update op by op (clipping at 1e30 keeps that one eager).
+     */
+    @Test
+    void lstmRbmUpdatesAreRecordedToo() {
+        HostDevice device = HostDevice.open();
+        try (CudaBackend be = new CudaBackend(device)) {
+            int notes = 12;
+            List<PianoRoll> rolls = tunes(8, notes);
+            for (int batch : new int[] {1, 3}) {
+                RnnRbmTrainer.Config[] cfg = new RnnRbmTrainer.Config[2];
+                for (int q = 0; q < 2; q++) {
+                    cfg[q] = new RnnRbmTrainer.Config(10, 8, 3, 4, Optimizer.Kind.SGD, 0.05f, 0.05f, 0.9f, q == 0 ? 0f : 1e30f, 1f, false, 0, 2,
+                            new int[] {6, 8}, 0, 0.01f).withBatch(batch);
+                }
+                RnnRbmTrainer a = new RnnRbmTrainer(be, cfg[0], notes), b = new RnnRbmTrainer(be, cfg[1], notes);
+                long graphs = device.graphLaunches();
+                for (int epoch = 0; epoch < 2; epoch++) {
+                    assertEquals(b.trainEpoch(rolls, epoch, null), a.trainEpoch(rolls, epoch, null), "B = " + batch + ", epoch " + epoch);
+                }
+                assertTrue(device.graphLaunches() - graphs > 4, "B = " + batch + ": " + (device.graphLaunches() - graphs) + " graph launches");
+                assertArrayEquals(be.toArray(b.model.params), be.toArray(a.model.params), "B = " + batch);
+            }
+        }
+    }
 }
