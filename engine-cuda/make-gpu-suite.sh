@@ -46,29 +46,36 @@ RUN
 cat > "$DIR/sanitize.sh" <<'RUN'
 #!/bin/sh
 # The GPU test suite under compute-sanitizer (memcheck by default; pass --tool racecheck, synccheck, initcheck for
-# the others), where the machine has it (a CUDA toolkit: on the PATH or in /usr/local/cuda/bin). Exit 3 when the
-# sanitizer reports an error, 4 when there is no compute-sanitizer.
+# the others), where the machine has it (a CUDA toolkit: on the PATH or in /usr/local/cuda/bin). A first argument
+# --ops runs only the ops' tests (every kernel, minutes less than the whole suite). Exit 3 when the sanitizer
+# reports an error, 4 when there is no compute-sanitizer.
 cd "$(dirname "$0")"
+OPS=
+if [ "${1:-}" = --ops ]; then OPS=--ops; shift; fi
 CS=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null || true)
 [ -n "$CS" ] || { echo "sanitize.sh: no compute-sanitizer on this machine" >&2; exit 4; }
 exec "$CS" --error-exitcode 3 "$@" jre/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
-  -cp "classes:test-classes:engine-api:engine-cpu:kernels:model:midi:lib/*" dev.tessitura.engine.cuda.GpuSuite --require-gpu
+  -cp "classes:test-classes:engine-api:engine-cpu:kernels:model:midi:lib/*" dev.tessitura.engine.cuda.GpuSuite --require-gpu $OPS
 RUN
 cat > "$DIR/all.sh" <<'RUN'
 #!/bin/sh
-# Everything a GPU session should run, in one call: the suite, the benchmarks, the suite under compute-sanitizer
-# (where there is one), each with its log in DIR (default: the current folder), then a summary. For the session
-# tool: all.sh "$OUT". Exit status: the suite's (0 passed, 1 a failure, 2 no usable GPU).
+# Everything a GPU session should run, in one call of under 10 minutes: the suite, the benchmarks, then the ops'
+# tests under compute-sanitizer (where there is one), each with its log in DIR (default: the current folder) and a
+# time limit (a session has 10 minutes a call), the summary printed before the sanitizer starts. For the session
+# tool: all.sh "$OUT". Exit status: the suite's (0 passed, 1 a failure, 2 no usable GPU, 124 out of time).
 HERE="$(cd "$(dirname "$0")" && pwd)"
 DIR=${1:-.}
 mkdir -p "$DIR"
-"$HERE/run.sh" > "$DIR/suite.log" 2>&1; SUITE=$?
-"$HERE/bench.sh" --tsv "$DIR/bench.tsv" > "$DIR/bench.log" 2>&1; BENCH=$?
-timeout 1200 "$HERE/sanitize.sh" > "$DIR/sanitize.log" 2>&1; SAN=$?
 nvidia-smi > "$DIR/nvidia-smi.txt" 2>&1 || true
-echo "suite: exit $SUITE (0 passed, 1 a failure, 2 no usable GPU); bench: exit $BENCH; sanitize: exit $SAN (3 errors, 4 none on this machine)"
+timeout 240 "$HERE/run.sh" > "$DIR/suite.log" 2>&1; SUITE=$?
+timeout 200 "$HERE/bench.sh" --tsv "$DIR/bench.tsv" > "$DIR/bench.log" 2>&1; BENCH=$?
+echo "suite: exit $SUITE (0 passed, 1 a failure, 2 no usable GPU, 124 out of time); bench: exit $BENCH"
 grep -E "tests (successful|failed|aborted)" "$DIR/suite.log"
+grep -A40 "Failures (" "$DIR/suite.log" | head -60
 cat "$DIR/bench.log"
+timeout 120 "$HERE/sanitize.sh" --ops > "$DIR/sanitize.log" 2>&1; SAN=$?
+echo "sanitize (the ops' tests under memcheck): exit $SAN (0 clean, 3 errors, 4 no compute-sanitizer, 124 out of time)"
+tail -5 "$DIR/sanitize.log"
 exit $SUITE
 RUN
 chmod +x "$DIR/run.sh" "$DIR/bench.sh" "$DIR/sanitize.sh" "$DIR/all.sh"

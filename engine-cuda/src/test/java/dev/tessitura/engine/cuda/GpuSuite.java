@@ -1,5 +1,6 @@
 package dev.tessitura.engine.cuda;
 
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectPackage;
 
 import java.io.PrintWriter;
@@ -26,15 +27,16 @@ public final class GpuSuite {
 
     public static void main(String[] args) {
         boolean requireGpu = List.of(args).contains("--require-gpu");
-        TestExecutionSummary s = run();
+        TestExecutionSummary s = run(List.of(args).contains("--ops"));
         s.printTo(new PrintWriter(System.out, true));
         s.printFailuresTo(new PrintWriter(System.out, true), 30);
         System.exit(status(s, requireGpu));
     }
 
-    static TestExecutionSummary run() {
+    /** The whole suite, or with {@code opsOnly} the ops' tests alone (CudaBackendGpuTest: quick under a sanitizer). */
+    static TestExecutionSummary run(boolean opsOnly) {
         LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
-                .selectors(selectPackage("dev.tessitura.engine.cuda"))
+                .selectors(opsOnly ? selectClass(CudaBackendGpuTest.class) : selectPackage("dev.tessitura.engine.cuda"))
                 .filters(TagFilter.includeTags("gpu"), TagFilter.excludeTags("emulated"))
                 .build();
         SummaryGeneratingListener listener = new SummaryGeneratingListener();
