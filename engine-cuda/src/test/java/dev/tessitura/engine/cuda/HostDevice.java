@@ -187,6 +187,7 @@ final class HostDevice implements Device {
         blocks.put(p, bytes);
         allocated += bytes;
         guards(p, bytes).forEach(g -> { for (long i = 0; i < GUARD / 8; i++) g.setAtIndex(ValueLayout.JAVA_LONG, i, PATTERN); });
+        memory(p, bytes).fill((byte) 0xff);   // cuMemAlloc's memory holds garbage: here NaN, so that a read before a write shows
         return p;
     }
 
