@@ -3,7 +3,8 @@
 // launch as the GPU would in the ways our kernels can tell: every block of blockDim threads (one fiber each) sees its
 // own blockIdx/threadIdx, __syncthreads is a barrier of the block, dynamic shared memory is per block and starts as
 // NaN bytes (a kernel reading shared memory it did not write reads NaN, as it would read garbage on the GPU).
-// Blocks run one after another. What it cannot show: races between blocks, warp-level behaviour, timing.
+// Blocks run one after another (first to last, or last to first when asked). What it cannot show: blocks running at
+// the same time, warp-level behaviour, timing.
 // Included (g++ -include) before tessitura.cu; nvcc never sees it.
 #pragma once
 #include <math.h>

@@ -119,13 +119,15 @@ static void run_block(const Entry* e, void** args, int b, int grid, int block) {
 }
 
 // 0 when the kernel ran; 1 no such kernel; 2 a launch shape CUDA would refuse (CUDA_ERROR_INVALID_VALUE).
-extern "C" int emu_launch(const char* name, int grid, int block, int sharedBytes, void** args) {
+// reverse: the blocks last to first (a GPU runs them in any order, or at once).
+extern "C" int emu_launch(const char* name, int grid, int block, int sharedBytes, void** args, int reverse) {
     const Entry* e = find(name);
     if (e == nullptr) return 1;
     if (grid < 1 || grid > 0x7fffffff || block < 1 || block > 1024 || sharedBytes < 0 || sharedBytes > EMU_SHARED) return 2;
     static std::mutex one_launch_at_a_time;   // the shared memory and the fibers are global
     std::lock_guard<std::mutex> lock(one_launch_at_a_time);
-    for (int b = 0; b < grid; b++) {
+    for (int i = 0; i < grid; i++) {
+        int b = reverse ? grid - 1 - i : i;
         std::memset(scratch, 0xff, sharedBytes);   // each block's shared memory starts as garbage (NaN bytes)
         std::memset(smem, 0xff, sharedBytes);
         run_block(e, args, b, grid, block);

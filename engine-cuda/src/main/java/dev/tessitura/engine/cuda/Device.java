@@ -69,6 +69,14 @@ interface Device extends AutoCloseable {
     /** Makes this device's context current on the calling thread (every backend call starts with it). */
     void enter();
 
+    /**
+     * Whether the allocator should fill a block it hands out again with NaN bytes first: a test device's way of making
+     * an op that reads memory it did not write show, where a reused block would hold its last owner's plausible values.
+     */
+    default boolean poisonsReuse() {
+        return false;
+    }
+
     @Override
     void close();
 }

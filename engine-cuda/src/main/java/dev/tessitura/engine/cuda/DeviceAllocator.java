@@ -60,7 +60,9 @@ final class DeviceAllocator {
         ArrayDeque<Block> list = free.get(size);
         if (list != null && !list.isEmpty()) {
             cachedBytes -= size;
-            return list.pop();
+            Block b = list.pop();
+            if (device.poisonsReuse()) device.fill32(b.address(), -1, size / Float.BYTES);   // NaN bytes
+            return b;
         }
         long p = device.allocate(size);
         if (p == 0) {

@@ -27,7 +27,12 @@ abstract class GpuTestBase {
     /** The host emulator's backend, for the emulated twins' open(). */
     static void openEmulated() {
         unavailable = HostDevice.unavailableReason();
-        if (unavailable.isEmpty()) gpu = new CudaBackend(HostDevice.open());
+        if (unavailable.isEmpty()) {
+            HostDevice device = HostDevice.open();
+            device.poisonReuse = true;     // fresh and reused device memory alike hold NaN until written
+            device.reverseBlocks = true;   // and blocks run last to first: their order must not matter
+            gpu = new CudaBackend(device);
+        }
     }
 
     /** Per test rather than in open(), so that surefire lists every skipped test with the reason. */

@@ -128,6 +128,20 @@ final class HostDevice implements Device {
         captured = new ArrayList<>();
     }
 
+    /**
+     * Runs each launch's blocks last to first: a kernel whose result depends on the order its blocks run in (a race
+     * between blocks, which a GPU may run in any order or at once) then gives other results than in the default order.
+     */
+    boolean reverseBlocks;
+
+    /** Has the allocator fill every block it hands out again with NaN bytes (see Device#poisonsReuse). */
+    boolean poisonReuse;
+
+    @Override
+    public boolean poisonsReuse() {
+        return poisonReuse;
+    }
+
     /** Makes every capture fail at its end, as a driver that cannot capture some call would (for tests of the fallback). */
     boolean refuseCaptures;
 
@@ -285,7 +299,7 @@ final class HostDevice implements Device {
                 }
                 params.setAtIndex(ValueLayout.ADDRESS, i, slot);
             }
-            int rc = lib.launch(arena.allocateFrom(k.entry()), blocks, threads, sharedBytes, params);
+            int rc = lib.launch(arena.allocateFrom(k.entry()), blocks, threads, sharedBytes, params, reverseBlocks);
             if (rc == 0) checkGuards(k.entry() + " (" + blocks + " x " + threads + ")");
             if (rc != 0) {
                 throw new CudaException("cuda (host emulator): cuLaunchKernel(" + k.entry() + ", " + blocks + " x " + threads + ", "
@@ -356,7 +370,7 @@ final class HostDevice implements Device {
             ValueLayout.OfInt I = ValueLayout.JAVA_INT;
             var P = ValueLayout.ADDRESS;
             var J = ValueLayout.JAVA_LONG;
-            launch = linker.downcallHandle(emu.find("emu_launch").orElseThrow(), FunctionDescriptor.of(I, P, I, I, I, P));
+            launch = linker.downcallHandle(emu.find("emu_launch").orElseThrow(), FunctionDescriptor.of(I, P, I, I, I, P, I));
             signature = linker.downcallHandle(emu.find("emu_signature").orElseThrow(), FunctionDescriptor.of(P, P));
             MethodHandle shared = linker.downcallHandle(emu.find("emu_shared_bytes").orElseThrow(), FunctionDescriptor.of(I));
             malloc = linker.downcallHandle(libc.find("aligned_alloc").orElseThrow(), FunctionDescriptor.of(J, J, J));
@@ -440,9 +454,9 @@ final class HostDevice implements Device {
             }
         }
 
-        int launch(MemorySegment name, int blocks, int threads, int shared, MemorySegment params) {
+        int launch(MemorySegment name, int blocks, int threads, int shared, MemorySegment params, boolean reverse) {
             try {
-                return (int) launch.invokeExact(name, blocks, threads, shared, params);
+                return (int) launch.invokeExact(name, blocks, threads, shared, params, reverse ? 1 : 0);
             } catch (Throwable t) {
                 throw new IllegalStateException(t);
             }

@@ -91,4 +91,28 @@ class HostDeviceTest {
             d.launch(Kernel.SCALE, 1, 32, 0, new Ptr(p), 16L, 2f);   // and it still works
         }
     }
+
+    /**
+     * reverseBlocks runs a launch's blocks last to first, so that a kernel whose result depends on the order of its
+     * blocks shows: here an add whose output overlaps its input one block further on (block 0 writes what block 1
+     * reads) computes something else in each order.
+     */
+    @Test
+    void reversedBlocksTellAnOrderDependentLaunch() {
+        float[][] got = new float[2][1024];
+        for (int q = 0; q < 2; q++) {
+            try (HostDevice d = device()) {
+                d.reverseBlocks = q == 1;
+                long a = d.allocate(1024 * Float.BYTES), zero = d.allocate(1024 * Float.BYTES);
+                float[] init = new float[1024];
+                for (int i = 0; i < init.length; i++) init[i] = i;
+                d.copyIn(a, init, 0, 1024);
+                d.copyIn(zero, new float[1024], 0, 1024);
+                d.launch(Kernel.ADD, 3, 256, 0, new Ptr(a + 256 * Float.BYTES), new Ptr(a), new Ptr(zero), 768L);
+                d.copyOut(got[q], 0, 1024, a);
+            }
+        }
+        assertEquals(0f, got[0][768], "in order, block 0's values reach the end");
+        assertEquals(512f, got[1][768], "last to first, each block reads the input as it was");
+    }
 }
