@@ -16,6 +16,24 @@ extern "C" __global__ void k_adam(float* p, const float* g, float* m, float* v, 
     }
 }
 
+// Backend.momentum: v = mu v - lr g; p += v, or (Nesterov) p += mu v - lr g. Each product and sum rounded as the
+// interface's op sequence rounds it (k_scale's v mu, then k_axpy's y + alpha x), so the bits are those of the ops.
+extern "C" __global__ void k_momentum(float* p, const float* g, float* v, long long n, float lr, float mu, int nesterov) {
+    GRID_STRIDE(i, n) {
+        float gi = g[i], vi = v[i] * mu;
+        vi += -lr * gi;
+        v[i] = vi;
+        float pi = p[i];
+        if (nesterov) {
+            pi += mu * vi;
+            pi += -lr * gi;
+        } else {
+            pi += 1.0f * vi;
+        }
+        p[i] = pi;
+    }
+}
+
 // Backend.rmsprop: r = decay r + (1 - decay) g^2; p -= lr g / (sqrt(r) + eps)
 extern "C" __global__ void k_rmsprop(float* p, const float* g, float* r, long long n, float lr, float decay, float eps) {
     GRID_STRIDE(i, n) {

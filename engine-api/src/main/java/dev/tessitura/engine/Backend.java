@@ -420,6 +420,25 @@ public interface Backend extends AutoCloseable {
      */
     void adam(Tensor p, Tensor g, Tensor m, Tensor v, float lr, float beta1, float beta2, float eps, int step);
 
+    /**
+     * One step of classical momentum or, with {@code nesterov}, of Nesterov's accelerated gradient in the form of
+     * Bengio, Boulanger-Lewandowski and Pascanu (2013, eq. 7), on a parameter block p with gradient g and velocity v
+     * (all the same size): v = mu v - lr g; then p += v, or p += mu v - lr g. One op so that a GPU runs it as one
+     * kernel (one graph node instead of three or four); this default is the op sequence (scale, then axpys), whose
+     * float roundings every backend's result has.
+     */
+    default void momentum(Tensor p, Tensor g, Tensor v, float lr, float mu, boolean nesterov) {
+        Checks.optimizer(this, "momentum", p, g, v);
+        scale(v, mu);
+        axpy(v, g, -lr);
+        if (nesterov) {
+            axpy(p, v, mu);
+            axpy(p, g, -lr);
+        } else {
+            axpy(p, v, 1f);
+        }
+    }
+
     /** One RMSprop step (Tieleman and Hinton, 2012): r = decay r + (1 - decay) g^2; p -= lr g / (sqrt(r) + eps). */
     void rmsprop(Tensor p, Tensor g, Tensor r, float lr, float decay, float eps);
 

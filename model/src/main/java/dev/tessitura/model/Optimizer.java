@@ -73,19 +73,8 @@ public final class Optimizer {
         Tensor p = params.view(from, n), g = grads.view(from, n);
         switch (kind) {
             case SGD -> be.axpy(p, g, -lr);
-            case MOMENTUM -> {
-                Tensor v = s1.view(from, n);
-                be.scale(v, momentum);
-                be.axpy(v, g, -lr);
-                be.axpy(p, v, 1f);
-            }
-            case NESTEROV -> {
-                Tensor v = s1.view(from, n);
-                be.scale(v, momentum);
-                be.axpy(v, g, -lr);
-                be.axpy(p, v, momentum);
-                be.axpy(p, g, -lr);
-            }
+            case MOMENTUM -> be.momentum(p, g, s1.view(from, n), lr, momentum, false);
+            case NESTEROV -> be.momentum(p, g, s1.view(from, n), lr, momentum, true);
             case RMSPROP -> be.rmsprop(p, g, s1.view(from, n), lr, 0.9f, 1e-6f);
             case ADAM -> be.adam(p, g, s1.view(from, n), s2.view(from, n), lr, 0.9f, 0.999f, 1e-8f, step);
         }

@@ -94,6 +94,41 @@ class LstmAndOptimizerOpsTest {
         }
     }
 
+    /** momentum: the equations in float64, and the bits of the op sequence it stands for (scale, then axpys). */
+    @ParameterizedTest
+    @MethodSource("backends")
+    void momentumAndNesterovMatchTheirEquationsAndTheOpSequence(String backend) {
+        SplittableRandom r = new SplittableRandom(5);
+        for (int n : new int[] {1, 7, 9, 17, 207, 1000}) {
+            float[] p = random(r, n, 1), g = random(r, n, 1), v = random(r, n, 0.1);
+            for (boolean nesterov : new boolean[] {false, true}) {
+                try (Backend be = create(backend)) {
+                    Tensor pt = be.of(p, n), gt = be.of(g, n), vt = be.of(v, n);
+                    be.momentum(pt, gt, vt, 0.01f, 0.9f, nesterov);
+                    float[] pm = be.toArray(pt), vm = be.toArray(vt);
+                    for (int i = 0; i < n; i++) {
+                        double vi = 0.9 * v[i] - 0.01 * g[i], want = p[i] + (nesterov ? 0.9 * vi - 0.01 * g[i] : vi);
+                        assertEquals(vi, vm[i], 1e-7 + 1e-6 * Math.abs(vi), "v n=" + n + " i=" + i);
+                        assertEquals(want, pm[i], 1e-7 + 1e-6 * Math.abs(want), "p n=" + n + " i=" + i + " nesterov=" + nesterov);
+                    }
+                    Tensor qp = be.of(p, n), qv = be.of(v, n);
+                    be.scale(qv, 0.9f);
+                    be.axpy(qv, gt, -0.01f);
+                    if (nesterov) {
+                        be.axpy(qp, qv, 0.9f);
+                        be.axpy(qp, gt, -0.01f);
+                    } else {
+                        be.axpy(qp, qv, 1f);
+                    }
+                    assertArrayEquals(be.toArray(qp), pm, "p bits n=" + n);
+                    assertArrayEquals(be.toArray(qv), vm, "v bits n=" + n);
+                    assertThrows(IllegalArgumentException.class, () -> be.momentum(pt, gt, pt, 0.01f, 0.9f, nesterov));
+                    assertThrows(IllegalArgumentException.class, () -> be.momentum(pt, gt, be.zeros(n + 1), 0.01f, 0.9f, nesterov));
+                }
+            }
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("backends")
     void adamAndRmspropMatchTheirEquationsAndEachOther(String backend) {

@@ -782,6 +782,14 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
+    public void momentum(Tensor p, Tensor g, Tensor v, float lr, float mu, boolean nesterov) {
+        enter();
+        Checks.optimizer(this, "momentum", p, g, v);
+        long n = p.size();
+        if (n > 0) launch(Kernel.MOMENTUM, grid(n), THREADS, 0, p, g, v, n, lr, mu, nesterov ? 1 : 0);
+    }
+
+    @Override
     public void rmsprop(Tensor p, Tensor g, Tensor r, float lr, float decay, float eps) {
         enter();
         Checks.optimizer(this, "rmsprop", p, g, r);

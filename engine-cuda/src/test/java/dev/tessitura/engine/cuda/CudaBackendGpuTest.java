@@ -595,13 +595,17 @@ class CudaBackendGpuTest extends GpuTestBase {
             for (int q = 0; q < 2; q++) {
                 Backend be = bes[q];
                 Tensor pa = be.of(p, n), ga = be.of(g, n), m = be.zeros(n), v = be.zeros(n), pr = be.of(p, n), rr = be.zeros(n);
+                Tensor pm = be.of(p, n), vm = be.zeros(n), pn = be.of(p, n), vn = be.zeros(n);
                 for (int step = 1; step <= 3; step++) {
                     be.adam(pa, ga, m, v, 1e-3f, 0.9f, 0.999f, 1e-8f, step);
                     be.rmsprop(pr, ga, rr, 1e-3f, 0.9f, 1e-6f);
+                    be.momentum(pm, ga, vm, 1e-2f, 0.9f, false);
+                    be.momentum(pn, ga, vn, 1e-2f, 0.9f, true);
                 }
-                res[q] = concat(be.toArray(pa), be.toArray(m), be.toArray(v), be.toArray(pr), be.toArray(rr));
+                res[q] = concat(be.toArray(pa), be.toArray(m), be.toArray(v), be.toArray(pr), be.toArray(rr),
+                        be.toArray(pm), be.toArray(vm), be.toArray(pn), be.toArray(vn));
             }
-            ulps(res[0], res[1], 2, "adam/rmsprop n=" + n);   // sqrtf and division are IEEE-rounded in both
+            ulps(res[0], res[1], 2, "adam/rmsprop/momentum n=" + n);   // sqrtf and division are IEEE-rounded in both
         }
     }
 
