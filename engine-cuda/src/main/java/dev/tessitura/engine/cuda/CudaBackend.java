@@ -365,7 +365,8 @@ public final class CudaBackend implements Backend {
         Checks.length("columnSums", "out", out, x.cols());
         Checks.disjoint("columnSums", out, x);
         int cols = x.cols();
-        if (cols > 0) launch(Kernel.COLUMN_SUMS, (cols + THREADS - 1) / THREADS, THREADS, 0, out, x, x.rows(), cols, alpha, beta);
+        // k_column_sums: 256 threads per 32 columns, 8 to a column, their partial sums in shared memory
+        if (cols > 0) launch(Kernel.COLUMN_SUMS, (cols + 31) / 32, 256, 256 * Double.BYTES, out, x, x.rows(), cols, alpha, beta);
     }
 
     @Override

@@ -98,7 +98,7 @@ class CudaBackendGpuTest extends GpuTestBase {
     @Test
     void rowAndColumnOpsAtOffsets() {
         SplittableRandom r = new SplittableRandom(2);
-        for (int[] rc : new int[][] {{1, 1}, {3, 5}, {100, 88}, {7, 150}, {207, 13}}) {
+        for (int[] rc : new int[][] {{1, 1}, {3, 5}, {100, 88}, {7, 150}, {207, 13}, {1000, 150}, {9, 70}, {0, 4}}) {
             int rows = rc[0], cols = rc[1];
             float[] x = random(r, rows * cols + 3, 2), bias = random(r, cols, 1), init = random(r, Math.max(rows, cols), 1);
             float[][] res = new float[2][];
