@@ -138,6 +138,29 @@ public final class Checks {
         return rh[0] / batch;
     }
 
+    /** A backend's own lstmForward: the layer's shapes, and no output sharing memory with another tensor. Returns T. */
+    public static int lstmForward(Backend backend, Tensor h, Tensor c, Tensor z, Tensor wh, Tensor h0, Tensor c0, int batch) {
+        String op = "lstmForward";
+        int steps = lstmLayer(backend, op, z, wh, batch, h0, c0, h, c);
+        disjoint(op, z, h, c, wh, h0, c0);
+        disjoint(op, h, c, wh, h0, c0);
+        disjoint(op, c, wh, h0, c0);
+        return steps;
+    }
+
+    /** A backend's own lstmBackward: the layer's shapes, dz's, and no output sharing memory with another tensor. Returns T. */
+    public static int lstmBackward(Backend backend, Tensor dz, Tensor dc, Tensor dh, Tensor z, Tensor c, Tensor c0, Tensor wh,
+                                   int batch) {
+        String op = "lstmBackward";
+        int steps = lstmLayer(backend, op, z, wh, batch, c0, dc, dh, c);
+        shape(op, "dz", dz, z.rows(), z.cols());
+        owned(backend, op, dz);
+        disjoint(op, dz, dc, dh, z, c, c0, wh);
+        disjoint(op, dc, dh, z, c, c0, wh);
+        disjoint(op, dh, z, c, c0, wh);
+        return steps;
+    }
+
     /**
      * tanhRecurrence / tanhRecurrenceBackward: B = batch >= 1 sequences, u ((T+1) B, n) with T >= 0, Wuu (n, n), and
      * the others (each may be null) da (T B, n), du ((T+1) B, n); none of them overlapping another. Returns T.

@@ -171,22 +171,18 @@ public final class CudaBackend implements Backend {
         if (capture != null) throw new IllegalStateException("record: a recording is already in progress");
         long from = rng.position();
         Capture c = new Capture(rng);
-        Device.Graph graph;
         capture = c;
         device.beginCapture();
         try {
             body.run();
         } catch (RuntimeException | Error e) {
             capture = null;
-            try {
-                device.endCapture().close();
-            } catch (RuntimeException suppressed) {
-                e.addSuppressed(suppressed);
-            }
+            tidy(e, () -> device.endCapture().close());   // the stream leaves capture mode either way
             c.free();
             throw e;
         }
         capture = null;
+        Device.Graph graph;
         try {
             graph = device.endCapture();
         } catch (RuntimeException e) {
@@ -198,11 +194,7 @@ public final class CudaBackend implements Backend {
             launch(Kernel.STORE_OFFSET, 1, 1, 0, c.replay, 0L);
             graph.launch();
         } catch (RuntimeException e) {
-            try {
-                graph.close();
-            } catch (RuntimeException suppressed) {
-                e.addSuppressed(suppressed);
-            }
+            tidy(e, graph::close);
             c.free();
             throw e;
         }
@@ -230,6 +222,15 @@ public final class CudaBackend implements Backend {
                 }
             }
         };
+    }
+
+    /** Runs cleanup after the failure e; what cleanup throws is added to e, which stays the one reported. */
+    private static void tidy(Throwable e, Runnable cleanup) {
+        try {
+            cleanup.run();
+        } catch (RuntimeException suppressed) {
+            e.addSuppressed(suppressed);
+        }
     }
 
     /** What a body being recorded must not do: wait for the device, copy from or to the host, allocate a tensor. */
@@ -486,8 +487,10 @@ public final class CudaBackend implements Backend {
 
     // ---------------------------------------------------------------- random
 
-    /** Launch arguments k0, k1, s0, s1, first of a Philox draw (see philox.cuh). */
-    /** The Philox arguments of a draw from rng starting at block first (while recording, with the replay offset). */
+    /**
+     * Launch arguments k0, k1, s0, s1, first, replay of a Philox draw from rng starting at block first (see philox.cuh);
+     * replay is the recording's offset word while one is in progress, else null.
+     */
     private Object[] philox(Rng rng, long first) {
         Block replay = null;
         if (capture != null) {
@@ -668,11 +671,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void lstmForward(Tensor h, Tensor c, Tensor z, Tensor wh, Tensor h0, Tensor c0, int batch) {
         enter();
-        String op = "lstmForward";
-        int steps = Checks.lstmLayer(this, op, z, wh, batch, h0, c0, h, c), n = h.cols();
-        Checks.disjoint(op, z, h, c, wh, h0, c0);
-        Checks.disjoint(op, h, c, wh, h0, c0);
-        Checks.disjoint(op, c, wh, h0, c0);
+        int steps = Checks.lstmForward(this, h, c, z, wh, h0, c0, batch), n = h.cols();
         long shared = lstmSharedBytes(n, false);
         if (shared > device.maxSharedBytes()) {
             Backend.super.lstmForward(h, c, z, wh, h0, c0, batch);
@@ -685,13 +684,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void lstmBackward(Tensor dz, Tensor dc, Tensor dh, Tensor z, Tensor c, Tensor c0, Tensor wh, int batch) {
         enter();
-        String op = "lstmBackward";
-        int steps = Checks.lstmLayer(this, op, z, wh, batch, c0, dc, dh, c), n = dh.cols();
-        Checks.shape(op, "dz", dz, z.rows(), z.cols());
-        Checks.owned(this, op, dz);
-        Checks.disjoint(op, dz, dc, dh, z, c, c0, wh);
-        Checks.disjoint(op, dc, dh, z, c, c0, wh);
-        Checks.disjoint(op, dh, z, c, c0, wh);
+        int steps = Checks.lstmBackward(this, dz, dc, dh, z, c, c0, wh, batch), n = dh.cols();
         long shared = lstmSharedBytes(n, true);
         if (shared > device.maxSharedBytes()) {
             Backend.super.lstmBackward(dz, dc, dh, z, c, c0, wh, batch);

@@ -850,11 +850,7 @@ public final class SimdBackend implements Backend {
      */
     @Override
     public void lstmForward(Tensor h, Tensor c, Tensor z, Tensor wh, Tensor h0, Tensor c0, int batch) {
-        String op = "lstmForward";
-        int steps = Checks.lstmLayer(this, op, z, wh, batch, h0, c0, h, c);
-        Checks.disjoint(op, z, h, c, wh, h0, c0);
-        Checks.disjoint(op, h, c, wh, h0, c0);
-        Checks.disjoint(op, c, wh, h0, c0);
+        int steps = Checks.lstmForward(this, h, c, z, wh, h0, c0, batch);
         int n = h.cols(), g4 = 4 * n;
         float[] zd = data(z), hd = data(h), cd = data(c), bp = recurrentPacked = atLeast(recurrentPacked, gemm.packedBSize(n, g4));
         int zOff = off(z), hOff = off(h), cOff = off(c);
@@ -879,13 +875,7 @@ public final class SimdBackend implements Backend {
     /** As {@link #lstmForward}: each thread its rows for all T steps, against Wh^T transposed and packed once. */
     @Override
     public void lstmBackward(Tensor dz, Tensor dc, Tensor dh, Tensor z, Tensor c, Tensor c0, Tensor wh, int batch) {
-        String op = "lstmBackward";
-        int steps = Checks.lstmLayer(this, op, z, wh, batch, c0, dc, dh, c);
-        Checks.shape(op, "dz", dz, z.rows(), z.cols());
-        Checks.owned(this, op, dz);
-        Checks.disjoint(op, dz, dc, dh, z, c, c0, wh);
-        Checks.disjoint(op, dc, dh, z, c, c0, wh);
-        Checks.disjoint(op, dh, z, c, c0, wh);
+        int steps = Checks.lstmBackward(this, dz, dc, dh, z, c, c0, wh, batch);
         int n = dh.cols(), g4 = 4 * n;
         float[] dzd = data(dz), dcd = data(dc), dhd = data(dh), zd = data(z), cd = data(c);
         int dzOff = off(dz), dcOff = off(dc), dhOff = off(dh), zOff = off(z), cOff = off(c);
