@@ -3,39 +3,50 @@
 #pragma once
 #include "common.cuh"
 
+// One unit's cell, which the cell kernels and the persistent layer kernels below share: the gates' pre-activations
+// zi, zf, zg, zo become their activations i = sigmoid, f = sigmoid, g = tanh, o = sigmoid; then c = f cp + i g and
+// h = o tanh(c).
+__device__ __forceinline__ void lstm_unit(float& zi, float& zf, float& zg, float& zo, float cp, float& c, float& h) {
+    zi = sigmoid_f(zi);
+    zf = sigmoid_f(zf);
+    zg = (float) tanh((double) zg);
+    zo = sigmoid_f(zo);
+    c = zf * cp + zi * zg;
+    h = zo * (float) tanh((double) c);
+}
+
+// Its backward, from the activations i, f, g, o, c and cp: with dC = dc + dh o (1 - tanh^2 c): d[0] = dz_i =
+// dC g i (1 - i), d[1] = dz_f = dC cp f (1 - f), d[2] = dz_g = dC i (1 - g^2), d[3] = dz_o = dh tanh(c) o (1 - o);
+// dc becomes dC f, the gradient reaching cp.
+__device__ __forceinline__ void lstm_unit_backward(float i, float f, float g, float o, float c, float cp, float dh, float& dc,
+                                                   float* d) {
+    float tc = (float) tanh((double) c);
+    float dC = dc + dh * o * (1.0f - tc * tc);
+    d[0] = dC * g * i * (1.0f - i);
+    d[1] = dC * cp * f * (1.0f - f);
+    d[2] = dC * i * (1.0f - g * g);
+    d[3] = dh * tc * o * (1.0f - o);
+    dc = dC * f;
+}
+
 // Backend.lstmCell: z <- activations; c = f cPrev + i g; h = o tanh(c). cPrev null means c_0 = 0.
 extern "C" __global__ void k_lstm_cell(float* h, float* c, float* z, const float* cPrev, int rows, int n) {
     GRID_STRIDE(e, (long long) rows * n) {
-        long long r = e / n, j = e % n, zr = r * 4 * n;
-        float i = sigmoid_f(z[zr + j]), f = sigmoid_f(z[zr + n + j]);
-        float g = (float) tanh((double) z[zr + 2 * n + j]), o = sigmoid_f(z[zr + 3 * n + j]);
-        z[zr + j] = i;
-        z[zr + n + j] = f;
-        z[zr + 2 * n + j] = g;
-        z[zr + 3 * n + j] = o;
-        float cp = cPrev == 0 ? 0.0f : cPrev[e];
-        float cj = f * cp + i * g;
-        c[e] = cj;
-        h[e] = o * (float) tanh((double) cj);
+        long long r = e / n, j = e % n;
+        float* zr = z + r * 4 * n;
+        lstm_unit(zr[j], zr[n + j], zr[2 * n + j], zr[3 * n + j], cPrev == 0 ? 0.0f : cPrev[e], c[e], h[e]);
     }
 }
 
-// Backend.lstmCellBackward: with dC = dc + dh o (1 - tanh^2 c): dz_i = dC g i (1 - i), dz_f = dC cPrev f (1 - f),
-// dz_g = dC i (1 - g^2), dz_o = dh tanh(c) o (1 - o); dc <- dC f.
+// Backend.lstmCellBackward: lstm_unit_backward per element; dc <- the gradient reaching cPrev.
 extern "C" __global__ void k_lstm_cell_backward(float* dz, float* dc, const float* dh, const float* z, const float* c,
                                                 const float* cPrev, int rows, int n) {
     GRID_STRIDE(e, (long long) rows * n) {
-        long long r = e / n, j = e % n, zr = r * 4 * n;
-        float i = z[zr + j], f = z[zr + n + j], g = z[zr + 2 * n + j], o = z[zr + 3 * n + j];
-        float tc = (float) tanh((double) c[e]);
-        float cp = cPrev == 0 ? 0.0f : cPrev[e];
-        float dhj = dh[e];
-        float dC = dc[e] + dhj * o * (1.0f - tc * tc);
-        dz[zr + j] = dC * g * i * (1.0f - i);
-        dz[zr + n + j] = dC * cp * f * (1.0f - f);
-        dz[zr + 2 * n + j] = dC * i * (1.0f - g * g);
-        dz[zr + 3 * n + j] = dhj * tc * o * (1.0f - o);
-        dc[e] = dC * f;
+        long long r = e / n, j = e % n;
+        const float* zr = z + r * 4 * n;
+        float d[4];
+        lstm_unit_backward(zr[j], zr[n + j], zr[2 * n + j], zr[3 * n + j], c[e], cPrev == 0 ? 0.0f : cPrev[e], dh[e], dc[e], d);
+        for (int q = 0; q < 4; q++) dz[r * 4 * n + q * n + j] = d[q];
     }
 }
 
@@ -47,7 +58,7 @@ extern "C" __global__ void k_lstm_cell_backward(float* dz, float* dc, const floa
 // Shared memory: (4 H^2 + 2 H) floats forward, (4 H^2 + 4 H) backward: H = 120 (the 3 x 120 LSTM) needs 231,360 and
 // 232,320 bytes of the H100's 232,448; the host falls back to the per-step path where it does not fit.
 
-// Backend.lstmForward: for s = 0 .. T-1, z_s += h_{s-1} Wh, then the cell (k_lstm_cell's arithmetic). Wh (H, 4H)
+// Backend.lstmForward: for s = 0 .. T-1, z_s += h_{s-1} Wh, then the cell (lstm_unit). Wh (H, 4H)
 // row-major as given: thread j reads row i at columns j, H + j, 2H + j, 3H + j (consecutive threads, consecutive
 // words), h_{s-1}[i] a broadcast. h_{s-1} and h_s alternate between two buffers: one barrier per step. h0 null: no
 // product at step 0; c0 null: c_{-1} = 0.
@@ -83,14 +94,12 @@ extern "C" __global__ void k_lstm_forward(float* h, float* c, float* z, const fl
                 zg += ag;
                 zo += ao;
             }
-            float i = sigmoid_f(zi), f = sigmoid_f(zf), g = (float) tanh((double) zg), o = sigmoid_f(zo);
-            zr[j] = i;
-            zr[n + j] = f;
-            zr[2 * n + j] = g;
-            zr[3 * n + j] = o;
-            float cp = s > 0 ? c[(row - batch) * n + j] : (c0 == 0 ? 0.0f : c0[b * n + j]);
-            float cj = f * cp + i * g;
-            float hj = o * (float) tanh((double) cj);
+            float cp = s > 0 ? c[(row - batch) * n + j] : (c0 == 0 ? 0.0f : c0[b * n + j]), cj, hj;
+            lstm_unit(zi, zf, zg, zo, cp, cj, hj);
+            zr[j] = zi;
+            zr[n + j] = zf;
+            zr[2 * n + j] = zg;
+            zr[3 * n + j] = zo;
             c[row * n + j] = cj;
             h[row * n + j] = hj;
             cur[j] = hj;
@@ -99,7 +108,7 @@ extern "C" __global__ void k_lstm_forward(float* h, float* c, float* z, const fl
     }
 }
 
-// Backend.lstmBackward: for s = T-1 .. 0, the cell's backward (k_lstm_cell_backward's arithmetic), then
+// Backend.lstmBackward: for s = T-1 .. 0, the cell's backward (lstm_unit_backward), then
 // dh_{s-1} += dz_s Wh^T. Thread j needs row j of Wh against dz_s: Wh is stored transposed in shared memory
 // (wt[k H + j] = Wh[j 4H + k]) so that consecutive threads read consecutive words. dc (B, H) row b and dh_{s-1}[j]
 // are touched only by thread j, so only dz_s goes through shared memory: written, a barrier, read, a barrier.
@@ -120,22 +129,12 @@ extern "C" __global__ void k_lstm_backward(float* dz, float* dc, float* dh, cons
         const float* zr = z + row * n4;
         float* dzr = dz + row * n4;
         for (int j = threadIdx.x; j < n; j += blockDim.x) {
-            float i = zr[j], f = zr[n + j], g = zr[2 * n + j], o = zr[3 * n + j];
-            float tc = (float) tanh((double) c[row * n + j]);
-            float cp = s > 0 ? c[(row - batch) * n + j] : (c0 == 0 ? 0.0f : c0[b * n + j]);
-            float dhj = dh[row * n + j];
-            float dC = dc[b * n + j] + dhj * o * (1.0f - tc * tc);
-            float di = dC * g * i * (1.0f - i), df = dC * cp * f * (1.0f - f);
-            float dg = dC * i * (1.0f - g * g), dout = dhj * tc * o * (1.0f - o);
-            dzr[j] = di;
-            dzr[n + j] = df;
-            dzr[2 * n + j] = dg;
-            dzr[3 * n + j] = dout;
-            buf[j] = di;
-            buf[n + j] = df;
-            buf[2 * n + j] = dg;
-            buf[3 * n + j] = dout;
-            dc[b * n + j] = dC * f;
+            float cp = s > 0 ? c[(row - batch) * n + j] : (c0 == 0 ? 0.0f : c0[b * n + j]), d[4];
+            lstm_unit_backward(zr[j], zr[n + j], zr[2 * n + j], zr[3 * n + j], c[row * n + j], cp, dh[row * n + j], dc[b * n + j], d);
+            for (int q = 0; q < 4; q++) {
+                dzr[q * n + j] = d[q];
+                buf[q * n + j] = d[q];
+            }
         }
         __syncthreads();
         if (s > 0) {
