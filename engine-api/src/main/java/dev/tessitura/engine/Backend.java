@@ -149,6 +149,17 @@ public interface Backend extends AutoCloseable {
     /** Sum of squares of all elements, in float64 (gradient norms; NaN or inf shows up here). */
     double sumOfSquares(Tensor x);
 
+    /**
+     * out (1) = the sum of squares of x's elements, left on the backend: a GPU computes it without a wait (a trainer's
+     * gradient norm, read later with its cost). This default is {@link #sumOfSquares(Tensor)} written to out: a finite
+     * sum beyond float's range as Float.MAX_VALUE (still finite), inf and NaN as themselves. out shares no memory with x.
+     */
+    default void sumOfSquares(Tensor x, Tensor out) {
+        Checks.sumOfSquares(this, x, out);
+        double s = sumOfSquares(x);
+        copyFromHost(out, new float[] {Double.isFinite(s) ? (float) Math.min(s, Float.MAX_VALUE) : (float) s}, 0);
+    }
+
     // ---------------------------------------------------------------- elementwise
 
     /** out = a + b. */

@@ -62,6 +62,13 @@ public final class Checks {
         disjoint("transpose", out, a);
     }
 
+    /** sumOfSquares into a tensor: out (1), disjoint from x. */
+    public static void sumOfSquares(Backend backend, Tensor x, Tensor out) {
+        owned(backend, "sumOfSquares", x, out);
+        length("sumOfSquares", "out", out, 1);
+        disjoint("sumOfSquares", out, x);
+    }
+
     /** gatherRows: dst (n, c), src (m, c), rows (n); dst disjoint from both. */
     public static void gatherRows(Backend backend, Tensor dst, Tensor src, Tensor rows) {
         String op = "gatherRows";

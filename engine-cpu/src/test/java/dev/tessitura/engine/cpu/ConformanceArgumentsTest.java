@@ -56,6 +56,8 @@ class ConformanceArgumentsTest {
                     new Bad("freeEnergy", () -> be.freeEnergy(be.zeros(3), v, w, be.zeros(3), be.zeros(5))),
                     new Bad("freeEnergyGrad", () -> be.freeEnergyGrad(be.zeros(5, 3), null, null, v, w, be.zeros(5), 1)),
                     new Bad("clip", () -> be.clip(be.zeros(3), be.zeros(3), 2, 1)),
+                    new Bad("sumOfSquares", () -> be.sumOfSquares(be.zeros(3), be.zeros(2))),
+                    new Bad("sumOfSquares", () -> be.sumOfSquares(big.view(0, 4), big.view(3, 1))),
                     new Bad("gatherRows", () -> be.gatherRows(be.zeros(2, 3), be.zeros(4, 4), be.zeros(2))),
                     new Bad("gatherRows", () -> be.gatherRows(be.zeros(2, 3), be.zeros(4, 3), be.zeros(3))),
                     new Bad("gatherRows", () -> be.gatherRows(be.zeros(1, 3), be.zeros(4, 3), be.of(new float[] {4}, 1))),

@@ -9,6 +9,7 @@ import static dev.tessitura.engine.cpu.ConformanceSupport.reductionRtol;
 import static dev.tessitura.engine.cpu.ConformanceSupport.widen;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tessitura.engine.Backend;
 import dev.tessitura.engine.Tensor;
@@ -88,6 +89,27 @@ class ConformanceTest {
     }
 
     // ---------------------------------------------------------------- BLAS-like vector ops
+
+    /** sumOfSquares into a tensor: the double sum rounded once; beyond float's range a finite sum stays finite. */
+    @ParameterizedTest
+    @MethodSource("dev.tessitura.engine.cpu.ConformanceSupport#backends")
+    void sumOfSquaresIntoATensor(String backend) {
+        SplittableRandom r = new SplittableRandom(19);
+        try (Backend be = create(backend)) {
+            Tensor out = be.zeros(3).view(1, 1);                                    // at an offset
+            for (int n : new int[] {0, 1, 7, 17, 1000}) {
+                Tensor x = be.of(random(r, n, -2, 2), n);
+                be.sumOfSquares(x, out);
+                assertEquals((float) be.sumOfSquares(x), be.toArray(out)[0], backend + " n=" + n);
+            }
+            be.sumOfSquares(be.of(new float[] {3e30f, 1}, 2), out);
+            assertEquals(Float.MAX_VALUE, be.toArray(out)[0], "finite, beyond float's range");
+            be.sumOfSquares(be.of(new float[] {Float.POSITIVE_INFINITY, 1}, 2), out);
+            assertEquals(Float.POSITIVE_INFINITY, be.toArray(out)[0]);
+            be.sumOfSquares(be.of(new float[] {Float.NaN, 1}, 2), out);
+            assertTrue(Float.isNaN(be.toArray(out)[0]));
+        }
+    }
 
     @ParameterizedTest
     @MethodSource("dev.tessitura.engine.cpu.ConformanceSupport#backends")

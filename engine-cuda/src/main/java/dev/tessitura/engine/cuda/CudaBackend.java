@@ -432,6 +432,22 @@ public final class CudaBackend implements Backend {
         return reduce(x, true);
     }
 
+    /** x squared into scratch, then its row sum (in double) into out: two launches, no wait, recordable. */
+    @Override
+    public void sumOfSquares(Tensor x, Tensor out) {
+        enter();
+        Checks.sumOfSquares(this, x, out);
+        int n = Math.toIntExact(x.size());
+        if (n == 0) {
+            fill(out, 0f);
+            return;
+        }
+        Tensor squares = scratch(1, n);
+        mul(squares, x, x);
+        rowSums(out.reshape(1), squares, 1f, 0f);
+        release(squares);
+    }
+
     /** Per-block partial sums in double on the device, added on the host in block order (fixed for a given n). */
     private double reduce(Tensor x, boolean squares) {
         long n = x.size();

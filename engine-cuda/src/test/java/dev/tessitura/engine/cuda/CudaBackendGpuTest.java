@@ -117,6 +117,10 @@ class CudaBackendGpuTest extends GpuTestBase {
                 System.arraycopy(s, 0, res[k], o.length + c.length, s.length);
                 assertEquals(cpu.sum(cpu.of(x, x.length)), be.sum(be.of(x, x.length)), 1e-12 * x.length, "sum");
                 assertEquals(cpu.sumOfSquares(cpu.of(x, x.length)), be.sumOfSquares(be.of(x, x.length)), 1e-12 * x.length, "sumOfSquares");
+                Tensor ss = be.zeros(1);                                   // left on the device: x squared in float first
+                be.sumOfSquares(be.of(x, x.length), ss);
+                double want = cpu.sumOfSquares(cpu.of(x, x.length));
+                assertEquals(want, be.toArray(ss)[0], 1e-6 * want, "sumOfSquares into a tensor");
             }
             // addRowVector and columnSums: the same operations in the same order; rowSums adds in a tree (double)
             ulps(res[0], res[1], 1, "row/column ops " + rows + "x" + cols);

@@ -207,7 +207,7 @@ public final class LstmTrainer {
     private Tensor maskRows;           // (2, n): a masked row (zeros) and a counted one (ones)
     private Tensor table;              // per epoch: each minibatch's rows to gather for x, then y, then mask
     private Tensor x, y, mask;         // the minibatch (L B, n), gathered
-    private Tensor scalars, squares;   // the pending updates' costs and squared gradient norms; the gradients squared
+    private Tensor scalars;            // the pending updates' costs and squared gradient norms
 
     /** The rolls' frames on the backend, then one zero row; kept while the same list (of as many frames) comes back. */
     private Tensor stacked(List<PianoRoll> rolls) {
@@ -270,10 +270,7 @@ public final class LstmTrainer {
         model.loss(y, m, mb.frames(), slot.view(0, 1));
         model.zeroGrads();
         model.backward(y, m, mb.frames());
-        int n = Math.toIntExact(model.grads.size());
-        if (squares == null) squares = be.zeros(n);
-        be.mul(squares, model.grads, model.grads);
-        be.rowSums(slot.view(1, 1), squares.reshape(1, n), 1f, 0f);
+        be.sumOfSquares(model.grads, slot.view(1, 1));
         if (!be.asynchronous()) {
             float[] c = be.toArray(slot);
             if (!Double.isFinite(c[0]) || !Double.isFinite(c[1])) {

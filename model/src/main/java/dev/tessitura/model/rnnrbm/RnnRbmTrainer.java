@@ -296,7 +296,6 @@ public final class RnnRbmTrainer {
     }
 
     private Tensor scalars;   // (PendingCosts.CHECK_EVERY, 2): each pending update's cost and squared gradient norm
-    private Tensor squares;   // the gradients squared, for their norm on the device
 
     private PendingCosts pending(Position from) {
         if (scalars == null) scalars = PendingCosts.scalars(be);
@@ -404,10 +403,7 @@ public final class RnnRbmTrainer {
         model.costAndGradients(v, neg, steps, slot.view(0, 1));
         if (be.asynchronous() && config.clipNorm() <= 0) {
             if (!config.isLstm() && !config.learnU0()) be.fill(model.grad("u0"), 0f);
-            int n = Math.toIntExact(model.grads.size());
-            if (squares == null) squares = be.zeros(n);
-            be.mul(squares, model.grads, model.grads);
-            be.rowSums(slot.view(1, 1), squares.reshape(1, n), 1f, 0f);
+            be.sumOfSquares(model.grads, slot.view(1, 1));
         } else {
             double norm2 = gradientNorm2(be.toArray(slot.view(0, 1))[0]);
             be.copyFromHost(slot.view(1, 1), new float[] {(float) Math.min(norm2, Float.MAX_VALUE)}, 0);
