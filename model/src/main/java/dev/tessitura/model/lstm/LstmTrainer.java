@@ -10,6 +10,7 @@ import dev.tessitura.model.FrameAccuracy;
 import dev.tessitura.model.Position;
 import dev.tessitura.model.Optimizer;
 import dev.tessitura.model.PendingCosts;
+import dev.tessitura.model.StackedFrames;
 import dev.tessitura.model.io.Checkpoints;
 import dev.tessitura.model.io.SafeTensors;
 import java.io.IOException;
@@ -201,9 +202,7 @@ public final class LstmTrainer {
 
     // ---------------------------------------------------------------- an epoch's data on the backend
 
-    private List<PianoRoll> stackedOf;
-    private long stackedFrames;
-    private Tensor stacked;            // every roll's frames in the order given, then a zero row: a masked row's x and y
+    private StackedFrames stacked;     // every roll's frames in the order given, then a zero row: a masked row's x and y
     private Tensor maskRows;           // (2, n): a masked row (zeros) and a counted one (ones)
     private Tensor table;              // per epoch: each minibatch's rows to gather for x, then y, then mask
     private Tensor x, y, mask;         // the minibatch (L B, n), gathered
@@ -211,25 +210,14 @@ public final class LstmTrainer {
 
     /** The rolls' frames on the backend, then one zero row; kept while the same list (of as many frames) comes back. */
     private Tensor stacked(List<PianoRoll> rolls) {
-        long rows = 1;
-        for (PianoRoll r : rolls) rows += r.frames();
-        if (rolls == stackedOf && rows == stackedFrames) return stacked;
-        if (rows > 1 << 24) throw new IllegalArgumentException("lstm: more than 2^24 frames in one training set");
-        float[] all = new float[Math.toIntExact(rows * nNotes)];
-        int at = 0;
-        for (PianoRoll r : rolls) {
-            float[] f = r.toFloats();
-            System.arraycopy(f, 0, all, at, f.length);
-            at += f.length;
-        }
-        stackedOf = rolls;
-        stackedFrames = rows;
-        stacked = be.of(all, Math.toIntExact(rows), nNotes);
-        if (maskRows == null) {
+        if (stacked == null) {
+            stacked = new StackedFrames(be, nNotes, 1);
             maskRows = be.zeros(2, nNotes);
             be.fill(maskRows.at(1), 1f);
         }
-        return stacked;
+        Tensor frames = stacked.of(rolls).frames();
+        if (frames.rows() > 1 << 24) throw new IllegalArgumentException("lstm: more than 2^24 frames in one training set");
+        return frames;
     }
 
     /** The epoch's gather table: minibatch i's L B rows of x, of y (each the next frame) and of mask from 3 L B i on. */

@@ -11,6 +11,7 @@ import dev.tessitura.model.FrameAccuracy;
 import dev.tessitura.model.Position;
 import dev.tessitura.model.Optimizer;
 import dev.tessitura.model.PendingCosts;
+import dev.tessitura.model.StackedFrames;
 import dev.tessitura.model.io.SafeTensors;
 import dev.tessitura.model.rbm.Ais;
 import dev.tessitura.model.rbm.Rbm;
@@ -200,7 +201,7 @@ public final class RnnRbmTrainer {
         List<List<int[]>> updates = batches(chunks(rolls, from.epoch()), config.batch());
         float decay = (float) Math.pow(config.lrDecay(), from.epoch());
         PendingCosts pending = pending(from);
-        Resident frames = resident(rolls);
+        StackedFrames.Stack frames = stacked(rolls);
         Gathers gathers = config.batch() > 1 ? new Gathers(frames, updates) : null;
         try (Recorded recorded = recordable() ? new Recorded(decay) : null) {
             for (int i = from.index(); i < updates.size(); i++) {
@@ -210,7 +211,8 @@ public final class RnnRbmTrainer {
                 }
                 List<int[]> group = updates.get(i);
                 int steps = group.get(0)[2], n = steps * group.size();
-                Tensor v = gathers == null ? frames.chunk(group.get(0)) : gathers.update(i, batchV());
+                int[] c = group.get(0);
+                Tensor v = gathers == null ? frames.rows(c[0], c[1], c[2]) : gathers.update(i, batchV());
                 if (recorded != null && steps == config.chunk() && group.size() == config.batch()) recorded.update(v, pending.add(i, n));
                 else update(v, steps, group.size(), decay, pending.add(i, n));
                 if (progress != null) progress.accept(n);
@@ -302,47 +304,24 @@ public final class RnnRbmTrainer {
         return new PendingCosts(be, scalars, "rnn-rbm", "try a smaller learning rate or --clip-norm", from);
     }
 
-    /** The frames of all rolls in one device tensor, roll s from row {@code first[s]}: a chunk is a view. */
-    private record Resident(Tensor frames, int[] first) {
-        Tensor chunk(int[] c) {
-            return frames.slice(first[c[0]] + c[1], first[c[0]] + c[1] + c[2]);
-        }
-    }
+    /** The rolls' frames on the backend, once per run: a chunk {sequence, first frame, length} is a view of them. */
+    private StackedFrames stacked;
 
-    private List<PianoRoll> residentRolls;
-    private long residentFrames;
-    private Resident resident;
-
-    /** The rolls' frames on the device, kept while the same list (of as many frames) comes back: every epoch of a run. */
-    private Resident resident(List<PianoRoll> rolls) {
-        int[] first = new int[rolls.size()];
-        int rows = 0;
-        for (int s = 0; s < rolls.size(); s++) {
-            first[s] = rows;
-            rows = Math.addExact(rows, rolls.get(s).frames());
-        }
-        if (rolls == residentRolls && rows == residentFrames) return resident;
-        float[] x = new float[Math.multiplyExact(rows, model.nv)];
-        for (int s = 0; s < rolls.size(); s++) {
-            float[] r = rolls.get(s).toFloats();
-            System.arraycopy(r, 0, x, first[s] * model.nv, r.length);
-        }
-        residentRolls = rolls;
-        residentFrames = rows;
-        resident = new Resident(be.of(x, rows, model.nv), first);
-        return resident;
+    private StackedFrames.Stack stacked(List<PianoRoll> rolls) {
+        if (stacked == null) stacked = new StackedFrames(be, model.nv, 0);
+        return stacked.of(rolls);
     }
 
     /**
-     * The rows of the resident frames that each update of a B > 1 epoch trains on, as one table on the backend (copied
+     * The rows of the stacked frames that each update of a B > 1 epoch trains on, as one table on the backend (copied
      * in once per epoch): update i's B chunks of T frames time-major, frame t of chunk b in row t B + b.
      */
     private final class Gathers {
-        private final Resident frames;
+        private final StackedFrames.Stack frames;
         private final long[] offset;
         private final int[] rows;
 
-        Gathers(Resident frames, List<List<int[]>> updates) {
+        Gathers(StackedFrames.Stack frames, List<List<int[]>> updates) {
             this.frames = frames;
             offset = new long[updates.size()];
             rows = new int[updates.size()];
@@ -352,14 +331,14 @@ public final class RnnRbmTrainer {
                 rows[i] = updates.get(i).size() * updates.get(i).get(0)[2];
                 total += rows[i];
             }
-            if (frames.frames.rows() > 1 << 24) throw new IllegalArgumentException("rnn-rbm: more than 2^24 frames in one epoch");
+            if (frames.frames().rows() > 1 << 24) throw new IllegalArgumentException("rnn-rbm: more than 2^24 frames in one epoch");
             float[] at = new float[Math.toIntExact(total)];
             for (int i = 0; i < updates.size(); i++) {
                 List<int[]> group = updates.get(i);
                 int batch = group.size();
                 for (int b = 0; b < batch; b++) {
                     int[] c = group.get(b);
-                    int first = frames.first[c[0]] + c[1];
+                    int first = frames.first()[c[0]] + c[1];
                     for (int t = 0; t < c[2]; t++) at[Math.toIntExact(offset[i]) + t * batch + b] = first + t;   // exact: at most 2^24 rows
                 }
             }
@@ -370,7 +349,7 @@ public final class RnnRbmTrainer {
         /** Update i's frames (T B, nv) gathered into the first rows of into. */
         Tensor update(int i, Tensor into) {
             Tensor v = into.slice(0, rows[i]);
-            be.gatherRows(v, frames.frames, gatherTable.view(offset[i], rows[i]));
+            be.gatherRows(v, frames.frames(), gatherTable.view(offset[i], rows[i]));
             return v;
         }
     }
@@ -441,9 +420,9 @@ public final class RnnRbmTrainer {
         if (rnnPretraining == null) rnnPretraining = new Optimizer(be, Optimizer.Kind.ADAM, model.params, 0f);
         double total = 0;
         long frames = 0;
-        Resident held = resident(rolls);
+        StackedFrames.Stack stack = stacked(rolls);
         for (int[] c : chunks(rolls, 8, epoch)) {
-            Tensor v = held.chunk(c);
+            Tensor v = stack.rows(c[0], c[1], c[2]);
             model.forward(v, c[2]);
             model.zeroGrads();
             double cost = model.predictorCostAndGradients(v, c[2]);
