@@ -10,6 +10,7 @@ import dev.tessitura.model.lstm.LstmTrainer;
 import dev.tessitura.model.lstm.Minibatches;
 import dev.tessitura.model.rnnrbm.RnnRbmTrainer;
 import java.util.List;
+import java.util.function.IntConsumer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -21,6 +22,23 @@ class ModelsEmulatedTest extends ModelsGpuTest {
     @BeforeAll
     static void open() {
         openEmulated();
+    }
+
+    /** What the device counted over an epoch: host waits, allocations, stream calls (not replayed ones), graph launches. */
+    private record Counts(long waits, long allocations, long calls, long graphs) {
+        static Counts of(HostDevice d) {
+            return new Counts(d.waits(), d.allocations(), d.streamCalls(), d.graphLaunches());
+        }
+    }
+
+    /** Runs epochs 0 and 1 of a trainer; returns the counts of the second, when every workspace exists already. */
+    private static Counts secondEpoch(HostDevice device, IntConsumer epoch) {
+        epoch.accept(0);
+        Counts before = Counts.of(device);
+        epoch.accept(1);
+        Counts after = Counts.of(device);
+        return new Counts(after.waits - before.waits, after.allocations - before.allocations, after.calls - before.calls,
+                after.graphs - before.graphs);
     }
 
     /**
@@ -38,16 +56,14 @@ class ModelsEmulatedTest extends ModelsGpuTest {
             List<PianoRoll> rolls = tunes(20, notes);
             RnnRbmTrainer tr = new RnnRbmTrainer(be, new RnnRbmTrainer.Config(10, 8, 3, 1, Optimizer.Kind.NESTEROV, 0.05f, 0.05f, 0.9f,
                     0f, 1f, false, 0, 2), notes);
-            tr.trainEpoch(rolls, 0, null);
-            long waits = device.waits(), allocations = device.allocations(), calls = device.streamCalls(), graphs = device.graphLaunches();
-            tr.trainEpoch(rolls, 1, null);
+            Counts second = secondEpoch(device, e -> tr.trainEpoch(rolls, e, null));
             long updates = tr.framesPerEpoch(rolls);                       // chunks of one frame
-            assertEquals((updates + 255) / 256, device.waits() - waits, updates + " updates");   // 2 for about 420
-            assertEquals(0, device.allocations() - allocations, "allocations in the second epoch");
+            assertEquals((updates + 255) / 256, second.waits(), updates + " updates");   // 2 for about 420
+            assertEquals(0, second.allocations(), "allocations in the second epoch");
             // the first update runs op by op, the second is recorded (and run as a graph), the others are replays
-            assertEquals(updates - 1, device.graphLaunches() - graphs, "graph launches");
-            long perReplay = (device.streamCalls() - calls - 2 * 100) / (updates - 2);
-            assertTrue(device.streamCalls() - calls <= 3 * (updates - 2) + 2 * 100, (device.streamCalls() - calls) + " stream calls");
+            assertEquals(updates - 1, second.graphs(), "graph launches");
+            long perReplay = (second.calls() - 2 * 100) / (updates - 2);
+            assertTrue(second.calls() <= 3 * (updates - 2) + 2 * 100, second.calls() + " stream calls");
             assertTrue(perReplay <= 3, perReplay + " stream calls per replay");
         }
     }
@@ -65,18 +81,16 @@ class ModelsEmulatedTest extends ModelsGpuTest {
             List<PianoRoll> rolls = tunes(20, notes);
             RnnRbmTrainer tr = new RnnRbmTrainer(be, new RnnRbmTrainer.Config(10, 8, 3, 4, Optimizer.Kind.NESTEROV, 0.05f, 0.05f, 0.9f,
                     0f, 1f, false, 0, 2).withBatch(4), notes);
-            tr.trainEpoch(rolls, 0, null);
-            long waits = device.waits(), allocations = device.allocations(), calls = device.streamCalls(), graphs = device.graphLaunches();
-            tr.trainEpoch(rolls, 1, null);
+            Counts second = secondEpoch(device, e -> tr.trainEpoch(rolls, e, null));
             int fullChunks = 0;
             for (PianoRoll r : rolls) fullChunks += r.frames() / 4;
             int full = fullChunks / 4;                                      // updates of four chunks of four frames
             assertTrue(full > 10, full + " full updates");
-            assertEquals(1, device.waits() - waits, "waits");
-            assertEquals(0, device.allocations() - allocations, "allocations in the second epoch");
-            assertEquals(full - 1, device.graphLaunches() - graphs, "graph launches");
+            assertEquals(1, second.waits(), "waits");
+            assertEquals(0, second.allocations(), "allocations in the second epoch");
+            assertEquals(full - 1, second.graphs(), "graph launches");
             long replays = full - 2, others = tr.framesPerEpoch(rolls) / 4 - full;   // at most as many other updates as this
-            assertTrue(device.streamCalls() - calls <= 4 * replays + 200 * (others + 2), (device.streamCalls() - calls) + " stream calls");
+            assertTrue(second.calls() <= 4 * replays + 200 * (others + 2), second.calls() + " stream calls");
         }
     }
 
@@ -116,11 +130,9 @@ class ModelsEmulatedTest extends ModelsGpuTest {
             List<PianoRoll> rolls = tunes(20, notes);
             LstmTrainer tr = new LstmTrainer(be, new LstmTrainer.Config(new int[] {6, 5}, Minibatches.Mode.PACKED, 3, 7,
                     Optimizer.Kind.SGD, new float[] {0.1f}, 0.9f, 30f, 0.1, 0f, false, 1), notes);
-            tr.trainEpoch(rolls, 0, null);
-            long waits = device.waits(), allocations = device.allocations();
-            tr.trainEpoch(rolls, 1, null);
-            assertEquals(1, device.waits() - waits, "waits");
-            assertEquals(0, device.allocations() - allocations, "allocations in the second epoch");
+            Counts second = secondEpoch(device, e -> tr.trainEpoch(rolls, e, null));
+            assertEquals(1, second.waits(), "waits");
+            assertEquals(0, second.allocations(), "allocations in the second epoch");
         }
     }
 
