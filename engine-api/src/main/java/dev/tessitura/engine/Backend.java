@@ -84,8 +84,8 @@ public interface Backend extends AutoCloseable {
      * read anything back to the host or allocate a tensor (run it once before recording, so that its workspace
      * exists), and it may draw only from {@code rng}: each replay draws from rng's position then and advances rng as
      * body did. Anything else body does on the host is not replayed. Its tensors must outlive the recording. Where the
-     * device cannot record body (a capture the driver refuses), this throws and nothing of body has run on the device:
-     * undo its host side (rng's draws) to run it again op by op.
+     * device cannot record body (a capture the driver refuses), this throws with rng back where it was and nothing of
+     * body run on the device: undo the rest of its host side to run it again op by op.
      */
     default Recording record(Runnable body, Rng rng) {
         body.run();

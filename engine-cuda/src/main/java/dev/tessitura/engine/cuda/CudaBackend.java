@@ -179,6 +179,7 @@ public final class CudaBackend implements Backend {
             capture = null;
             tidy(e, () -> device.endCapture().close());   // the stream leaves capture mode either way
             c.free();
+            rng.seek(from);                               // nothing was drawn on the device
             throw e;
         }
         capture = null;
@@ -187,6 +188,7 @@ public final class CudaBackend implements Backend {
             graph = device.endCapture();
         } catch (RuntimeException e) {
             c.free();
+            rng.seek(from);
             throw e;
         }
         long draws = rng.position() - from;          // Philox blocks the body drew
@@ -196,6 +198,7 @@ public final class CudaBackend implements Backend {
         } catch (RuntimeException e) {
             tidy(e, graph::close);
             c.free();
+            rng.seek(from);
             throw e;
         }
         return new Recording() {

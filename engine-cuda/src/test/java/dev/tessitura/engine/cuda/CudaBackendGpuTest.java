@@ -577,13 +577,15 @@ class CudaBackendGpuTest extends GpuTestBase {
         assertNull(cpu.record(() -> ran[0]++, new Rng(1, 1)));
         assertEquals(1, ran[0], "the CPU runs the body");
 
-        Tensor t = gpu.of(new float[] {1, 2, 3}, 3);
+        Tensor t = gpu.of(new float[] {1, 2, 3}, 3), u = gpu.zeros(5);
         Rng rng = new Rng(1, 1);
         for (Runnable bad : new Runnable[] {() -> gpu.toArray(t), () -> gpu.zeros(2), () -> gpu.uniform(t, new Rng(1, 1))}) {
             assertThrows(IllegalStateException.class, () -> gpu.record(() -> {
                 gpu.scale(t, 2f);
+                gpu.uniform(u, rng);
                 bad.run();
             }, rng));
+            assertEquals(0, rng.position(), "a refused recording leaves its Rng where it was");
         }
         gpu.scale(t, 2f);
         assertArrayEquals(new float[] {2, 4, 6}, gpu.toArray(t), "the refused bodies ran nothing; the backend works");

@@ -271,16 +271,14 @@ public final class RnnRbmTrainer {
             if (unrecordable) {
                 RnnRbmTrainer.this.update(v, steps, batch, decay, slot);
             } else if (recording == null) {
-                long at = rng.position();
                 int step = optimizer.steps();
                 try {
                     recording = be.record(() -> RnnRbmTrainer.this.update(v, steps, batch, decay, slot), rng);
                 } catch (RuntimeException e) {
-                    // a device or driver that cannot capture this update: nothing of it ran there, so undo its host
-                    // side (the Rng's draws, the optimizer's step) and go on op by op, as without recordings
+                    // a device or driver that cannot capture this update: nothing of it ran there and the Rng is back
+                    // (record's contract), so undo the rest of its host side (the optimizer's step) and go on op by op
                     System.err.println("rnn-rbm: updates not recorded (" + e.getMessage() + "); they run op by op");
                     unrecordable = true;
-                    rng.seek(at);
                     optimizer.restoreSteps(step);
                     RnnRbmTrainer.this.update(v, steps, batch, decay, slot);
                 }
