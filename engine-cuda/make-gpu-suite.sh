@@ -1,22 +1,28 @@
 #!/bin/sh
 # Assembles a directory that runs the CUDA backend's GPU test suite on a machine with an NVIDIA driver but no
 # JDK and no Maven (our GPU machines): a jlink runtime, the compiled classes, the test-scope jars, and run.sh.
-# Usage, from the repository root, after the module's tests were compiled (see engine-cuda/README.md):
+# Usage (it compiles what it needs first, so it works on a fresh clone; paths are from the repository root):
 #   engine-cuda/make-gpu-suite.sh [build folder name, default target]   -> engine-cuda/<build folder>/gpu-suite
 # Run it on the GPU machine with: gpu-suite/run.sh   (exit 0 all passed, 1 a failure, 2 skipped: no usable GPU)
+# JDK (default /usr/lib/jvm/temurin-25-jdk-amd64) is the JDK 25 whose jlink makes the runtime.
 set -eu
+cd "$(dirname "$0")/.."
 OUT=${1:-target}
 JDK=${JDK:-/usr/lib/jvm/temurin-25-jdk-amd64}
 MOD=engine-cuda
 DIR=$MOD/$OUT/gpu-suite
-for d in $MOD/$OUT/test-classes engine-api/$OUT/classes engine-cpu/$OUT/classes kernels/$OUT/classes model/$OUT/classes midi/$OUT/classes; do
-  [ -d "$d" ] || { echo "no $d: build first (engine-cuda/README.md, 'GPU test suite')" >&2; exit 1; }
-done
-rm -rf "$DIR"
+DEPS=$MOD/$OUT/dependency
+[ -x "$JDK/bin/jlink" ] || { echo "no $JDK/bin/jlink: point JDK at a JDK 25" >&2; exit 1; }
+rm -rf "$DIR" "$DEPS"
 mkdir -p "$DIR/lib"
-# Our own modules come from this tree's build folders, never from possibly stale copies in ~/.m2.
-./mvnw -B -q -Dtess.out="$OUT" -pl "$MOD" dependency:copy-dependencies -DincludeScope=test \
-  -DexcludeGroupIds=dev.tessitura -DoutputDirectory="$PWD/$DIR/lib"
+# One reactor build: with -am our modules are in the reactor, so Maven resolves them from this tree's build
+# folders, never from ~/.m2 (empty on a fresh machine, possibly stale on a used one). copy-dependencies runs in
+# every module of the reactor, each into its own $OUT/dependency; only engine-cuda's is used.
+./mvnw -B -q -Dtess.out="$OUT" -pl "$MOD" -am test-compile dependency:copy-dependencies -DincludeScope=test \
+  -DexcludeGroupIds=dev.tessitura
+[ -f "kernels/$OUT/classes/dev/tessitura/kernels/tessitura.ptx" ] ||
+  echo "warning: no PTX (nvcc was not on the PATH): on a GPU, run.sh will say 'kernels not built'" >&2
+cp "$DEPS"/*.jar "$DIR/lib/"
 for m in engine-api engine-cpu kernels model midi; do cp -r "$m/$OUT/classes" "$DIR/$m"; done
 # jcuda-natives carries four libraries (26 MB); the driver API needs only libJCudaDriver.
 for j in "$DIR"/lib/jcuda-natives-*.jar; do
