@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,10 +27,14 @@ import javax.sound.midi.Track;
  * unless {@code includeDrums}. Tempo events in any track make the tempo map (120 bpm until the first).
  */
 public final class MidiReader {
-    /** Files bigger than this are refused before parsing. */
+    /** Files bigger than this (or than the heap / {@value #HEAP_FACTOR}) are refused before parsing. */
     public static final long MAX_FILE_BYTES = 64L << 20;
+    /** The JDK's parser holds an event of 2-3 file bytes in about 100 bytes of objects. */
+    static final int HEAP_FACTOR = 64;
     /** Files whose last event is later than this many quarter notes are refused (absurd tick values). */
     public static final long MAX_QUARTERS = 1L << 20;
+    /** Files longer than this many seconds (six hours) at their tempo map are refused (absurd tempos). */
+    public static final double MAX_SECONDS = 6 * 3600;
 
     private MidiReader() {}
 
@@ -40,8 +45,12 @@ public final class MidiReader {
 
     /** Reads {@code file}; throws {@link MidiFormatException} naming the file for anything unusable. */
     public static NoteSequence read(Path file, boolean includeDrums) throws IOException {
-        long size = Files.size(file);
+        long size = Files.size(file), heap = Runtime.getRuntime().maxMemory();
         if (size > MAX_FILE_BYTES) throw new MidiFormatException(file, size + " bytes is too big for a MIDI file");
+        if (size > heap / HEAP_FACTOR) {
+            throw new MidiFormatException(file, size + " bytes is too big a MIDI file for this JVM's heap of "
+                    + (heap >> 20) + " MB (reading takes up to " + HEAP_FACTOR + " times the file's size); raise -Xmx");
+        }
         return read(Files.readAllBytes(file), file, includeDrums);
     }
 
@@ -52,9 +61,10 @@ public final class MidiReader {
         try {
             seq = MidiSystem.getSequence(new ByteArrayInputStream(bytes));
         } catch (InvalidMidiDataException | IOException e) {
-            throw new MidiFormatException(name, "not a readable MIDI file: " + e.getMessage(), e);
+            throw new MidiFormatException(name, "not a readable MIDI file (the MIDI parser says: "
+                    + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + ")", e);
         } catch (RuntimeException e) { // the JDK parser throws odd runtime exceptions on corrupt tracks
-            throw new MidiFormatException(name, "corrupt MIDI data: " + e, e);
+            throw new MidiFormatException(name, "corrupt MIDI event data that the parser cannot read", e);
         }
         return toNotes(seq, name, includeDrums);
     }
@@ -72,6 +82,8 @@ public final class MidiReader {
         if ((division & 0x8000) != 0) throw new MidiFormatException(name, "SMPTE time division is not supported");
         if (division == 0) throw new MidiFormatException(name, "division of 0 ticks per quarter note");
         if (tracks == 0) throw new MidiFormatException(name, "no tracks");
+        // the JDK's parser takes the count as signed and would silently read no tracks at all
+        if (tracks > Short.MAX_VALUE) throw new MidiFormatException(name, tracks + " tracks; at most " + Short.MAX_VALUE + " are supported");
         long pos = 8L + hlen;
         int found = 0;
         while (found < tracks) {
@@ -114,6 +126,10 @@ public final class MidiReader {
                     + " quarter notes in, more than the limit " + MAX_QUARTERS);
         }
         TempoMap map = new TempoMap(ppq, tempos);
+        if (map.seconds(last) > MAX_SECONDS) {
+            throw new MidiFormatException(name, "last event at " + Math.round(map.seconds(last)) + " s (tick " + last
+                    + ") is more than the limit of " + Math.round(MAX_SECONDS) + " s in");
+        }
         List<Note> notes = new ArrayList<>();
         int drums = 0;
         for (Track t : seq.getTracks()) {
@@ -173,9 +189,10 @@ public final class MidiReader {
             }
         }
 
+        /** Binary search: a file with thousands of tempo changes and notes stays fast. */
         double seconds(long tick) {
-            int i = 0;
-            while (i + 1 < ticks.length && ticks[i + 1] <= tick) i++;
+            int i = Arrays.binarySearch(ticks, tick);
+            if (i < 0) i = Math.max(0, -i - 2); // the last tempo change before tick
             return secs[i] + (tick - ticks[i]) * us[i] / (1e6 * ppq);
         }
     }

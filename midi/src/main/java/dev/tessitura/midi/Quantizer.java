@@ -1,5 +1,6 @@
 package dev.tessitura.midi;
 
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -11,6 +12,7 @@ import java.util.List;
 public final class Quantizer {
     /** Rolls longer than this are refused (a corrupt tick value would otherwise ask for gigabytes). */
     public static final int MAX_FRAMES = 1 << 20;
+    private static final long MASK = (1L << 21) - 1;
 
     /** The roll and how many notes fell outside its range. */
     public record Result(PianoRoll roll, int droppedOutOfRange) {}
@@ -51,12 +53,23 @@ public final class Quantizer {
         if (frames > MAX_FRAMES) {
             throw new IllegalArgumentException("the roll would have " + frames + " frames, more than " + MAX_FRAMES);
         }
-        PianoRoll.Builder b = PianoRoll.builder((int) frames, lowest, count);
-        int dropped = 0;
+        // Overlapping notes of one pitch are merged before their frames are set, so the work is bounded by
+        // frames x pitches however many notes a file stacks up (thousands held to the end of a long file took
+        // minutes). Each note as one long, pitch | start | end (all < 2^21 after the check above), sorted.
+        long[] keys = new long[s.length];
+        int n = 0, dropped = 0;
         for (int i = 0; i < s.length; i++) {
             int p = notes.get(i).pitch();
-            if (p < lowest || p >= lowest + count) { dropped++; continue; }
-            for (long t = s[i]; t < e[i]; t++) b.set((int) t, p);
+            if (p < lowest || p >= lowest + count) dropped++;
+            else keys[n++] = (long) p << 42 | s[i] << 21 | e[i];
+        }
+        Arrays.sort(keys, 0, n);
+        PianoRoll.Builder b = PianoRoll.builder((int) frames, lowest, count);
+        for (int i = 0; i < n; ) {
+            int p = (int) (keys[i] >>> 42);
+            long from = keys[i] >>> 21 & MASK, to = keys[i] & MASK;
+            for (i++; i < n && keys[i] >>> 42 == p && (keys[i] >>> 21 & MASK) <= to; i++) to = Math.max(to, keys[i] & MASK);
+            for (long t = from; t < to; t++) b.set((int) t, p);
         }
         return new Result(b.build(), dropped);
     }
