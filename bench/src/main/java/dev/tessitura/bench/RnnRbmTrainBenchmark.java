@@ -3,6 +3,7 @@ package dev.tessitura.bench;
 import dev.tessitura.engine.Backend;
 import dev.tessitura.engine.Tensor;
 import dev.tessitura.model.rnnrbm.RnnRbm;
+import dev.tessitura.model.rnnrbm.RnnRbmConfig;
 import dev.tessitura.model.rnnrbm.RnnRbmTrainer;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -58,10 +59,9 @@ public class RnnRbmTrainBenchmark {
     @Setup
     public void setup() {
         backend = Impl.create(impl);
-        RnnRbmTrainer.Config d = RnnRbmTrainer.Config.defaults();
+        RnnRbmConfig d = RnnRbmConfig.defaults();
         if (recurrence.equals("lstm")) {
-            d = new RnnRbmTrainer.Config(d.nh(), d.nu(), d.k(), d.chunk(), d.optimizer(), d.lrRbm(), d.lrRnn(), d.momentum(),
-                    d.clipNorm(), d.lrDecay(), false, 0, d.seed(), new int[] {d.nu()});
+            d = RnnRbmConfig.defaults().withNh(d.nh()).withNu(d.nu()).withK(d.k()).withChunk(d.chunk()).withOptimizer(d.optimizer()).withLrRbm(d.lrRbm()).withLrRnn(d.lrRnn()).withMomentum(d.momentum()).withClipNorm(d.clipNorm()).withLrDecay(d.lrDecay()).withSeed(d.seed()).withLstmLayers(new int[] {d.nu()});
         }
         trainer = new RnnRbmTrainer(backend, d, NV);
         if (state.equals("trained")) {

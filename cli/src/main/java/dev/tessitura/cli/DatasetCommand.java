@@ -1,5 +1,6 @@
 package dev.tessitura.cli;
 
+import dev.tessitura.cli.Main.Io;
 import dev.tessitura.midi.Dataset;
 import dev.tessitura.midi.DatasetLoader;
 import dev.tessitura.midi.DatasetStats;
@@ -11,174 +12,139 @@ import dev.tessitura.midi.MidiReader;
 import dev.tessitura.midi.PianoRoll;
 import dev.tessitura.midi.Quantizer;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
-import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /** {@code tessitura dataset stats|convert}: statistics of a data set, and conversion between its forms. */
-final class DatasetCommand {
-    static final String USAGE = """
-            usage: tessitura dataset stats <path>
-                   tessitura dataset convert <in> <out> [options]
-              <path>, <in>  a data set: .pickle/.pkl, .mat, or a folder of MIDI files (with train/ valid/ test/
-                            sub-folders, or one folder split 80/10/10 by a seeded shuffle)
-              <out>         .pickle/.pkl or .mat
-            convert options:
-              --frames-per-quarter N   MIDI input: frames per quarter note (default 2, eighth notes)
-              --seconds S              MIDI input: a fixed frame period in seconds instead (through the tempo map)
-              --split-seed S           MIDI input without sub-folders: seed of the shuffle (default 42)
-              --skip-frames N          MIDI input: drop the first N frames of every tune (1 reproduces
-                                       Nottingham.pickle, whose converter starts one eighth note later)
-              --transpose-to-c | --no-transpose
-                                       transpose every sequence to C major / C minor (default: yes for MIDI input,
-                                       no for a data set file)
-              --low L --high H         keep notes L..H only (MIDI numbers in 21..108; default 21 and 108)
-            """;
+@Command(name = "dataset", mixinStandardHelpOptions = true, synopsisSubcommandLabel = "(stats | convert)",
+        description = "Statistics of a data set, and conversion between its forms. A data set is a .pickle/.pkl, a .mat, or a "
+                + "folder of MIDI files (with train/ valid/ test/ sub-folders, or one folder split 80/10/10 by a seeded shuffle).",
+        subcommands = {DatasetCommand.Stats.class, DatasetCommand.Convert.class})
+final class DatasetCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
 
-    /** A mistake in the command line: reported with the usage text and exit code 2. */
-    static final class UsageError extends RuntimeException {
-        UsageError(String message) { super(message); }
-    }
-
-    private DatasetCommand() {}
-
-    /** {@code args} are the words after "dataset"; returns 0 ok, 1 failure, 2 usage. */
-    static int run(String[] args, PrintStream out, PrintStream err) {
-        try {
-            if (args.length == 0) throw new UsageError("missing sub-command (stats or convert)");
-            String[] rest = Arrays.copyOfRange(args, 1, args.length);
-            return switch (args[0]) {
-                case "stats" -> stats(rest, out, err);
-                case "convert" -> convert(rest, out, err);
-                case "help", "--help", "-h" -> { out.print(USAGE); yield 0; }
-                default -> throw new UsageError("unknown sub-command '" + args[0] + "' (stats or convert)");
-            };
-        } catch (UsageError e) {
-            err.println("tessitura dataset: " + e.getMessage());
-            err.print(USAGE);
-            return 2;
-        } catch (IOException | UncheckedIOException | IllegalArgumentException | IllegalStateException e) {
-            err.println("tessitura dataset: " + failure(e));
-            return 1;
-        }
-    }
-
-    /** One line for a failure; the JDK's missing-file exceptions only carry the path. */
-    static String failure(Exception e) {
-        Throwable t = e instanceof UncheckedIOException u ? u.getCause() : e;
-        if (t instanceof NoSuchFileException n) return "no such file: " + n.getFile();
-        String m = t.getMessage() == null ? t.toString() : t.getMessage();
-        return m.replace('\n', ' ').strip();
-    }
-
-    /** Parses, turning every parse problem into a usage error. */
-    static Args parse(String[] argv, Set<String> valued, Set<String> flags) {
-        try {
-            return Args.parse(argv, valued, flags);
-        } catch (IllegalArgumentException e) {
-            throw new UsageError(e.getMessage());
-        }
+    @Override public Integer call() {
+        throw new ParameterException(spec.commandLine(), "missing sub-command (stats or convert)");
     }
 
     static void mustExist(Path p) throws NoSuchFileException {
         if (!Files.exists(p)) throw new NoSuchFileException(p.toString());
     }
 
-    private static int stats(String[] argv, PrintStream out, PrintStream err) throws IOException {
-        Args a = parse(argv, Set.of(), Set.of());
-        Path in;
-        try {
-            in = Path.of(a.positional(0, "<path>"));
-            a.maxPositionals(1);
-        } catch (IllegalArgumentException e) {
-            throw new UsageError(e.getMessage());
+    @Command(name = "stats", mixinStandardHelpOptions = true, description = "Per-split sequences, frames, notes, range, notes per frame, "
+            + "and the accuracy of repeating the previous frame (the baseline a next-frame model must beat).")
+    static final class Stats implements Callable<Integer> {
+        private final Io io;
+        @Parameters(paramLabel = "<path>", description = "the data set") Path in;
+
+        Stats(Io io) {
+            this.io = io;
         }
-        mustExist(in);
-        Dataset d;
-        if (Files.isDirectory(in)) {
-            MidiFolder.Result r = MidiFolder.load(in, MidiFolder.Options.DEFAULT);
-            if (!r.skipped().isEmpty()) err.print(r.skippedSummary());
-            d = r.dataset();
-        } else {
-            d = DatasetLoader.load(in);
+
+        @Override public Integer call() throws IOException {
+            mustExist(in);
+            Dataset d;
+            if (Files.isDirectory(in)) {
+                MidiFolder.Result r = MidiFolder.load(in, MidiFolder.Options.DEFAULT);
+                if (!r.skipped().isEmpty()) io.err().print(r.skippedSummary());
+                d = r.dataset();
+            } else {
+                d = DatasetLoader.load(in);
+            }
+            io.out().print(DatasetStats.of(d));
+            return 0;
         }
-        out.print(DatasetStats.of(d));
-        return 0;
     }
 
-    private static int convert(String[] argv, PrintStream out, PrintStream err) throws IOException {
-        Args a = parse(argv, Set.of("frames-per-quarter", "seconds", "split-seed", "low", "high", "skip-frames"),
-                Set.of("transpose-to-c", "no-transpose"));
-        Path in, to;
-        int fpq, low, high, skip;
-        double seconds;
-        long seed;
-        try {
-            in = Path.of(a.positional(0, "<in>"));
-            to = Path.of(a.positional(1, "<out>"));
-            a.maxPositionals(2);
-            fpq = a.integer("frames-per-quarter", 2);
-            skip = a.integer("skip-frames", 0);
-            seconds = a.number("seconds", Double.NaN);
-            low = a.integer("low", PianoRoll.DEFAULT_LOWEST);
-            high = a.integer("high", PianoRoll.DEFAULT_LOWEST + PianoRoll.DEFAULT_COUNT - 1);
-            String s = a.string("split-seed", "42");
-            try {
-                seed = Long.parseLong(s);
-            } catch (NumberFormatException e) {
-                throw new UsageError("--split-seed wants an integer, got '" + s + "'");
+    @Command(name = "convert", mixinStandardHelpOptions = true, sortOptions = false,
+            description = "Convert a MIDI folder to a pickle or .mat, or between them (quantisation, transposition to C, range).")
+    static final class Convert implements Callable<Integer> {
+        private final Io io;
+        @Spec CommandSpec spec;
+        @Parameters(index = "0", paramLabel = "<in>", description = "the data set to read") Path in;
+        @Parameters(index = "1", paramLabel = "<out>", description = ".pickle/.pkl or .mat") Path to;
+        @Option(names = "--frames-per-quarter", paramLabel = "N", description = "MIDI input: frames per quarter note (default: 2, eighth notes)")
+        Integer framesPerQuarter;
+        @Option(names = "--seconds", paramLabel = "S", description = "MIDI input: a fixed frame period in seconds instead (through the tempo map)")
+        Double seconds;
+        @Option(names = "--split-seed", paramLabel = "S", description = "MIDI input without sub-folders: seed of the shuffle (default: 42)")
+        Long splitSeed;
+        @Option(names = "--skip-frames", paramLabel = "N", description = "MIDI input: drop the first N frames of every tune (1 reproduces "
+                + "Nottingham.pickle, whose converter starts one eighth note later)")
+        Integer skipFrames;
+        @Option(names = "--transpose-to-c", description = "transpose every sequence to C major / C minor (the default for MIDI input)")
+        boolean transposeToC;
+        @Option(names = "--no-transpose", description = "do not transpose (the default for a data set file)")
+        boolean noTranspose;
+        @Option(names = "--low", paramLabel = "L", description = "keep notes L..H only (MIDI numbers in 21..108; default: 21)") Integer low;
+        @Option(names = "--high", paramLabel = "H", description = "(default: 108)") Integer high;
+
+        Convert(Io io) {
+            this.io = io;
+        }
+
+        private ParameterException usage(String message) {
+            return new ParameterException(spec.commandLine(), message);
+        }
+
+        @Override public Integer call() throws IOException {
+            int fpq = framesPerQuarter == null ? 2 : framesPerQuarter, skip = skipFrames == null ? 0 : skipFrames;
+            long seed = splitSeed == null ? 42 : splitSeed;
+            int lo = PianoRoll.DEFAULT_LOWEST, hi = PianoRoll.DEFAULT_LOWEST + PianoRoll.DEFAULT_COUNT - 1;
+            int keepLow = low == null ? lo : low, keepHigh = high == null ? hi : high;
+            if (transposeToC && noTranspose) throw usage("--transpose-to-c and --no-transpose exclude each other");
+            if (framesPerQuarter != null && seconds != null) throw usage("--frames-per-quarter and --seconds exclude each other");
+            if (fpq < 1) throw usage("--frames-per-quarter must be at least 1, got " + fpq);
+            if (skip < 0) throw usage("--skip-frames must be >= 0, got " + skip);
+            if (skip > 0 && seconds != null) throw usage("--skip-frames applies to the beat grid, not --seconds");
+            if (seconds != null && !(seconds > 0 && seconds < Double.POSITIVE_INFINITY)) throw usage("--seconds must be positive, got " + seconds);
+            if (keepLow < lo || keepHigh > hi || keepLow > keepHigh) throw usage("--low and --high must satisfy " + lo + " <= low <= high <= " + hi);
+            String name = to.getFileName() == null ? "" : to.getFileName().toString().toLowerCase();
+            if (!name.endsWith(".pickle") && !name.endsWith(".pkl") && !name.endsWith(".mat")) {
+                throw usage("<out> must end in .pickle, .pkl or .mat: " + to);
             }
-        } catch (IllegalArgumentException e) {
-            throw new UsageError(e.getMessage());
-        }
-        if (a.flag("transpose-to-c") && a.flag("no-transpose")) throw new UsageError("--transpose-to-c and --no-transpose exclude each other");
-        if (a.flag("frames-per-quarter") && a.flag("seconds")) throw new UsageError("--frames-per-quarter and --seconds exclude each other");
-        if (fpq < 1) throw new UsageError("--frames-per-quarter must be at least 1, got " + fpq);
-        if (skip < 0) throw new UsageError("--skip-frames must be >= 0, got " + skip);
-        if (skip > 0 && a.flag("seconds")) throw new UsageError("--skip-frames applies to the beat grid, not --seconds");
-        if (a.flag("seconds") && !(seconds > 0)) throw new UsageError("--seconds must be positive, got " + seconds);
-        int lo = PianoRoll.DEFAULT_LOWEST, hi = PianoRoll.DEFAULT_LOWEST + PianoRoll.DEFAULT_COUNT - 1;
-        if (low < lo || high > hi || low > high) throw new UsageError("--low and --high must satisfy " + lo + " <= low <= high <= " + hi);
-        String name = to.getFileName() == null ? "" : to.getFileName().toString().toLowerCase();
-        if (!name.endsWith(".pickle") && !name.endsWith(".pkl") && !name.endsWith(".mat")) {
-            throw new UsageError("<out> must end in .pickle, .pkl or .mat: " + to);
-        }
-        mustExist(in);
-        boolean midi = Files.isDirectory(in);
-        if (!midi) {
-            for (String o : List.of("frames-per-quarter", "seconds", "split-seed", "skip-frames")) {
-                if (a.flag(o)) throw new UsageError("--" + o + " applies to a MIDI folder, and " + in + " is a file");
+            mustExist(in);
+            boolean midi = Files.isDirectory(in);
+            if (!midi) {
+                if (framesPerQuarter != null) throw usage("--frames-per-quarter applies to a MIDI folder, and " + in + " is a file");
+                if (seconds != null) throw usage("--seconds applies to a MIDI folder, and " + in + " is a file");
+                if (splitSeed != null) throw usage("--split-seed applies to a MIDI folder, and " + in + " is a file");
+                if (skipFrames != null) throw usage("--skip-frames applies to a MIDI folder, and " + in + " is a file");
             }
+            boolean transpose = transposeToC || midi && !noTranspose;
+            Dataset d;
+            if (midi) {
+                MidiFolder.Result r = seconds != null ? loadOnSeconds(in, seconds, transpose, seed)
+                        : MidiFolder.load(in, new MidiFolder.Options(fpq, transpose, false, seed, skip));
+                if (!r.skipped().isEmpty()) io.err().print(r.skippedSummary());
+                d = r.dataset();
+            } else {
+                d = DatasetLoader.load(in);
+                if (transpose) d = map(d, r -> Keys.toC(r).roll());
+            }
+            if (keepLow != lo || keepHigh != hi) {
+                long before = cells(d);
+                int keepCount = keepHigh - keepLow + 1;
+                d = map(d, r -> r.withRange(keepLow, keepCount).withRange(PianoRoll.DEFAULT_LOWEST, PianoRoll.DEFAULT_COUNT));
+                io.out().println("dropped " + (before - cells(d)) + " note cells outside " + keepLow + ".." + keepHigh);
+            }
+            DatasetWriters.write(d, to);
+            io.out().println("wrote " + to);
+            io.out().print(DatasetStats.of(d));
+            return 0;
         }
-        boolean transpose = a.flag("transpose-to-c") || midi && !a.flag("no-transpose");
-        Dataset d;
-        if (midi) {
-            MidiFolder.Result r = a.flag("seconds") ? loadOnSeconds(in, seconds, transpose, seed)
-                    : MidiFolder.load(in, new MidiFolder.Options(fpq, transpose, false, seed, skip));
-            if (!r.skipped().isEmpty()) err.print(r.skippedSummary());
-            d = r.dataset();
-        } else {
-            d = DatasetLoader.load(in);
-            if (transpose) d = map(d, r -> Keys.toC(r).roll());
-        }
-        if (low != lo || high != hi) {
-            long before = cells(d);
-            int keepLow = low, keepCount = high - low + 1;
-            d = map(d, r -> r.withRange(keepLow, keepCount).withRange(PianoRoll.DEFAULT_LOWEST, PianoRoll.DEFAULT_COUNT));
-            out.println("dropped " + (before - cells(d)) + " note cells outside " + low + ".." + high);
-        }
-        DatasetWriters.write(d, to);
-        out.println("wrote " + to);
-        out.print(DatasetStats.of(d));
-        return 0;
     }
 
     private static long cells(Dataset d) {

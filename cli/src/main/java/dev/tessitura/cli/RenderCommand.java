@@ -1,6 +1,6 @@
 package dev.tessitura.cli;
 
-import dev.tessitura.cli.DatasetCommand.UsageError;
+import dev.tessitura.cli.Main.Io;
 import dev.tessitura.midi.Dataset;
 import dev.tessitura.midi.DatasetLoader;
 import dev.tessitura.midi.MidiFolder;
@@ -9,83 +9,67 @@ import dev.tessitura.midi.PianoRoll;
 import dev.tessitura.midi.render.PianoRollImage;
 import dev.tessitura.midi.render.WavRenderer;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /** {@code tessitura render}: a piano-roll picture and/or the sound of a MIDI file or of one data set sequence. */
-final class RenderCommand {
-    static final String USAGE = """
-            usage: tessitura render <input> [--png out.png] [--wav out.wav] [options]   (at least one of --png, --wav)
-              <input>              a .mid/.midi file, or a data set file (.pickle/.pkl/.mat)
-              --png FILE           piano-roll picture (a MIDI file is drawn on a grid of eighth notes)
-              --wav FILE           sound, 16-bit PCM mono 44.1 kHz (a MIDI file plays at its own tempo)
-              --sequence SPLIT:I   data set file: which sequence, e.g. train:12 (default test:0)
-              --frame-seconds S    data set file: seconds per frame (default 0.25, eighth notes at 120 bpm)
-              --frames-per-bar N   picture: bar lines and numbers every N frames (8 for 4/4 in eighth notes)
-              --full-range         picture: all 88 notes, not only the range used
-            """;
-
+@Command(name = "render", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "A piano-roll picture and/or the sound of a MIDI file or of one data set sequence (at least one of --png, --wav).")
+final class RenderCommand implements Callable<Integer> {
     private static final Pattern SEQUENCE = Pattern.compile("(train|valid|test):(\\d{1,9})");
     /** A MIDI file's picture uses the benchmark grid: two frames per quarter note, not transposed. */
     private static final MidiFolder.Options MIDI_GRID = new MidiFolder.Options(2, false, false, 0);
 
-    private RenderCommand() {}
+    private final Io io;
+    @Spec CommandSpec spec;
+    @Parameters(paramLabel = "<input>", description = "a .mid/.midi file, or a data set file (.pickle/.pkl/.mat)") Path in;
+    @Option(names = "--png", paramLabel = "FILE", description = "piano-roll picture (a MIDI file is drawn on a grid of eighth notes)") Path png;
+    @Option(names = "--wav", paramLabel = "FILE", description = "sound, 16-bit PCM mono 44.1 kHz (a MIDI file plays at its own tempo)") Path wav;
+    @Option(names = "--sequence", paramLabel = "SPLIT:I", description = "data set file: which sequence, e.g. train:12 (default: test:0)")
+    String sequence;
+    @Option(names = "--frame-seconds", paramLabel = "S", description = "data set file: seconds per frame (default: 0.25, eighth notes at 120 bpm)")
+    Double frameSecondsGiven;
+    @Option(names = "--frames-per-bar", paramLabel = "N", description = "picture: bar lines and numbers every N frames (8 for 4/4 in eighth notes)")
+    int framesPerBar;
+    @Option(names = "--full-range", description = "picture: all 88 notes, not only the range used") boolean fullRange;
 
-    /** {@code args} are the words after "render"; returns 0 ok, 1 failure, 2 usage. */
-    static int run(String[] args, PrintStream out, PrintStream err) {
-        try {
-            return render(args, out);
-        } catch (UsageError e) {
-            err.println("tessitura render: " + e.getMessage());
-            err.print(USAGE);
-            return 2;
-        } catch (IOException | UncheckedIOException | IllegalArgumentException | IllegalStateException e) {
-            err.println("tessitura render: " + DatasetCommand.failure(e));
-            return 1;
-        }
+    RenderCommand(Io io) {
+        this.io = io;
     }
 
-    private static int render(String[] argv, PrintStream out) throws IOException {
-        Args a = DatasetCommand.parse(argv, Set.of("png", "wav", "sequence", "frame-seconds", "frames-per-bar"), Set.of("full-range"));
-        Path in, png, wav;
-        double frameSeconds;
-        int framesPerBar;
-        try {
-            in = Path.of(a.positional(0, "<input>"));
-            a.maxPositionals(1);
-            png = a.path("png");
-            wav = a.path("wav");
-            frameSeconds = a.number("frame-seconds", WavRenderer.Options.DEFAULT.frameSeconds());
-            framesPerBar = a.integer("frames-per-bar", 0);
-        } catch (IllegalArgumentException e) {
-            throw new UsageError(e.getMessage());
-        }
-        if (png == null && wav == null) throw new UsageError("nothing to do: give --png FILE and/or --wav FILE");
-        if (!(frameSeconds > 0)) throw new UsageError("--frame-seconds must be positive, got " + frameSeconds);
-        if (framesPerBar < 0) throw new UsageError("--frames-per-bar must not be negative, got " + framesPerBar);
+    private ParameterException usage(String message) {
+        return new ParameterException(spec.commandLine(), message);
+    }
+
+    @Override public Integer call() throws IOException {
+        double frameSeconds = frameSecondsGiven == null ? WavRenderer.Options.DEFAULT.frameSeconds() : frameSecondsGiven;
+        if (png == null && wav == null) throw usage("nothing to do: give --png FILE and/or --wav FILE");
+        if (!(frameSeconds > 0 && frameSeconds < Double.POSITIVE_INFINITY)) throw usage("--frame-seconds must be positive, got " + frameSeconds);
+        if (framesPerBar < 0) throw usage("--frames-per-bar must not be negative, got " + framesPerBar);
         String name = in.getFileName() == null ? "" : in.getFileName().toString().toLowerCase(Locale.ROOT);
         boolean midi = name.endsWith(".mid") || name.endsWith(".midi");
         boolean data = name.endsWith(".pickle") || name.endsWith(".pkl") || name.endsWith(".mat");
-        if (!midi && !data) throw new UsageError("<input> must be a .mid/.midi file or a .pickle/.pkl/.mat data set: " + in);
-        if (midi) {
-            for (String o : List.of("sequence", "frame-seconds")) {
-                if (a.flag(o)) throw new UsageError("--" + o + " applies to a data set file; a MIDI file is rendered whole, at its own tempo");
-            }
-        }
-        String spec = a.string("sequence", "test:0");
+        if (!midi && !data) throw usage("<input> must be a .mid/.midi file or a .pickle/.pkl/.mat data set: " + in);
+        if (midi && sequence != null) throw usage("--sequence applies to a data set file; a MIDI file is rendered whole, at its own tempo");
+        if (midi && frameSecondsGiven != null) throw usage("--frame-seconds applies to a data set file; a MIDI file is rendered whole, at its own tempo");
+        String spec = sequence == null ? "test:0" : sequence;
         Matcher m = SEQUENCE.matcher(spec);
-        if (!m.matches()) throw new UsageError("--sequence wants SPLIT:INDEX with SPLIT train, valid or test, got '" + spec + "'");
+        if (!m.matches()) throw usage("--sequence wants SPLIT:INDEX with SPLIT train, valid or test, got '" + spec + "'");
         DatasetCommand.mustExist(in);
-        if (Files.isDirectory(in)) throw new UsageError(in + " is a folder; render takes one file");
+        if (Files.isDirectory(in)) throw usage(in + " is a folder; render takes one file");
 
-        var options = PianoRollImage.Options.DEFAULT.withFullRange(a.flag("full-range")).withFramesPerBar(framesPerBar);
+        var options = PianoRollImage.Options.DEFAULT.withFullRange(fullRange).withFramesPerBar(framesPerBar);
         PianoRoll roll = null;
         float[] sound = null;
         if (midi) {
@@ -109,12 +93,12 @@ final class RenderCommand {
         if (png != null) {
             PianoRollImage.write(roll, null, options, png);
             var l = PianoRollImage.layout(roll, null, options);
-            out.println("wrote " + png + " (" + l.width() + " x " + l.height() + ", notes "
+            io.out().println("wrote " + png + " (" + l.width() + " x " + l.height() + ", notes "
                     + PianoRollImage.noteName(l.lowestShown()) + ".." + PianoRollImage.noteName(l.highestShown()) + ")");
         }
         if (wav != null) {
             WavRenderer.write(sound, wav);
-            out.printf(Locale.ROOT, "wrote %s (%.2f s)%n", wav, sound.length / (double) WavRenderer.SAMPLE_RATE);
+            io.out().printf(Locale.ROOT, "wrote %s (%.2f s)%n", wav, sound.length / (double) WavRenderer.SAMPLE_RATE);
         }
         return 0;
     }

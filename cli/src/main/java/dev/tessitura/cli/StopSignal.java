@@ -1,5 +1,6 @@
 package dev.tessitura.cli;
 
+import dev.tessitura.model.run.TrainingRun;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -8,7 +9,7 @@ import java.util.concurrent.TimeUnit;
  * loop has saved its checkpoint and called {@link #saved()}. The hook waits on a latch, never on the main thread,
  * because the main thread may itself be blocked in System.exit once shutdown has begun.
  */
-final class StopSignal implements AutoCloseable {
+final class StopSignal implements TrainingRun.Stop, AutoCloseable {
     private volatile boolean requested;
     private final CountDownLatch saved = new CountDownLatch(1);
     private final Thread hook;
@@ -27,12 +28,14 @@ final class StopSignal implements AutoCloseable {
     }
 
     /** True once the user asked to stop. */
-    boolean requested() {
+    @Override
+    public boolean requested() {
         return requested;
     }
 
     /** Lets a waiting shutdown hook finish: the checkpoint is on disk (or there was nothing to save). */
-    void saved() {
+    @Override
+    public void saved() {
         saved.countDown();
     }
 

@@ -26,7 +26,10 @@ class DatasetCommandTest {
 
     static Result run(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        int code = DatasetCommand.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        String[] all = new String[args.length + 1];
+        all[0] = "dataset";
+        System.arraycopy(args, 0, all, 1, args.length);
+        int code = Main.run(all, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
@@ -175,7 +178,7 @@ class DatasetCommandTest {
         Path missing = dir.resolve("missing.pickle");
         Result r = run("stats", missing.toString());
         assertEquals(1, r.code());
-        assertEquals("tessitura dataset: no such file: " + missing, r.err().strip());
+        assertEquals("tessitura dataset stats: no such file: " + missing, r.err().strip());
         Path junk = dir.resolve("junk.pickle");
         Files.writeString(junk, "not a pickle");
         r = run("stats", junk.toString());
@@ -199,7 +202,7 @@ class DatasetCommandTest {
         for (String[] u : usage) {
             Result x = run(u);
             assertEquals(2, x.code(), String.join(" ", u) + ": " + x.err());
-            assertTrue(x.err().contains("usage: tessitura dataset"), x.err());
+            assertTrue(x.err().contains("see 'tessitura dataset") && x.err().strip().lines().count() == 1, x.err());
         }
         assertFalse(Files.exists(Path.of(out)), "nothing written on a usage error");
     }

@@ -6,9 +6,11 @@ import dev.tessitura.engine.Tensor;
 import dev.tessitura.midi.PianoRoll;
 import dev.tessitura.model.Optimizer;
 import dev.tessitura.model.lstm.Lstm;
+import dev.tessitura.model.lstm.LstmConfig;
 import dev.tessitura.model.lstm.LstmTrainer;
 import dev.tessitura.model.lstm.Minibatches;
 import dev.tessitura.model.rbm.Ais;
+import dev.tessitura.model.rnnrbm.RnnRbmConfig;
 import dev.tessitura.model.rnnrbm.RnnRbmTrainer;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -220,8 +222,8 @@ public final class GpuBench {
     /** A whole RNN-RBM update at the tutorial's sizes, one chunk of 100 (the paper's) and 32 chunks. */
     void rnnRbm() {
         int t = quick ? 5 : 100, nv = quick ? 8 : 88;
-        RnnRbmTrainer.Config d = RnnRbmTrainer.Config.defaults();
-        if (quick) d = new RnnRbmTrainer.Config(12, 9, 2, t, d.optimizer(), d.lrRbm(), d.lrRnn(), d.momentum(), 0f, 1f, false, 0, 1);
+        RnnRbmConfig d = RnnRbmConfig.defaults();
+        if (quick) d = RnnRbmConfig.defaults().withNh(12).withNu(9).withK(2).withChunk(t).withOptimizer(d.optimizer()).withLrRbm(d.lrRbm()).withLrRnn(d.lrRnn()).withMomentum(d.momentum());
         for (int b : new int[] {1, 32}) {
             RnnRbmTrainer tr = new RnnRbmTrainer(be, d.withBatch(b), nv);
             Tensor v = binary(t * b, nv, 0.05, 15);
@@ -278,8 +280,7 @@ public final class GpuBench {
                 "bar >= 1,000,000 (cuDNN ~970,000)");
         List<PianoRoll> corpus = corpus(quick ? 6 : 694, quick ? 12 : 254, n);
         for (Minibatches.Mode mode : new Minibatches.Mode[] {Minibatches.Mode.CHUNKS, Minibatches.Mode.PACKED}) {
-            LstmTrainer.Config c = new LstmTrainer.Config(hidden, mode, b, t, Optimizer.Kind.SGD, new float[] {0.01f}, 0.9f, 30f,
-                    0.1, 0f, false, 1);
+            LstmConfig c = LstmConfig.defaults().withHidden(hidden).withMode(mode).withBatch(b).withSteps(t).withLr(new float[] {0.01f});
             LstmTrainer tr = new LstmTrainer(be, c, n);
             long frames = tr.framesPerEpoch(corpus);
             int[] epoch = {0};

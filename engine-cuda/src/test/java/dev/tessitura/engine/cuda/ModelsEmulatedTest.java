@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tessitura.midi.PianoRoll;
 import dev.tessitura.model.Optimizer;
+import dev.tessitura.model.lstm.LstmConfig;
 import dev.tessitura.model.lstm.LstmTrainer;
 import dev.tessitura.model.lstm.Minibatches;
+import dev.tessitura.model.rnnrbm.RnnRbmConfig;
 import dev.tessitura.model.rnnrbm.RnnRbmTrainer;
 import java.util.List;
 import java.util.function.IntConsumer;
@@ -54,8 +56,7 @@ class ModelsEmulatedTest extends ModelsGpuTest {
         try (CudaBackend be = new CudaBackend(device)) {
             int notes = 12;
             List<PianoRoll> rolls = tunes(20, notes);
-            RnnRbmTrainer tr = new RnnRbmTrainer(be, new RnnRbmTrainer.Config(10, 8, 3, 1, Optimizer.Kind.NESTEROV, 0.05f, 0.05f, 0.9f,
-                    0f, 1f, false, 0, 2), notes);
+            RnnRbmTrainer tr = new RnnRbmTrainer(be, RnnRbmConfig.defaults().withNh(10).withNu(8).withK(3).withChunk(1).withOptimizer(Optimizer.Kind.NESTEROV).withLr(0.05f).withSeed(2), notes);
             Counts second = secondEpoch(device, e -> tr.trainEpoch(rolls, e, null));
             long updates = tr.framesPerEpoch(rolls);                       // chunks of one frame
             assertEquals((updates + 255) / 256, second.waits(), updates + " updates");   // 2 for about 420
@@ -79,8 +80,7 @@ class ModelsEmulatedTest extends ModelsGpuTest {
         try (CudaBackend be = new CudaBackend(device)) {
             int notes = 12;
             List<PianoRoll> rolls = tunes(20, notes);
-            RnnRbmTrainer tr = new RnnRbmTrainer(be, new RnnRbmTrainer.Config(10, 8, 3, 4, Optimizer.Kind.NESTEROV, 0.05f, 0.05f, 0.9f,
-                    0f, 1f, false, 0, 2).withBatch(4), notes);
+            RnnRbmTrainer tr = new RnnRbmTrainer(be, RnnRbmConfig.defaults().withNh(10).withNu(8).withK(3).withChunk(4).withOptimizer(Optimizer.Kind.NESTEROV).withLr(0.05f).withSeed(2).withBatch(4), notes);
             Counts second = secondEpoch(device, e -> tr.trainEpoch(rolls, e, null));
             int fullChunks = 0;
             for (PianoRoll r : rolls) fullChunks += r.frames() / 4;
@@ -105,8 +105,8 @@ class ModelsEmulatedTest extends ModelsGpuTest {
         try (CudaBackend be = new CudaBackend(device)) {
             int notes = 12;
             List<PianoRoll> rolls = tunes(8, notes);
-            RnnRbmTrainer.Config cfg = new RnnRbmTrainer.Config(10, 8, 3, 4, Optimizer.Kind.NESTEROV, 0.05f, 0.05f, 0.9f, 0f, 1f, false, 0, 2);
-            RnnRbmTrainer.Config eager = new RnnRbmTrainer.Config(10, 8, 3, 4, Optimizer.Kind.NESTEROV, 0.05f, 0.05f, 0.9f, 1e30f, 1f, false, 0, 2);
+            RnnRbmConfig cfg = RnnRbmConfig.defaults().withNh(10).withNu(8).withK(3).withChunk(4).withOptimizer(Optimizer.Kind.NESTEROV).withLr(0.05f).withSeed(2);
+            RnnRbmConfig eager = RnnRbmConfig.defaults().withNh(10).withNu(8).withK(3).withChunk(4).withOptimizer(Optimizer.Kind.NESTEROV).withLr(0.05f).withClipNorm(1e30f).withSeed(2);
             for (int batch : new int[] {1, 3}) {
                 RnnRbmTrainer a = new RnnRbmTrainer(be, cfg.withBatch(batch), notes), b = new RnnRbmTrainer(be, eager.withBatch(batch), notes);
                 for (int epoch = 0; epoch < 2; epoch++) {
@@ -128,8 +128,7 @@ class ModelsEmulatedTest extends ModelsGpuTest {
         try (CudaBackend be = new CudaBackend(device)) {
             int notes = 12;
             List<PianoRoll> rolls = tunes(20, notes);
-            LstmTrainer tr = new LstmTrainer(be, new LstmTrainer.Config(new int[] {6, 5}, Minibatches.Mode.PACKED, 3, 7,
-                    Optimizer.Kind.SGD, new float[] {0.1f}, 0.9f, 30f, 0.1, 0f, false, 1), notes);
+            LstmTrainer tr = new LstmTrainer(be, LstmConfig.defaults().withHidden(new int[] {6, 5}).withMode(Minibatches.Mode.PACKED).withBatch(3).withSteps(7), notes);
             Counts second = secondEpoch(device, e -> tr.trainEpoch(rolls, e, null));
             assertEquals(1, second.waits(), "waits");
             assertEquals(0, second.allocations(), "allocations in the second epoch");
@@ -147,10 +146,9 @@ class ModelsEmulatedTest extends ModelsGpuTest {
             int notes = 12;
             List<PianoRoll> rolls = tunes(8, notes);
             for (int batch : new int[] {1, 3}) {
-                RnnRbmTrainer.Config[] cfg = new RnnRbmTrainer.Config[2];
+                RnnRbmConfig[] cfg = new RnnRbmConfig[2];
                 for (int q = 0; q < 2; q++) {
-                    cfg[q] = new RnnRbmTrainer.Config(10, 8, 3, 4, Optimizer.Kind.SGD, 0.05f, 0.05f, 0.9f, q == 0 ? 0f : 1e30f, 1f, false, 0, 2,
-                            new int[] {6, 8}, 0, 0.01f).withBatch(batch);
+                    cfg[q] = RnnRbmConfig.defaults().withNh(10).withNu(8).withK(3).withChunk(4).withLr(0.05f).withClipNorm(q == 0 ? 0f : 1e30f).withSeed(2).withLstmLayers(new int[] {6, 8}).withPretrainRnnLr(0.01f).withBatch(batch);
                 }
                 RnnRbmTrainer a = new RnnRbmTrainer(be, cfg[0], notes), b = new RnnRbmTrainer(be, cfg[1], notes);
                 long graphs = device.graphLaunches();

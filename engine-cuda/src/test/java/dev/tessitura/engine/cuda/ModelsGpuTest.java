@@ -12,10 +12,13 @@ import dev.tessitura.model.EpochResult;
 import dev.tessitura.model.Optimizer;
 import dev.tessitura.model.Position;
 import dev.tessitura.model.lstm.Lstm;
+import dev.tessitura.model.lstm.LstmConfig;
 import dev.tessitura.model.lstm.LstmReference;
 import dev.tessitura.model.lstm.LstmTrainer;
 import dev.tessitura.model.lstm.Minibatches;
 import dev.tessitura.model.rnnrbm.RnnRbm;
+import dev.tessitura.model.rnnrbm.RnnRbmConfig;
+import dev.tessitura.model.rnnrbm.RnnRbmPretraining;
 import dev.tessitura.model.rnnrbm.RnnRbmReference;
 import dev.tessitura.model.rnnrbm.RnnRbmTrainer;
 import java.util.List;
@@ -186,8 +189,7 @@ class ModelsGpuTest extends GpuTestBase {
         List<PianoRoll> rolls = tunes(9, notes);
         try (Backend cpu = new ScalarBackend()) {
             for (Minibatches.Mode mode : new Minibatches.Mode[] {Minibatches.Mode.CHUNKS, Minibatches.Mode.PACKED}) {
-                LstmTrainer.Config c = new LstmTrainer.Config(new int[] {16, 11}, mode, 4, 7, Optimizer.Kind.ADAM, new float[] {0.01f},
-                        0.9f, 30f, 0.1, 0f, false, 5);
+                LstmConfig c = LstmConfig.defaults().withHidden(new int[] {16, 11}).withMode(mode).withBatch(4).withSteps(7).withOptimizer(Optimizer.Kind.ADAM).withLr(new float[] {0.01f}).withSeed(5);
                 LstmTrainer a = new LstmTrainer(cpu, c, notes), b = new LstmTrainer(gpu, c, notes);
                 for (int e = 0; e < 2; e++) {
                     double ca = a.trainEpoch(rolls, e, null), cb = b.trainEpoch(rolls, e, null);
@@ -196,11 +198,11 @@ class ModelsGpuTest extends GpuTestBase {
                 double err = relErr(gpu.toArray(b.model.params), widen(cpu.toArray(a.model.params)));
                 assertTrue(err < 1e-4, mode + ": parameters' relative error " + err);
             }
-            RnnRbmTrainer.Config c = new RnnRbmTrainer.Config(10, 8, 5, 7, Optimizer.Kind.SGD, 0.05f, 0.05f, 0.9f, 0f, 1f, true, 0, 2,
-                    new int[0], 2, 0.01f);
+            RnnRbmConfig c = RnnRbmConfig.defaults().withNh(10).withNu(8).withK(5).withChunk(7).withLr(0.05f).withLearnU0(true).withSeed(2).withPretrainRnnEpochs(2).withPretrainRnnLr(0.01f);
             RnnRbmTrainer a = new RnnRbmTrainer(cpu, c, notes), b = new RnnRbmTrainer(gpu, c, notes);
+            RnnRbmPretraining pa = new RnnRbmPretraining(cpu, a), pb = new RnnRbmPretraining(gpu, b);
             for (int e = 0; e < 2; e++) {
-                double ca = a.pretrainRnnEpoch(rolls, e, null), cb = b.pretrainRnnEpoch(rolls, e, null);
+                double ca = pa.rnnEpoch(rolls, e, null), cb = pb.rnnEpoch(rolls, e, null);
                 assertEquals(ca, cb, 1e-5 * Math.abs(ca), "RNN pretraining epoch " + e);
             }
             double err = relErr(gpu.toArray(b.model.params), widen(cpu.toArray(a.model.params)));
@@ -212,8 +214,7 @@ class ModelsGpuTest extends GpuTestBase {
     @Test
     void lstmDivergenceNamesTheUpdate() {
         int notes = 12;
-        LstmTrainer tr = new LstmTrainer(gpu, new LstmTrainer.Config(new int[] {6}, Minibatches.Mode.CHUNKS, 3, 7, Optimizer.Kind.SGD,
-                new float[] {0.1f}, 0.9f, 30f, 0.1, 0f, false, 1), notes);
+        LstmTrainer tr = new LstmTrainer(gpu, LstmConfig.defaults().withHidden(new int[] {6}).withBatch(3).withSteps(7), notes);
         gpu.fill(tr.model.param("Wy"), Float.NaN);
         DivergedException e = assertThrows(DivergedException.class, () -> tr.trainEpoch(tunes(9, notes), 0, null));
         assertTrue(e.getMessage().contains("lstm: the cost or the gradient is not finite (update 0 of epoch 0"), e.getMessage());
@@ -231,8 +232,8 @@ class ModelsGpuTest extends GpuTestBase {
         assertTrue(gpu.asynchronous());
         int notes = 12;
         List<PianoRoll> rolls = tunes(20, notes);
-        RnnRbmTrainer.Config lazy = new RnnRbmTrainer.Config(10, 8, 3, 1, Optimizer.Kind.NESTEROV, 0.05f, 0.05f, 0.9f, 0f, 1f, true, 0, 2);
-        RnnRbmTrainer.Config eager = new RnnRbmTrainer.Config(10, 8, 3, 1, Optimizer.Kind.NESTEROV, 0.05f, 0.05f, 0.9f, 1e30f, 1f, true, 0, 2);
+        RnnRbmConfig lazy = RnnRbmConfig.defaults().withNh(10).withNu(8).withK(3).withChunk(1).withOptimizer(Optimizer.Kind.NESTEROV).withLr(0.05f).withLearnU0(true).withSeed(2);
+        RnnRbmConfig eager = RnnRbmConfig.defaults().withNh(10).withNu(8).withK(3).withChunk(1).withOptimizer(Optimizer.Kind.NESTEROV).withLr(0.05f).withClipNorm(1e30f).withLearnU0(true).withSeed(2);
         RnnRbmTrainer a = new RnnRbmTrainer(gpu, lazy, notes), b = new RnnRbmTrainer(gpu, eager, notes);
         assertTrue(a.framesPerEpoch(rolls) > 300, "updates per epoch: " + a.framesPerEpoch(rolls));
         EpochResult[] ra = new EpochResult[2], rb = new EpochResult[2];
@@ -262,8 +263,8 @@ class ModelsGpuTest extends GpuTestBase {
     void batchedRnnRbmEpochsReplayTheirRecording() {
         int notes = 12;
         List<PianoRoll> rolls = tunes(20, notes);
-        RnnRbmTrainer.Config lazy = new RnnRbmTrainer.Config(10, 8, 3, 4, Optimizer.Kind.SGD, 0.05f, 0.05f, 0.9f, 0f, 1f, true, 0, 3).withBatch(4);
-        RnnRbmTrainer.Config eager = new RnnRbmTrainer.Config(10, 8, 3, 4, Optimizer.Kind.SGD, 0.05f, 0.05f, 0.9f, 1e30f, 1f, true, 0, 3).withBatch(4);
+        RnnRbmConfig lazy = RnnRbmConfig.defaults().withNh(10).withNu(8).withK(3).withChunk(4).withLr(0.05f).withLearnU0(true).withSeed(3).withBatch(4);
+        RnnRbmConfig eager = RnnRbmConfig.defaults().withNh(10).withNu(8).withK(3).withChunk(4).withLr(0.05f).withClipNorm(1e30f).withLearnU0(true).withSeed(3).withBatch(4);
         RnnRbmTrainer a = new RnnRbmTrainer(gpu, lazy, notes), b = new RnnRbmTrainer(gpu, eager, notes);
         for (int epoch = 0; epoch < 2; epoch++) {
             assertEquals(b.trainEpoch(rolls, epoch, null), a.trainEpoch(rolls, epoch, null), "epoch " + epoch + "'s cost");

@@ -7,15 +7,14 @@ import dev.tessitura.midi.PianoRoll;
 import dev.tessitura.model.DivergedException;
 import dev.tessitura.model.EpochResult;
 import dev.tessitura.model.FrameAccuracy;
-import dev.tessitura.model.Position;
 import dev.tessitura.model.Optimizer;
 import dev.tessitura.model.PendingCosts;
+import dev.tessitura.model.Position;
 import dev.tessitura.model.StackedFrames;
 import dev.tessitura.model.io.Checkpoints;
 import dev.tessitura.model.io.SafeTensors;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
@@ -27,32 +26,6 @@ import java.util.function.IntConsumer;
  * {@link Optimizer}s with a learning rate per layer.
  */
 public final class LstmTrainer {
-    /**
-     * Hyper-parameters. Defaults follow Ip's RNN4Music: 3 x 120 units, clipping at 30, N(0, 0.1) weights.
-     * @param lr one learning rate for every layer, or one per layer plus one for the read-out (layers + 1 values)
-     */
-    public record Config(int[] hidden, Minibatches.Mode mode, int batch, int steps, Optimizer.Kind optimizer,
-                         float[] lr, float momentum, float clip, double initStd, float forgetBias, boolean skip,
-                         long seed) {
-        /** Ip's RNN4Music: 3 x 120, SGD 0.1, clipping at 30, weights N(0, 0.1^2), every bias 0. */
-        public static Config defaults() {
-            return new Config(new int[] {120, 120, 120}, Minibatches.Mode.CHUNKS, 32, 100, Optimizer.Kind.SGD,
-                    new float[] {0.1f}, 0.9f, 30f, 0.1, 0f, false, 1);
-        }
-
-        public Config {
-            if (lr.length != 1 && lr.length != hidden.length + 1) {
-                throw new IllegalArgumentException("lstm: give one learning rate or " + (hidden.length + 1)
-                        + " (one per layer and one for the read-out), not " + lr.length);
-            }
-            if (batch < 1 || steps < 1) throw new IllegalArgumentException("lstm: batch and steps must be >= 1");
-        }
-
-        float lr(int block) {
-            return lr.length == 1 ? lr[0] : lr[block];
-        }
-    }
-
     /** The result of an evaluation over all predicted frames of a split (one flat list of time steps). */
     public record Evaluation(long frames, double nll, double nllStdErr, double accThreshold, double accExpected) {
         /** Log-likelihood per time step (the paper's table reports this, negative). */
@@ -60,12 +33,12 @@ public final class LstmTrainer {
     }
 
     private final Backend be;
-    private final Config config;
+    private final LstmConfig config;
     public final Lstm model;
     public final Optimizer optimizer;
     private final int nNotes;
 
-    public LstmTrainer(Backend backend, Config config, int nNotes) {
+    public LstmTrainer(Backend backend, LstmConfig config, int nNotes) {
         this.be = backend;
         this.config = config;
         this.nNotes = nNotes;
@@ -74,7 +47,7 @@ public final class LstmTrainer {
         this.optimizer = new Optimizer(backend, config.optimizer(), model.params, config.momentum());
     }
 
-    public Config config() { return config; }
+    public LstmConfig config() { return config; }
 
     /** One whole epoch; returns the mean cross-entropy per frame (see the other form). */
     public double trainEpoch(List<PianoRoll> rolls, int epoch, IntConsumer progress) {
@@ -123,81 +96,33 @@ public final class LstmTrainer {
 
     // ---------------------------------------------------------------- checkpoints
 
-    /** The model kind written in checkpoints. */
-    public static final String KIND = "lstm";
-
     /**
      * Writes a checkpoint atomically: every parameter by name (Wx0, Wh0, b0, ..., Wy, by), the optimizer's state
-     * (opt.0, opt.1) and, in the header, the kind, the configuration, the position and {@code extra} (data, backend).
+     * (opt.0, opt.1) and, in the header, the kind, the configuration, the position and {@code about} (data, backend).
      */
-    public void save(Path file, Position at, Map<String, String> extra) throws IOException {
-        Map<String, String> meta = new LinkedHashMap<>(extra);
-        meta.put("kind", KIND);
+    public void save(Path file, Position at, Map<String, String> about) throws IOException {
+        Map<String, String> meta = Checkpoints.header(about, LstmKind.LSTM.name(), LstmConfig.SETTINGS, config, at);
         meta.put("notes", Integer.toString(nNotes));
-        meta.put("hidden", join(config.hidden()));
-        meta.put("mode", config.mode().name());
-        meta.put("batch", Integer.toString(config.batch()));
-        meta.put("steps", Integer.toString(config.steps()));
-        meta.put("optimizer", config.optimizer().name());
-        meta.put("lr", joinFloats(config.lr()));
-        meta.put("momentum", Float.toString(config.momentum()));
-        meta.put("clip", Float.toString(config.clip()));
-        meta.put("init_std", Double.toString(config.initStd()));
-        meta.put("forget_bias", Float.toString(config.forgetBias()));
-        meta.put("skip", Boolean.toString(config.skip()));
-        meta.put("seed", Long.toString(config.seed()));
-        meta.putAll(at.toMetadata());
-        Map<String, SafeTensors.F32> tensors = new LinkedHashMap<>();
-        for (String name : model.paramNames()) tensors.put(name, Checkpoints.of(be, model.param(name)));
-        Checkpoints.putOptimizer(be, optimizer, tensors, meta);
-        SafeTensors.write(file, meta, tensors);
+        Checkpoints.write(file, be, meta, model.paramNames(), model::param, optimizer);
     }
 
     /** A trainer with the configuration, parameters and optimizer state of a checkpoint written by {@link #save}. */
     public static LstmTrainer load(Backend backend, SafeTensors.Contents c) {
-        Map<String, String> m = c.metadata();
-        if (!KIND.equals(m.get("kind"))) throw new IllegalArgumentException("not an LSTM checkpoint (kind " + m.get("kind") + ")");
-        Config cfg = new Config(ints(m.get("hidden")), Minibatches.Mode.valueOf(m.get("mode")), Integer.parseInt(m.get("batch")),
-                Integer.parseInt(m.get("steps")), Optimizer.Kind.valueOf(m.get("optimizer")), floats(m.get("lr")),
-                Float.parseFloat(m.get("momentum")), Float.parseFloat(m.get("clip")), Double.parseDouble(m.get("init_std")),
-                // forget_bias and skip: absent from checkpoints written before 2026-11-23
-                Float.parseFloat(m.getOrDefault("forget_bias", "0")), Boolean.parseBoolean(m.getOrDefault("skip", "false")),
-                Long.parseLong(m.get("seed")));
-        LstmTrainer t = new LstmTrainer(backend, cfg, Integer.parseInt(m.get("notes")));
-        for (String name : t.model.paramNames()) Checkpoints.restore(backend, t.model.param(name), c, name);
-        Checkpoints.restoreOptimizer(backend, t.optimizer, c);
+        return load(backend, c, LstmConfig.SETTINGS.decode(c.metadata()));
+    }
+
+    /** As above, with the checkpoint's configuration {@code config}. */
+    public static LstmTrainer load(Backend backend, SafeTensors.Contents c, LstmConfig config) {
+        String kind = c.metadata().get("kind");
+        if (!LstmKind.LSTM.name().equals(kind)) throw new IllegalArgumentException("not an LSTM checkpoint (kind " + kind + ")");
+        LstmTrainer t = new LstmTrainer(backend, config, Checkpoints.integer(c, "notes"));
+        Checkpoints.restore(backend, c, t.model.paramNames(), t.model::param, t.optimizer);
         return t;
     }
 
     /** The position a checkpoint was written at. */
     public static Position position(SafeTensors.Contents c) {
         return Position.fromMetadata(c.metadata());
-    }
-
-    private static String join(int[] a) {
-        StringBuilder sb = new StringBuilder();
-        for (int x : a) sb.append(sb.isEmpty() ? "" : ",").append(x);
-        return sb.toString();
-    }
-
-    private static String joinFloats(float[] a) {
-        StringBuilder sb = new StringBuilder();
-        for (float x : a) sb.append(sb.isEmpty() ? "" : ",").append(x);
-        return sb.toString();
-    }
-
-    private static int[] ints(String s) {
-        String[] p = s.split(",");
-        int[] a = new int[p.length];
-        for (int i = 0; i < p.length; i++) a[i] = Integer.parseInt(p[i].trim());
-        return a;
-    }
-
-    private static float[] floats(String s) {
-        String[] p = s.split(",");
-        float[] a = new float[p.length];
-        for (int i = 0; i < p.length; i++) a[i] = Float.parseFloat(p[i].trim());
-        return a;
     }
 
     // ---------------------------------------------------------------- an epoch's data on the backend

@@ -4,6 +4,7 @@ import dev.tessitura.engine.Backend;
 import dev.tessitura.engine.Rng;
 import dev.tessitura.engine.Tensor;
 import dev.tessitura.model.Init;
+import dev.tessitura.model.rbm.ConditionalRbmEvaluation;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -20,7 +21,7 @@ import java.util.List;
  * the recurrence's: Wvu (nv, nu), Wuu (nu, nu), bu (nu), u0 (nu), or per LSTM layer Wx (in, 4H), Wh (H, 4H), b (4H);
  * the gradients in a second tensor of the same layout.
  */
-public final class RnnRbm {
+public final class RnnRbm implements ConditionalRbmEvaluation.ConditionalRbms {
     public final int nv, nh, nu;
     private final Backend be;
     public final Tensor params, grads;
@@ -95,6 +96,14 @@ public final class RnnRbm {
 
     /** The RNN-RBM's names: W, bv, bh, Wuh, Wuv, Wvu, Wuu, bu, u0. */
     public static final String[] NAMES = {"W", "bv", "bh", "Wuh", "Wuv", "Wvu", "Wuu", "bu", "u0"};
+
+    /**
+     * Whether u(0) of the tanh recurrence is learned (the default here, so that the gradients are all of them) or
+     * fixed at 0 (the trainer's default: then its gradient is 0). The LSTM-RBM's u(0) is always the LSTM's zero state.
+     */
+    public void learnU0(boolean learn) {
+        if (recurrence instanceof TanhRecurrence t) t.learnU0 = learn;
+    }
 
     /** The LSTM layer sizes, or null for the paper's tanh recurrence. */
     public int[] lstmLayers() {
@@ -190,6 +199,22 @@ public final class RnnRbm {
         be.gemm(bht, uPrev, false, Wuh, false, 1f, 0f);                 // (2) bh(t) = bh + u(t-1) Wuh
         be.addRowVector(bht, bht, bh);
         return u;
+    }
+
+    public Backend backend() { return be; }
+
+    @Override public int nv() { return nv; }
+
+    @Override public int nh() { return nh; }
+
+    @Override public Tensor W() { return W; }
+
+    /** The conditional RBMs' biases of one sequence: {@link #forward}, then bv(t) and bh(t) copied out. */
+    @Override
+    public void biases(Tensor v, int steps, Tensor bvOut, Tensor bhOut) {
+        forward(v, steps);
+        be.copy(bvOut, visibleBiases(steps));
+        be.copy(bhOut, hiddenBiases(steps));
     }
 
     /** bv(t) (T B, nv) and bh(t) (T B, nh) of the last {@link #forward}. */

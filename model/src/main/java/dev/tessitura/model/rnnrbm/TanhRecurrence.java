@@ -12,6 +12,8 @@ final class TanhRecurrence implements Recurrence {
     private final Tensor gWvu, gWuu, gBu, gU0;
     private Tensor dA;            // (T B, nu): d cost / d (pre-activation of u(t))
     private final Tensor a1;      // (1, nu): generation's pre-activation
+    /** Whether u(0) is learned; when it is not, its gradient is 0 and it stays at its initial 0. */
+    boolean learnU0 = true;
 
     static long size(int nv, int nu) {
         return (long) nv * nu + (long) nu * nu + 2L * nu;
@@ -70,8 +72,9 @@ final class TanhRecurrence implements Recurrence {
         be.gemm(gWuu, uPrev, true, da, false, 1f, 1f);                  // dWuu += u(t-1)^T da(t)
         be.gemm(gWvu, v, true, da, false, 1f, 1f);                      // dWvu += v(t)^T da(t)
         be.columnSums(gBu, da, 1f, 1f);                                 // dbu += sum_t da(t)
-        // d u(0), used when u(0) is learned: summed over the chunks, which all start from it
-        if (batch == 1) be.axpy(gU0, du.at(0), 1f);
+        // d u(0), summed over the chunks, which all start from it; 0 when u(0) is fixed
+        if (!learnU0) be.fill(gU0, 0f);
+        else if (batch == 1) be.axpy(gU0, du.at(0), 1f);
         else be.columnSums(gU0, du.slice(0, batch), 1f, 1f);
     }
 

@@ -1,7 +1,5 @@
 package dev.tessitura.model.lstm;
 
-import dev.tessitura.model.EpochResult;
-import dev.tessitura.model.Position;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -14,7 +12,9 @@ import dev.tessitura.engine.BackendOptions;
 import dev.tessitura.engine.Backends;
 import dev.tessitura.midi.PianoRoll;
 import dev.tessitura.model.DivergedException;
+import dev.tessitura.model.EpochResult;
 import dev.tessitura.model.Optimizer;
+import dev.tessitura.model.Position;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -53,8 +53,8 @@ class LstmTrainerTest {
         return rolls.stream().mapToInt(p -> p.frames() - 1).sum();
     }
 
-    static LstmTrainer.Config config(Optimizer.Kind kind, float lr, Minibatches.Mode mode) {
-        return new LstmTrainer.Config(new int[] {16, 11}, mode, 4, 7, kind, new float[] {lr}, 0.9f, 30f, 0.1, 0f, false, 5);
+    static LstmConfig config(Optimizer.Kind kind, float lr, Minibatches.Mode mode) {
+        return LstmConfig.defaults().withHidden(new int[] {16, 11}).withMode(mode).withBatch(4).withSteps(7).withOptimizer(kind).withLr(new float[] {lr}).withSeed(5);
     }
 
     static Backend scalar() {
@@ -176,8 +176,7 @@ class LstmTrainerTest {
     void evaluationNllIsTheTrainingCostOfTheSameFrames(Minibatches.Mode mode) {
         try (Backend be = scalar()) {
             // weights N(0, 1): a state carried across a tune's start would move the cost well past the tolerance
-            LstmTrainer tr = new LstmTrainer(be, new LstmTrainer.Config(new int[] {16, 11}, mode, 4, 7, Optimizer.Kind.SGD,
-                    new float[] {0f}, 0.9f, 30f, 1.0, 0f, false, 5), NOTES);
+            LstmTrainer tr = new LstmTrainer(be, LstmConfig.defaults().withHidden(new int[] {16, 11}).withMode(mode).withBatch(4).withSteps(7).withLr(new float[] {0f}).withInitStd(1.0).withSeed(5), NOTES);
             double cost = tr.trainEpoch(tunes(), 0, null);
             assertEquals(cost, tr.evaluate(tunes()).nll(), 1e-4 * cost);
         }
@@ -276,8 +275,7 @@ class LstmTrainerTest {
     @ParameterizedTest
     @EnumSource(value = Minibatches.Mode.class, names = {"CHUNKS", "PACKED"})
     void stoppingSavingAndResumingGivesTheUninterruptedResultBitForBit(Minibatches.Mode mode) throws Exception {
-        LstmTrainer.Config cfg = new LstmTrainer.Config(new int[] {9}, mode, 2, 5,
-                Optimizer.Kind.ADAM, new float[] {0.01f}, 0.9f, 30f, 0.1, 1f, true, 3);
+        LstmConfig cfg = LstmConfig.defaults().withHidden(new int[] {9}).withMode(mode).withBatch(2).withSteps(5).withOptimizer(Optimizer.Kind.ADAM).withLr(new float[] {0.01f}).withForgetBias(1f).withSkip(true).withSeed(3);
         // 20 tunes: PACKED deals a pool of 16 (POOL groups' worth) into one group, and a stop waits for a group's end
         List<PianoRoll> data = new ArrayList<>();
         for (int i = 0; i < 20; i++) data.add(arpeggio(9 + 5 * (i % 6), 4, i % 4));

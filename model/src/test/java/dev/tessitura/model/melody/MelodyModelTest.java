@@ -34,8 +34,8 @@ class MelodyModelTest {
         return Backends.create("simd", new BackendOptions(threads, 0));
     }
 
-    static MelodyModel.Config config(int[] hidden, int batch, int steps, float lr, double initStd, long seed) {
-        return new MelodyModel.Config(hidden, batch, steps, lr, 5f, initStd, seed);
+    static MelodyConfig config(int[] hidden, int batch, int steps, float lr, double initStd, long seed) {
+        return MelodyConfig.defaults().withHidden(hidden).withBatch(batch).withSteps(steps).withLr(lr).withInitStd(initStd).withSeed(seed);
     }
 
     static List<int[]> randomMelodies(int count, long seed) {
@@ -103,28 +103,28 @@ class MelodyModelTest {
         int[] hidden = {5, 4};
         int batch = 3, steps = 6;
         try (Backend be = scalar()) {
-            MelodyModel m = new MelodyModel(be, config(hidden, batch, steps, 0.001f, 0.1, 1));
+            MelodyTrainer m = new MelodyTrainer(be, config(hidden, batch, steps, 0.001f, 0.1, 1));
             SplittableRandom rnd = new SplittableRandom(5);
-            float[] p = new float[(int) m.lstm.params.size()];
+            float[] p = new float[(int) m.model.lstm.params.size()];
             for (int i = 0; i < p.length; i++) p[i] = (float) rnd.nextDouble(-0.5, 0.5);
-            be.copyFromHost(m.lstm.params, p, 0);
+            be.copyFromHost(m.model.lstm.params, p, 0);
             // three melodies of 6, 4 and 2 pairs: one chunk, with padding rows
             List<int[]> melodies = List.of(new int[] {2, 1, 9, 0, 1, 30, 37}, new int[] {20, 21, 1, 0, 5}, new int[] {1, 0, 14});
             List<MelodyBatches.Batch> batches = MelodyBatches.epoch(melodies, batch, steps, false, 0, 0);
             assertEquals(1, batches.size());
             MelodyBatches.Batch mb = batches.get(0);
-            double loss = m.lossAndGradient(mb);
-            float[] g = be.toArray(m.lstm.grads);
+            double loss = m.model.lossAndGradient(mb);
+            float[] g = be.toArray(m.model.lstm.grads);
 
             LstmReference ref = new LstmReference(CLASSES, hidden, CLASSES);
             String[] names = {"Wx0", "Wh0", "b0", "Wx1", "Wh1", "b1", "Wy", "by"};
             double[][] arrays = {ref.wx[0], ref.wh[0], ref.b[0], ref.wx[1], ref.wh[1], ref.b[1], ref.wy, ref.by};
             long[] offsets = new long[names.length];
             for (int k = 0; k < names.length; k++) {
-                float[] v = be.toArray(m.lstm.param(names[k]));
+                float[] v = be.toArray(m.model.lstm.param(names[k]));
                 assertEquals(arrays[k].length, v.length, names[k]);
                 for (int i = 0; i < v.length; i++) arrays[k][i] = v[i];
-                offsets[k] = m.lstm.param(names[k]).offset() - m.lstm.params.offset();
+                offsets[k] = m.model.lstm.param(names[k]).offset() - m.model.lstm.params.offset();
             }
             assertEquals(referenceLoss(ref, mb, batch, steps), loss, 1e-5 * loss);
 
@@ -186,28 +186,28 @@ class MelodyModelTest {
         Arrays.fill(logits, -1000f);                                   // exp(-1000) = 0: only classes 0 and 1 count
         logits[0] = 0f;
         logits[1] = (float) Math.log(3);                               // q = (1/4, 3/4)
-        assertEquals(0, MelodyModel.sample(logits, 1, 0.24f));
-        assertEquals(1, MelodyModel.sample(logits, 1, 0.26f));
-        assertEquals(1, MelodyModel.sample(logits, 1, 0.999f));
+        assertEquals(0, MelodySampling.sample(logits, 1, 0.24f));
+        assertEquals(1, MelodySampling.sample(logits, 1, 0.26f));
+        assertEquals(1, MelodySampling.sample(logits, 1, 0.999f));
         // temperature 2: q proportional to (1, sqrt 3), q0 = 0.366
-        assertEquals(0, MelodyModel.sample(logits, 2, 0.36f));
-        assertEquals(1, MelodyModel.sample(logits, 2, 0.37f));
-        assertEquals(1, MelodyModel.sample(logits, 0, 0.0f));           // argmax
-        assertThrows(IllegalArgumentException.class, () -> MelodyModel.sample(logits, -1, 0.5f));
+        assertEquals(0, MelodySampling.sample(logits, 2, 0.36f));
+        assertEquals(1, MelodySampling.sample(logits, 2, 0.37f));
+        assertEquals(1, MelodySampling.sample(logits, 0, 0.0f));           // argmax
+        assertThrows(IllegalArgumentException.class, () -> MelodySampling.sample(logits, -1, 0.5f));
     }
 
     @Test
     void temperatureTowardsZeroIsArgmaxAndOneSamples() {
         try (Backend be = scalar()) {
-            MelodyModel m = new MelodyModel(be, config(new int[] {16}, 1, 1, 0.001f, 0.8, 4));
+            MelodyTrainer m = new MelodyTrainer(be, config(new int[] {16}, 1, 1, 0.001f, 0.8, 4));
             int[] primer = {noteOn(60), NO_EVENT};
-            int[] argmax = m.generate(primer, 60, 0, 9);
-            assertArrayEquals(argmax, m.generate(primer, 60, 1e-6, 9));
-            assertArrayEquals(argmax, m.generate(primer, 60, 1e-6, 10));
-            int[] sampled = m.generate(primer, 60, 1, 9);
+            int[] argmax = MelodySampling.generate(m.model, primer, 60, 0, 9);
+            assertArrayEquals(argmax, MelodySampling.generate(m.model, primer, 60, 1e-6, 9));
+            assertArrayEquals(argmax, MelodySampling.generate(m.model, primer, 60, 1e-6, 10));
+            int[] sampled = MelodySampling.generate(m.model, primer, 60, 1, 9);
             assertFalse(Arrays.equals(argmax, sampled), "temperature 1 should not always pick the argmax");
-            assertArrayEquals(sampled, m.generate(primer, 60, 1, 9), "same seed, same melody");
-            assertFalse(Arrays.equals(sampled, m.generate(primer, 60, 1, 8)));
+            assertArrayEquals(sampled, MelodySampling.generate(m.model, primer, 60, 1, 9), "same seed, same melody");
+            assertFalse(Arrays.equals(sampled, MelodySampling.generate(m.model, primer, 60, 1, 8)));
             assertArrayEquals(primer, Arrays.copyOf(sampled, 2));
         }
     }
@@ -227,19 +227,19 @@ class MelodyModelTest {
     void learnsARepeatingMelodyAndReproducesIt() {
         List<int[]> melodies = List.of(repeating(48, 0), repeating(40, 2), repeating(44, 4), repeating(48, 6));
         try (Backend be = scalar()) {
-            MelodyModel m = new MelodyModel(be, config(new int[] {24}, 4, 16, 0.01f, 0.1, 7));
-            MelodyModel.Evaluation before = m.evaluate(melodies);
+            MelodyTrainer m = new MelodyTrainer(be, config(new int[] {24}, 4, 16, 0.01f, 0.1, 7));
+            MelodyModel.Evaluation before = m.model.evaluate(melodies);
             double first = m.trainEpoch(melodies, 0, null), loss = first;
             for (int e = 1; e < 60; e++) loss = m.trainEpoch(melodies, e, null);
-            MelodyModel.Evaluation after = m.evaluate(melodies);
+            MelodyModel.Evaluation after = m.model.evaluate(melodies);
             System.out.printf(Locale.ROOT, "melody: repeating tune, NLL %.3f -> %.3f nats/event, accuracy %.3f -> %.3f (%d events)%n",
                     before.nll(), after.nll(), before.accuracy(), after.accuracy(), after.events());
             assertEquals(47 + 39 + 43 + 47, after.events());
             assertTrue(loss < first / 4, "training loss " + first + " -> " + loss);
             assertTrue(after.accuracy() > 0.9, "accuracy " + after.accuracy());
             int[] want = repeating(40, 0);
-            assertArrayEquals(want, m.generate(Arrays.copyOf(want, 4), 36, 0, 1));
-            assertArrayEquals(want, m.generate(Arrays.copyOf(want, 4), 36, 0.1, 1));
+            assertArrayEquals(want, MelodySampling.generate(m.model, Arrays.copyOf(want, 4), 36, 0, 1));
+            assertArrayEquals(want, MelodySampling.generate(m.model, Arrays.copyOf(want, 4), 36, 0.1, 1));
         }
     }
 
@@ -269,9 +269,9 @@ class MelodyModelTest {
     }
 
     static float[] train(Backend be, List<int[]> melodies, long seed) {
-        MelodyModel m = new MelodyModel(be, config(new int[] {16, 8}, 2, 5, 0.003f, 0.1, seed));
+        MelodyTrainer m = new MelodyTrainer(be, config(new int[] {16, 8}, 2, 5, 0.003f, 0.1, seed));
         for (int e = 0; e < 2; e++) m.trainEpoch(melodies, e, null);
-        return be.toArray(m.lstm.params);
+        return be.toArray(m.model.lstm.params);
     }
 
     /** The gradient that reaches Adam has a global norm of at most clipNorm; 0 leaves it alone. */
@@ -279,28 +279,28 @@ class MelodyModelTest {
     void gradientIsClippedToTheGlobalNorm() {
         MelodyBatches.Batch mb = MelodyBatches.epoch(randomMelodies(2, 4), 2, 3, false, 0, 0).get(0);
         try (Backend be = scalar()) {
-            MelodyModel free = new MelodyModel(be, new MelodyModel.Config(new int[] {6}, 2, 3, 0.001f, 0f, 0.5, 1));
-            free.lossAndGradient(mb);
-            double norm = Math.sqrt(be.sumOfSquares(free.lstm.grads));
+            MelodyTrainer free = new MelodyTrainer(be, MelodyConfig.defaults().withHidden(new int[] {6}).withBatch(2).withSteps(3).withClipNorm(0f).withInitStd(0.5));
+            free.model.lossAndGradient(mb);
+            double norm = Math.sqrt(be.sumOfSquares(free.model.lstm.grads));
             free.step(mb);                                              // clipNorm 0: not clipped
-            assertEquals(norm, Math.sqrt(be.sumOfSquares(free.lstm.grads)), 1e-6 * norm);
+            assertEquals(norm, Math.sqrt(be.sumOfSquares(free.model.lstm.grads)), 1e-6 * norm);
             float clip = (float) (norm / 3);
-            MelodyModel clipped = new MelodyModel(be, new MelodyModel.Config(new int[] {6}, 2, 3, 0.001f, clip, 0.5, 1));
+            MelodyTrainer clipped = new MelodyTrainer(be, MelodyConfig.defaults().withHidden(new int[] {6}).withBatch(2).withSteps(3).withClipNorm(clip).withInitStd(0.5));
             clipped.step(mb);
-            assertEquals(clip, Math.sqrt(be.sumOfSquares(clipped.lstm.grads)), 1e-5 * clip);
+            assertEquals(clip, Math.sqrt(be.sumOfSquares(clipped.model.lstm.grads)), 1e-5 * clip);
         }
     }
 
     @Test
     void divergenceStopsBeforeTheUpdate() {
         try (Backend be = scalar()) {
-            MelodyModel m = new MelodyModel(be, config(new int[] {4}, 2, 3, 0.001f, 0.1, 1));
-            float[] p = be.toArray(m.lstm.params);
-            be.fill(m.lstm.param("by"), Float.NaN);
-            float[] bad = be.toArray(m.lstm.params);
+            MelodyTrainer m = new MelodyTrainer(be, config(new int[] {4}, 2, 3, 0.001f, 0.1, 1));
+            float[] p = be.toArray(m.model.lstm.params);
+            be.fill(m.model.lstm.param("by"), Float.NaN);
+            float[] bad = be.toArray(m.model.lstm.params);
             MelodyBatches.Batch mb = MelodyBatches.epoch(randomMelodies(2, 1), 2, 3, false, 0, 0).get(0);
             assertThrows(dev.tessitura.model.DivergedException.class, () -> m.step(mb));
-            assertArrayEquals(bad, be.toArray(m.lstm.params));
+            assertArrayEquals(bad, be.toArray(m.model.lstm.params));
             assertEquals(0, m.optimizer.steps());
             assertFalse(Arrays.equals(p, bad));
         }
@@ -309,10 +309,10 @@ class MelodyModelTest {
     @Test
     void wrongBatchShapeIsRejected() {
         try (Backend be = scalar()) {
-            MelodyModel m = new MelodyModel(be, config(new int[] {4}, 2, 3, 0.001f, 0.1, 1));
+            MelodyTrainer m = new MelodyTrainer(be, config(new int[] {4}, 2, 3, 0.001f, 0.1, 1));
             MelodyBatches.Batch mb = MelodyBatches.epoch(randomMelodies(1, 1), 3, 3, false, 0, 0).get(0);
             assertThrows(IllegalArgumentException.class, () -> m.step(mb));
-            assertThrows(IllegalArgumentException.class, () -> m.evaluate(List.of(new int[] {2})));
+            assertThrows(IllegalArgumentException.class, () -> m.model.evaluate(List.of(new int[] {2})));
         }
     }
 
@@ -321,8 +321,8 @@ class MelodyModelTest {
     @Test
     void generatedMidiReadsBackIntoTheSameEvents(@TempDir Path dir) throws Exception {
         try (Backend be = scalar()) {
-            MelodyModel m = new MelodyModel(be, config(new int[] {16}, 1, 1, 0.001f, 0.8, 2));
-            int[] gen = m.generate(new int[] {noteOn(62)}, 95, 1.0, 5);
+            MelodyTrainer m = new MelodyTrainer(be, config(new int[] {16}, 1, 1, 0.001f, 0.8, 2));
+            int[] gen = MelodySampling.generate(m.model, new int[] {noteOn(62)}, 95, 1.0, 5);
             int[] canon = MelodyEncoding.canonical(gen);
             assertTrue(MelodyEncoding.decode(canon).size() >= 5, "a melody with a few notes");
             Path file = dir.resolve("melody.mid");
@@ -346,9 +346,8 @@ class MelodyModelTest {
     void trainingSpeedOnASyntheticBatch() {
         int batch = 32, steps = 64;
         try (Backend be = simd(0)) {
-            MelodyModel.Config defaults = MelodyModel.Config.defaults();
-            MelodyModel m = new MelodyModel(be, new MelodyModel.Config(defaults.hidden(), batch, steps, defaults.lr(),
-                    defaults.clipNorm(), defaults.initStd(), 1));
+            MelodyConfig defaults = MelodyConfig.defaults();
+            MelodyTrainer m = new MelodyTrainer(be, MelodyConfig.defaults().withHidden(defaults.hidden()).withBatch(batch).withSteps(steps).withLr(defaults.lr()).withClipNorm(defaults.clipNorm()).withInitStd(defaults.initStd()));
             SplittableRandom rnd = new SplittableRandom(2);
             List<int[]> melodies = new ArrayList<>();
             for (int i = 0; i < batch; i++) melodies.add(rnd.ints(steps * 5 + 1, 0, CLASSES).toArray());

@@ -1,12 +1,9 @@
 package dev.tessitura.model.rnnrbm;
 
-import dev.tessitura.model.EpochResult;
-import dev.tessitura.model.FrameAccuracy;
-import dev.tessitura.model.Position;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,9 +13,13 @@ import dev.tessitura.engine.Backends;
 import dev.tessitura.engine.Tensor;
 import dev.tessitura.midi.PianoRoll;
 import dev.tessitura.model.DivergedException;
+import dev.tessitura.model.EpochResult;
+import dev.tessitura.model.FrameAccuracy;
 import dev.tessitura.model.Optimizer;
+import dev.tessitura.model.Position;
 import dev.tessitura.model.io.SafeTensors;
 import dev.tessitura.model.rbm.Ais;
+import dev.tessitura.model.rbm.ConditionalRbmEvaluation;
 import dev.tessitura.model.rbm.ExactLogZ;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,8 +50,8 @@ class RnnRbmTrainerTest {
     }
 
     /** Small enough (nh = 10) for exact log-likelihoods; chunks of 7 frames so sequences span several chunks. */
-    static RnnRbmTrainer.Config config(float lr, Optimizer.Kind kind) {
-        return new RnnRbmTrainer.Config(10, 8, 5, 7, kind, lr, lr, 0.9f, 0f, 1f, true, 0, 2);
+    static RnnRbmConfig config(float lr, Optimizer.Kind kind) {
+        return RnnRbmConfig.defaults().withNh(10).withNu(8).withK(5).withChunk(7).withOptimizer(kind).withLr(lr).withLearnU0(true).withSeed(2);
     }
 
     static Backend scalar() {
@@ -105,7 +106,7 @@ class RnnRbmTrainerTest {
             assertTrue(after > before + 3, "log-likelihood per frame " + before + " -> " + after);
             // the paper's protocol with AIS (100 runs per frame, 2000 intervals; 1000 gave a standard error of 0.0052)
             // lands within 0.01 nats of the exact value
-            RnnRbmTrainer.Evaluation ev = tr.evaluate(tunes(), 100, Ais.Schedule.paperShape(2000), 20, 20, 7, null);
+            ConditionalRbmEvaluation.Evaluation ev = new ConditionalRbmEvaluation(be, tr.model).evaluate(tunes(), ConditionalRbmEvaluation.Options.defaults().withAisRuns(100).withAisSteps(2000).withBurnIn(20).withSamples(20).withSeed(7), null);
             assertEquals(tunes().stream().mapToLong(PianoRoll::frames).sum(), ev.frames());
             assertEquals(after, ev.logLikelihood(), 0.01, "AIS " + ev.logLikelihood() + " vs exact " + after);
             assertTrue(ev.aisStdErr() < 0.005, "AIS standard error " + ev.aisStdErr());
@@ -116,11 +117,11 @@ class RnnRbmTrainerTest {
             String acc = "AIS " + ev.accAisExpected() + " / " + ev.accAisThreshold() + " vs exact " + exact[0] + " / " + exact[1];
             assertEquals(exact[0], ev.accAisExpected(), 0.01, acc);
             assertEquals(exact[1], ev.accAisThreshold(), 0.05, acc);
-            assertTrue(Double.isNaN(tr.evaluate(tunes(), 0, null, 5, 5, 7, null).accAisExpected()));
+            assertTrue(Double.isNaN(new ConditionalRbmEvaluation(be, tr.model).evaluate(tunes(), ConditionalRbmEvaluation.Options.defaults().withAisRuns(0).withBurnIn(5).withSamples(5).withSeed(7), null).accAisExpected()));
             // above, one tune per batch (the default); the six tunes as one batch of 15,000 chains draw differently and
             // estimate the same
-            RnnRbmTrainer.Evaluation one = tr.evaluate(tunes(), 100, Ais.Schedule.paperShape(2000), 20, 20,
-                    RnnRbmTrainer.ChainStart.PREVIOUS, 1 << 20, 7, null);
+            ConditionalRbmEvaluation.Evaluation one = new ConditionalRbmEvaluation(be, tr.model).evaluate(tunes(),
+                    ConditionalRbmEvaluation.Options.defaults().withAisSteps(2000).withSamples(20).withBatchChains(1 << 20).withSeed(7), null);
             assertEquals(after, one.logLikelihood(), 0.01, "AIS in one batch " + one.logLikelihood() + " vs exact " + after);
             assertNotEquals(ev.logLikelihood(), one.logLikelihood(), "other draws");
             assertEquals(exact[0], one.accAisExpected(), 0.01, "one batch: " + one.accAisExpected() + " vs exact " + exact[0]);
@@ -163,8 +164,8 @@ class RnnRbmTrainerTest {
         try (Backend be = scalar()) {
             SafeTensors.Contents c = SafeTensors.read(ckpt);
             RnnRbmTrainer tr = RnnRbmTrainer.load(be, c);
-            assertEquals(4, RnnRbmTrainer.position(c).index());
-            assertTrue(tr.trainEpoch(tunes(), RnnRbmTrainer.position(c), () -> false, null).completed());
+            assertEquals(4, Position.fromMetadata(c.metadata()).index());
+            assertTrue(tr.trainEpoch(tunes(), Position.fromMetadata(c.metadata()), () -> false, null).completed());
             tr.trainEpoch(tunes(), 2, null);
             assertArrayEquals(want, be.toArray(tr.model.params));
         }
@@ -188,7 +189,7 @@ class RnnRbmTrainerTest {
      */
     @Test
     void aBatchedUpdateTrainsOnItsChunksTimeMajor() {
-        RnnRbmTrainer.Config cfg = config(0.1f, Optimizer.Kind.NESTEROV).withBatch(3);
+        RnnRbmConfig cfg = config(0.1f, Optimizer.Kind.NESTEROV).withBatch(3);
         List<PianoRoll> rolls = tunes();
         try (Backend be = scalar()) {
             RnnRbmTrainer a = new RnnRbmTrainer(be, cfg, NOTES), b = new RnnRbmTrainer(be, cfg, NOTES);
@@ -209,7 +210,7 @@ class RnnRbmTrainerTest {
     /** B = 3 chunks per update: it learns, the thread count does not change a bit, and a resumed run is the uninterrupted one. */
     @Test
     void batchedTrainingLearnsIgnoresTheThreadCountAndResumesBitForBit() throws Exception {
-        RnnRbmTrainer.Config cfg = config(0.1f, Optimizer.Kind.NESTEROV).withBatch(3);
+        RnnRbmConfig cfg = config(0.1f, Optimizer.Kind.NESTEROV).withBatch(3);
         try (Backend be = scalar()) {
             RnnRbmTrainer tr = new RnnRbmTrainer(be, cfg, NOTES);
             double before = exactLogLikelihood(be, tr, tunes());
@@ -244,7 +245,7 @@ class RnnRbmTrainerTest {
             SafeTensors.Contents c = SafeTensors.read(ckpt);
             RnnRbmTrainer tr = RnnRbmTrainer.load(be, c);
             assertEquals(3, tr.config().batch());
-            assertTrue(tr.trainEpoch(tunes(), RnnRbmTrainer.position(c), () -> false, null).completed());
+            assertTrue(tr.trainEpoch(tunes(), Position.fromMetadata(c.metadata()), () -> false, null).completed());
             tr.trainEpoch(tunes(), 1, null);
             assertArrayEquals(want, be.toArray(tr.model.params));
         }
@@ -257,7 +258,7 @@ class RnnRbmTrainerTest {
             RnnRbmTrainer tr = new RnnRbmTrainer(be, config(0.05f, Optimizer.Kind.NESTEROV), NOTES);
             for (int e = 0; e < 40; e++) tr.trainEpoch(tunes(), e, null);
             PianoRoll primer = tunes().get(0);
-            RnnRbmTrainer.Generated a = tr.generate(primer, 16, 25, false, 3), b = tr.generate(primer, 16, 25, false, 3);
+            RnnRbmSampling.Generated a = RnnRbmSampling.generate(be, tr.model, primer, 16, 25, false, 3), b = RnnRbmSampling.generate(be, tr.model, primer, 16, 25, false, 3);
             assertEquals(a.roll(), b.roll());
             assertArrayEquals(a.probabilities(), b.probabilities());
             assertEquals(primer.frames() + 16, a.roll().frames());
@@ -268,7 +269,7 @@ class RnnRbmTrainerTest {
             // the trained model may continue the chord cycle the same way for every seed; an untrained one (every
             // note on with probability about 1/2) tells whether the seed is used at all
             RnnRbmTrainer fresh = new RnnRbmTrainer(be, config(0.05f, Optimizer.Kind.NESTEROV), NOTES);
-            assertFalse(fresh.generate(primer, 16, 25, false, 3).roll().equals(fresh.generate(primer, 16, 25, false, 4).roll()),
+            assertFalse(RnnRbmSampling.generate(be, fresh.model, primer, 16, 25, false, 3).roll().equals(RnnRbmSampling.generate(be, fresh.model, primer, 16, 25, false, 4).roll()),
                     "another seed, another piece");
         }
     }
@@ -279,7 +280,7 @@ class RnnRbmTrainerTest {
             RnnRbmTrainer tr = new RnnRbmTrainer(be, config(0.05f, Optimizer.Kind.NESTEROV), NOTES);
             for (int e = 0; e < 40; e++) tr.trainEpoch(tunes(), e, null);
             for (boolean fromPrevious : new boolean[] {false, true}) {
-                RnnRbmTrainer.Generated a = tr.generate(null, 20, 25, fromPrevious, 9), b = tr.generate(null, 20, 25, fromPrevious, 9);
+                RnnRbmSampling.Generated a = RnnRbmSampling.generate(be, tr.model, null, 20, 25, fromPrevious, 9), b = RnnRbmSampling.generate(be, tr.model, null, 20, 25, fromPrevious, 9);
                 assertEquals(a.roll(), b.roll());
                 assertArrayEquals(a.probabilities(), b.probabilities());
                 assertEquals(20, a.roll().frames());
@@ -310,8 +311,7 @@ class RnnRbmTrainerTest {
             for (boolean rbmOnly : new boolean[] {true, false}) {
                 for (boolean learnU0 : new boolean[] {true, false}) {
                     float lrRbm = rbmOnly ? 0.05f : 0f, lrRnn = rbmOnly ? 0f : 0.05f;
-                    RnnRbmTrainer tr = new RnnRbmTrainer(be, new RnnRbmTrainer.Config(10, 8, 5, 7, Optimizer.Kind.SGD,
-                            lrRbm, lrRnn, 0.9f, 0f, 1f, learnU0, 0, 2), NOTES);
+                    RnnRbmTrainer tr = new RnnRbmTrainer(be, RnnRbmConfig.defaults().withNh(10).withNu(8).withK(5).withChunk(7).withLrRbm(lrRbm).withLrRnn(lrRnn).withLearnU0(learnU0).withSeed(2), NOTES);
                     java.util.Map<String, float[]> before = new java.util.HashMap<>();
                     for (String p : RnnRbm.NAMES) before.put(p, be.toArray(tr.model.param(p)));
                     tr.trainEpoch(tunes(), 0, null);
@@ -332,7 +332,7 @@ class RnnRbmTrainerTest {
             RnnRbmTrainer tr = new RnnRbmTrainer(be, config(0.05f, Optimizer.Kind.SGD), NOTES);
             List<PianoRoll> many = new ArrayList<>();
             for (int i = 0; i < 8; i++) many.addAll(tunes());
-            double first = tr.pretrain(many, 1, null), later = tr.pretrain(many, 5, null);
+            double first = new RnnRbmPretraining(be, tr).rbm(many, 1, null), later = new RnnRbmPretraining(be, tr).rbm(many, 5, null);
             assertTrue(later < first, "reconstruction cost " + first + " -> " + later);
             be.fill(tr.model.W, Float.NaN);
             DivergedException e = assertThrows(DivergedException.class, () -> tr.trainEpoch(tunes(), 0, null));
@@ -343,15 +343,15 @@ class RnnRbmTrainerTest {
     // ---------------------------------------------------------------- the LSTM-RBM through the same trainer
 
     /** The LSTM-RBM with two LSTM layers (6, then 8 = u(t)'s size), otherwise as {@link #config}. */
-    static RnnRbmTrainer.Config lstmConfig(float lr, Optimizer.Kind kind) {
-        return new RnnRbmTrainer.Config(10, 8, 5, 7, kind, lr, lr, 0.9f, 0f, 1f, false, 0, 2, new int[] {6, 8});
+    static RnnRbmConfig lstmConfig(float lr, Optimizer.Kind kind) {
+        return RnnRbmConfig.defaults().withNh(10).withNu(8).withK(5).withChunk(7).withOptimizer(kind).withLr(lr).withSeed(2).withLstmLayers(new int[] {6, 8});
     }
 
     @Test
     void lstmRbmLearnsTheChordCycleExactly() {
         try (Backend be = Backends.create("simd", new BackendOptions(1, 0))) {
             RnnRbmTrainer tr = new RnnRbmTrainer(be, lstmConfig(0.05f, Optimizer.Kind.NESTEROV), NOTES);
-            assertEquals(RnnRbmTrainer.KIND_LSTM, tr.config().kind());
+            assertEquals(RnnRbmKind.LSTM_RBM.name(), tr.config().kind());
             double before = exactLogLikelihood(be, tr, tunes());
             for (int e = 0; e < 60; e++) tr.trainEpoch(tunes(), e, null);
             double after = exactLogLikelihood(be, tr, tunes());
@@ -385,7 +385,7 @@ class RnnRbmTrainerTest {
             assertTrue(c.tensors().containsKey("Wx1") && !c.tensors().containsKey("Wuu"));
             RnnRbmTrainer tr = RnnRbmTrainer.load(be, c);
             assertArrayEquals(new int[] {6, 8}, tr.model.lstmLayers());
-            tr.trainEpoch(tunes(), RnnRbmTrainer.position(c), () -> false, null);
+            tr.trainEpoch(tunes(), Position.fromMetadata(c.metadata()), () -> false, null);
             tr.trainEpoch(tunes(), 2, null);
             assertArrayEquals(want, be.toArray(tr.model.params));
         }
@@ -397,7 +397,7 @@ class RnnRbmTrainerTest {
             RnnRbmTrainer tr = new RnnRbmTrainer(be, lstmConfig(0.05f, Optimizer.Kind.NESTEROV), NOTES);
             for (int e = 0; e < 40; e++) tr.trainEpoch(tunes(), e, null);
             PianoRoll primer = tunes().get(1);
-            RnnRbmTrainer.Generated a = tr.generate(primer, 16, 25, false, 3), b = tr.generate(primer, 16, 25, false, 3);
+            RnnRbmSampling.Generated a = RnnRbmSampling.generate(be, tr.model, primer, 16, 25, false, 3), b = RnnRbmSampling.generate(be, tr.model, primer, 16, 25, false, 3);
             assertEquals(a.roll(), b.roll(), "a second piece starts from a fresh LSTM state");
             for (int t = 0; t < primer.frames(); t++) assertArrayEquals(primer.notesAt(t), a.roll().notesAt(t));
             java.util.Set<String> chords = new java.util.HashSet<>();
@@ -410,23 +410,23 @@ class RnnRbmTrainerTest {
 
     @Test
     void lstmRbmRefusesALearnedU0AndAMismatchedSize() {
-        assertThrows(IllegalArgumentException.class, () -> new RnnRbmTrainer.Config(10, 8, 5, 7, Optimizer.Kind.SGD,
-                0.1f, 0.1f, 0.9f, 0f, 1f, true, 0, 2, new int[] {8}));
-        assertThrows(IllegalArgumentException.class, () -> new RnnRbmTrainer.Config(10, 7, 5, 7, Optimizer.Kind.SGD,
-                0.1f, 0.1f, 0.9f, 0f, 1f, false, 0, 2, new int[] {8}));
+        assertThrows(IllegalArgumentException.class, () -> RnnRbmConfig.defaults().withNh(10).withNu(8).withK(5).withChunk(7).withLr(0.1f).withLearnU0(true).withSeed(2).withLstmLayers(new int[] {8}));
+        // the record's own check: u(t)'s size nu must be the top layer's (withLstmLayers keeps them equal)
+        assertThrows(IllegalArgumentException.class, () -> new RnnRbmConfig(10, 7, 5, 7, Optimizer.Kind.SGD, 0.1f, 0.1f, 0.9f, 0f, 1f,
+                false, 0, 2, new int[] {8}, 0, 0.001f, 1, 0));
     }
     @Test
     void rnnPretrainingLearnsTheCycleAsAPredictorAndTheRnnRbmStartsFromItsLikelihood() {
-        RnnRbmTrainer.Config c = new RnnRbmTrainer.Config(10, 8, 5, 7, Optimizer.Kind.SGD, 0.05f, 0.05f, 0.9f, 0f, 1f, false, 0, 2,
-                new int[0], 30, 0.01f);
+        RnnRbmConfig c = RnnRbmConfig.defaults().withNh(10).withNu(8).withK(5).withChunk(7).withLr(0.05f).withSeed(2).withPretrainRnnEpochs(30).withPretrainRnnLr(0.01f);
         float[] params = null;
         for (int run = 0; run < 2; run++) {
             try (Backend be = Backends.create("simd", new BackendOptions(1 + run, 0))) {
                 RnnRbmTrainer tr = new RnnRbmTrainer(be, c, NOTES);
                 float[] w = be.toArray(tr.model.W), bh = be.toArray(tr.model.bh), wuh = be.toArray(tr.model.Wuh);
-                double before = tr.predictorCost(tunes());
-                for (int e = 0; e < c.pretrainRnnEpochs(); e++) tr.pretrainRnnEpoch(tunes(), e, null);
-                double after = tr.predictorCost(tunes());
+                RnnRbmPretraining pre = new RnnRbmPretraining(be, tr);
+                double before = pre.predictorCost(tunes());
+                for (int e = 0; e < c.pretrainRnnEpochs(); e++) pre.rnnEpoch(tunes(), e, null);
+                double after = pre.predictorCost(tunes());
                 // untrained: 12 notes at P = 1/2, 12 log 2 = 8.3 nats; trained, only each tune's first chord is a guess
                 assertTrue(before > 8 && after < 1.0, "predictor cross-entropy per frame " + before + " -> " + after);
                 // the RBM part is untouched, so the RNN-RBM (W small) starts from the RNN's likelihood
@@ -443,8 +443,7 @@ class RnnRbmTrainerTest {
 
     @Test
     void rbmAndRnnPretrainingAreExclusive() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new RnnRbmTrainer.Config(10, 8, 5, 7,
-                Optimizer.Kind.SGD, 0.1f, 0.1f, 0.9f, 0f, 1f, false, 3, 2, new int[0], 3, 0.001f));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RnnRbmConfig.defaults().withNh(10).withNu(8).withK(5).withChunk(7).withLr(0.1f).withPretrainEpochs(3).withSeed(2).withPretrainRnnEpochs(3));
         assertTrue(e.getMessage().contains("--pretrain-rnn"), e.getMessage());
     }
     @Test
@@ -453,7 +452,7 @@ class RnnRbmTrainerTest {
         // the estimate shows where the chains start: at v(t-1) the prediction of a held chord is right from frame 2
         // on (frame 1 starts from zeros), ACC = 18 / 20; from zeros it would be 0
         try (Backend be = scalar()) {
-            RnnRbmTrainer.Config c = new RnnRbmTrainer.Config(3, 2, 5, 10, Optimizer.Kind.SGD, 0.1f, 0.1f, 0.9f, 0f, 1f, false, 0, 2);
+            RnnRbmConfig c = RnnRbmConfig.defaults().withNh(3).withNu(2).withK(5).withChunk(10).withLr(0.1f).withSeed(2);
             RnnRbmTrainer tr = new RnnRbmTrainer(be, c, 3);
             be.fill(tr.model.params, 0f);
             be.copyFromHost(tr.model.W, new float[] {30, 0, 0, 0, 30, 0, 0, 0, 30}, 0);
@@ -464,22 +463,22 @@ class RnnRbmTrainerTest {
                 b.set(t, 21);
                 b.set(t, 23);
             }
-            RnnRbmTrainer.Evaluation ev = tr.evaluate(List.of(b.build()), 0, null, 5, 5, 3, null);
+            ConditionalRbmEvaluation.Evaluation ev = new ConditionalRbmEvaluation(be, tr.model).evaluate(List.of(b.build()), ConditionalRbmEvaluation.Options.defaults().withAisRuns(0).withBurnIn(5).withSamples(5).withSeed(3), null);
             assertEquals(0.9, ev.accThreshold(), 1e-12);
             assertEquals(0.9, ev.accSampled(), 1e-12);
             assertEquals(0.9, ev.accMode(), 1e-12);
             assertEquals(0.9, ev.accExpected(), 1e-4);
             // two such tunes in one batch: each one's first frame still starts from zeros (not from the other's last)
-            RnnRbmTrainer.Evaluation two = tr.evaluate(List.of(b.build(), b.build()), 0, null, 5, 5,
-                    RnnRbmTrainer.ChainStart.PREVIOUS, 1 << 20, 3, null);
+            ConditionalRbmEvaluation.Evaluation two = new ConditionalRbmEvaluation(be, tr.model).evaluate(List.of(b.build(), b.build()),
+                    ConditionalRbmEvaluation.Options.defaults().withAisRuns(0).withBurnIn(5).withSamples(5).withBatchChains(1 << 20).withSeed(3), null);
             assertEquals(20, two.frames());
             assertEquals(0.9, two.accThreshold(), 1e-12);
             assertEquals(0.9, two.accMode(), 1e-12);
             // the other starts: from zeros no note ever turns on (ACC 0); from the true frame every frame is right
-            RnnRbmTrainer.Evaluation zeros = tr.evaluate(List.of(b.build()), 0, null, 5, 5, RnnRbmTrainer.ChainStart.ZEROS, 3, null);
+            ConditionalRbmEvaluation.Evaluation zeros = new ConditionalRbmEvaluation(be, tr.model).evaluate(List.of(b.build()), ConditionalRbmEvaluation.Options.defaults().withAisRuns(0).withBurnIn(5).withSamples(5).withChainStart(ConditionalRbmEvaluation.ChainStart.ZEROS).withSeed(3), null);
             assertEquals(0.0, zeros.accThreshold(), 1e-12);
             assertEquals(0.0, zeros.accMode(), 1e-12);
-            RnnRbmTrainer.Evaluation truth = tr.evaluate(List.of(b.build()), 0, null, 5, 5, RnnRbmTrainer.ChainStart.TRUE_FRAME, 3, null);
+            ConditionalRbmEvaluation.Evaluation truth = new ConditionalRbmEvaluation(be, tr.model).evaluate(List.of(b.build()), ConditionalRbmEvaluation.Options.defaults().withAisRuns(0).withBurnIn(5).withSamples(5).withChainStart(ConditionalRbmEvaluation.ChainStart.TRUE_FRAME).withSeed(3), null);
             assertEquals(1.0, truth.accThreshold(), 1e-12);
             assertEquals(1.0, truth.accSampled(), 1e-12);
             assertEquals(1.0, truth.accExpected(), 1e-4);
@@ -493,7 +492,7 @@ class RnnRbmTrainerTest {
         // frame's accuracy exactly
         int nv = 5, nh = 4;
         try (Backend be = scalar()) {
-            RnnRbmTrainer.Config c = new RnnRbmTrainer.Config(nh, 3, 5, 10, Optimizer.Kind.SGD, 0.1f, 0.1f, 0.9f, 0f, 1f, false, 0, 2);
+            RnnRbmConfig c = RnnRbmConfig.defaults().withNh(nh).withNu(3).withK(5).withChunk(10).withLr(0.1f).withSeed(2);
             RnnRbmTrainer tr = new RnnRbmTrainer(be, c, nv);
             float[] p = be.toArray(tr.model.params);
             java.util.Random rnd = new java.util.Random(11);
@@ -535,7 +534,7 @@ class RnnRbmTrainerTest {
                     }
                 }
             }
-            RnnRbmTrainer.Evaluation ev = tr.evaluate(rolls, 0, null, 20, 400, 5, null);
+            ConditionalRbmEvaluation.Evaluation ev = new ConditionalRbmEvaluation(be, tr.model).evaluate(rolls, ConditionalRbmEvaluation.Options.defaults().withAisRuns(0).withBurnIn(20).withSamples(400).withSeed(5), null);
             assertEquals(tp / (tp + fpn), ev.accMode(), 1e-12, "thresholded " + ev.accThreshold() + ", one sample " + ev.accSampled());
         }
     }

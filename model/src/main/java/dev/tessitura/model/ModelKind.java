@@ -1,0 +1,80 @@
+package dev.tessitura.model;
+
+import dev.tessitura.engine.Backend;
+import dev.tessitura.model.io.SafeTensors;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * One kind of model, as the registry ({@link Models}) lists it and every command drives it: its name (the CLI's word
+ * and the checkpoint's "kind"), its configuration's settings, how to make a trainer (new or from a checkpoint), how
+ * to sample from a trained one and how to evaluate it. A new model is a package with its own classes and one such
+ * object added to {@link Models#ALL}.
+ *
+ * @param <C> the configuration record that {@link #settings} declares
+ */
+public interface ModelKind<C> {
+    /** "rnn-rbm": the word after {@code train} and the "kind" in its checkpoints. */
+    String name();
+
+    /** One line for the list of models. */
+    String summary();
+
+    /** The configuration's defaults, command-line options and checkpoint keys. */
+    Settings<C> settings();
+
+    /** A new model of this configuration, on its training data (the first {@code maxSequences}, 0 = all). */
+    Trainer trainer(Backend be, C config, Path data, int maxSequences, Report report) throws IOException;
+
+    /**
+     * The model and optimizer of a checkpoint of this kind, on its training data; {@code config} is the checkpoint's
+     * ({@link #config}), perhaps with new values for settings that are not the model's (those without a header key).
+     */
+    Trainer resume(Backend be, SafeTensors.Contents saved, C config, Path data, int maxSequences, Report report) throws IOException;
+
+    /** How a trained model composes: its own settings (e.g. Gibbs steps) and the sampling itself. */
+    Sampling<?> sampling();
+
+    /** How a trained model is measured: its own settings (e.g. AIS runs) and the evaluation itself. */
+    Evaluating<?> evaluating();
+
+    /** The configuration a checkpoint of this kind was trained with. */
+    default C config(SafeTensors.Contents c) {
+        return settings().decode(c.metadata());
+    }
+
+    /** What `generate` gives every model: frames to add, an optional primer, the seed and the output MIDI file. */
+    record Request(int steps, Path prime, long seed, Path song) {}
+
+    /** The data `evaluate` reads: a split of a data set, every N-th sequence, at most max (0 = all). */
+    record Selection(Path data, String split, int every, int maxSequences) {}
+
+    /** The settings of a verb that has none of its own. */
+    record NoSettings() {
+        public static final Settings<NoSettings> NONE = Settings.of(new NoSettings()).build();
+    }
+
+    /** Sampling with settings G. */
+    interface Sampling<G> {
+        Settings<G> settings();
+
+        /** Writes the piece (song, and beside it a picture and a sound); returns one line saying what it wrote. */
+        String generate(Backend be, SafeTensors.Contents c, G settings, Request request) throws IOException;
+    }
+
+    /** Evaluation with settings E. */
+    interface Evaluating<E> {
+        Settings<E> settings();
+
+        /** Evaluates on the selected data; the figures go to the report's lines and come back as scores. */
+        Scores evaluate(Backend be, SafeTensors.Contents c, E settings, Selection data, Report report) throws IOException;
+    }
+
+    /**
+     * The headline figures of an evaluation: log-likelihood per time step over all predicted frames as one flat list
+     * (NaN where not computed) with its standard error, and the expected frame-level accuracy; {@code more} holds the
+     * model's other figures by name.
+     */
+    record Scores(long frames, double logLikelihood, double stdErr, double accuracy, Map<String, Double> more) {}
+}

@@ -1,0 +1,238 @@
+package dev.tessitura.model.rnnrbm;
+
+import dev.tessitura.engine.Backend;
+import dev.tessitura.midi.PianoRoll;
+import dev.tessitura.model.EpochResult;
+import dev.tessitura.model.ModelKind;
+import dev.tessitura.model.Position;
+import dev.tessitura.model.Report;
+import dev.tessitura.model.Rolls;
+import dev.tessitura.model.Settings;
+import dev.tessitura.model.Trainer;
+import dev.tessitura.model.io.SafeTensors;
+import dev.tessitura.model.rbm.ConditionalRbmEvaluation;
+import dev.tessitura.model.rbm.ConditionalRbmEvaluation.ChainStart;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.function.IntConsumer;
+import java.util.stream.IntStream;
+
+/** The RNN-RBM (rnn-rbm) and the LSTM-RBM (lstm-rbm, an LSTM stack as the recurrence) in the registry. */
+public final class RnnRbmKind implements ModelKind<RnnRbmConfig> {
+    public static final RnnRbmKind RNN_RBM = new RnnRbmKind(false), LSTM_RBM = new RnnRbmKind(true);
+
+    private final boolean lstm;
+    private final Settings<RnnRbmConfig> settings;
+
+    private RnnRbmKind(boolean lstm) {
+        this.lstm = lstm;
+        this.settings = RnnRbmConfig.settings(lstm);
+    }
+
+    /** The kind of this configuration. */
+    static RnnRbmKind of(RnnRbmConfig c) {
+        return c.isLstm() ? LSTM_RBM : RNN_RBM;
+    }
+
+    /** The kind of a checkpoint, which must be one of these two. */
+    static RnnRbmKind of(SafeTensors.Contents c) {
+        String kind = c.metadata().get("kind");
+        if (RNN_RBM.name().equals(kind)) return RNN_RBM;
+        if (LSTM_RBM.name().equals(kind)) return LSTM_RBM;
+        throw new IllegalArgumentException("not an RNN-RBM or LSTM-RBM checkpoint (kind " + kind + ")");
+    }
+
+    @Override public String name() { return lstm ? "lstm-rbm" : "rnn-rbm"; }
+
+    @Override public String summary() {
+        return lstm ? "the RNN-RBM with an LSTM stack as its recurrence (Lyu et al. 2015)"
+                : "the RNN-RBM of Boulanger-Lewandowski et al. (ICML 2012), the tutorial's defaults";
+    }
+
+    @Override public Settings<RnnRbmConfig> settings() { return settings; }
+
+    @Override
+    public Trainer trainer(Backend be, RnnRbmConfig config, Path data, int maxSequences, Report report) throws IOException {
+        Rolls.Training d = Rolls.training(data, maxSequences, report);
+        return new Training(new RnnRbmTrainer(be, config, d.notes()), d);
+    }
+
+    @Override
+    public Trainer resume(Backend be, SafeTensors.Contents saved, RnnRbmConfig config, Path data, int maxSequences, Report report)
+            throws IOException {
+        Rolls.Training d = Rolls.training(data, maxSequences, report);
+        return new Training(RnnRbmTrainer.load(be, saved, config), d);
+    }
+
+    /**
+     * The trainer as a run drives it: pretraining before the first epoch; the training cost is the free-energy gap per
+     * frame; the validation monitor is the expected frame-level accuracy from Gibbs estimates of the note marginals
+     * (cheap; its cost 1 - that accuracy), or with {@link RnnRbmConfig#monitorLl} N > 0 a rough log-likelihood, cost
+     * = -LL per frame, on every N-th validation sequence: AIS with 10 runs x 300 temperatures and the same draws every
+     * epoch, so that epochs differ by the model, not by the noise. The log-likelihood with the paper's AIS is
+     * {@code evaluate}'s job.
+     */
+    private record Training(RnnRbmTrainer t, Rolls.Training d) implements Trainer {
+        @Override public String describe() {
+            RnnRbmConfig c = t.config();
+            String u = c.isLstm() ? "LSTM " + Arrays.toString(c.lstmLayers()) : Integer.toString(c.nu());
+            return c.kind() + " " + t.model.nv + "/" + c.nh() + "/" + u + ", CD-" + c.k() + ", " + t.model.params.size() + " parameters"
+                    + (c.batch() > 1 ? ", " + c.batch() + " chunks of " + c.chunk() + " per update" : "");
+        }
+
+        @Override public long framesPerEpoch() { return t.framesPerEpoch(d.train()); }
+
+        @Override public void beforeFirstEpoch(Report report) {
+            RnnRbmConfig c = t.config();
+            RnnRbmPretraining pre = new RnnRbmPretraining(t.model.backend(), t);
+            if (c.pretrainEpochs() > 0) {
+                Report.Phase bar = report.phase("RBM pretraining", (long) c.pretrainEpochs() * d.frames());
+                double recon = pre.rbm(d.train(), c.pretrainEpochs(), bar::advance);
+                bar.finish();
+                report.line(String.format(Locale.ROOT, "RBM pretraining: %d epochs, reconstruction cost %.4f", c.pretrainEpochs(), recon));
+            }
+            for (int e = 0; e < c.pretrainRnnEpochs(); e++) {
+                Report.Phase bar = report.phase("RNN pretraining " + (e + 1) + "/" + c.pretrainRnnEpochs(), d.frames());
+                double cost = pre.rnnEpoch(d.train(), e, bar::advance);
+                bar.finish();
+                report.line(String.format(Locale.ROOT, "RNN pretraining epoch %d: cross-entropy per frame %.4f train, %.4f valid", e + 1, cost,
+                        d.valid().isEmpty() ? Double.NaN : pre.predictorCost(d.valid())));
+            }
+        }
+
+        @Override public EpochResult trainEpoch(Position from, BooleanSupplier stop, IntConsumer progress) {
+            return t.trainEpoch(d.train(), from, stop, progress);
+        }
+
+        @Override public Validation validate(int epoch) {
+            if (d.valid().isEmpty()) return Validation.NONE;
+            ConditionalRbmEvaluation eval = new ConditionalRbmEvaluation(t.model.backend(), t.model);
+            int every = t.config().monitorLl();
+            if (every > 0) {
+                List<PianoRoll> sample = IntStream.range(0, d.valid().size()).filter(i -> i % every == 0).mapToObj(d.valid()::get).toList();
+                ConditionalRbmEvaluation.Evaluation ev = eval.evaluate(sample, ConditionalRbmEvaluation.Options.defaults()
+                        .withAisRuns(10).withAisSteps(300).withBurnIn(10).withSamples(10).withSeed(1000), null);
+                return new Validation(-ev.logLikelihood(), ev.accExpected());
+            }
+            double acc = eval.accuracy(d.valid(), 10, 10, 1000 + epoch);
+            return new Validation(1 - acc, acc);
+        }
+
+        @Override public String costName() {
+            int every = t.config().monitorLl();
+            return "train: free-energy gap per frame; valid: "
+                    + (every > 0 ? "-log-likelihood per frame (AIS 10 x 300, every " + every + "th sequence)" : "1 - expected ACC");
+        }
+
+        @Override public void save(Path file, Position at, Map<String, String> about) throws IOException {
+            t.save(file, at, about);
+        }
+    }
+
+    // ---------------------------------------------------------------- generate
+
+    /** Generation's settings: Gibbs steps per frame, and whether each frame's chain starts at the previous frame. */
+    public record SampleOptions(int k, boolean fromPrevious) {
+        public SampleOptions {
+            if (k < 1) throw new IllegalArgumentException("--k must be >= 1 (Gibbs steps per frame), got " + k);
+        }
+
+        SampleOptions withK(int v) { return new SampleOptions(v, fromPrevious); }
+
+        SampleOptions withFromPrevious(boolean v) { return new SampleOptions(k, v); }
+    }
+
+    private static final Settings<SampleOptions> SAMPLE = Settings.of(new SampleOptions(25, false))
+            .integer(null, "--k", "N", "Gibbs steps per generated frame", SampleOptions::k, SampleOptions::withK)
+            .flag(null, "--from-previous", "each frame's chain starts at the previous frame instead of zeros",
+                    SampleOptions::fromPrevious, SampleOptions::withFromPrevious)
+            .build();
+
+    @Override public Sampling<SampleOptions> sampling() {
+        return new Sampling<>() {
+            @Override public Settings<SampleOptions> settings() { return SAMPLE; }
+
+            @Override public String generate(Backend be, SafeTensors.Contents c, SampleOptions o, Request r) throws IOException {
+                RnnRbmTrainer t = RnnRbmTrainer.load(be, c);
+                PianoRoll primer = Rolls.primer(r.prime(), t.model.nv);
+                RnnRbmSampling.Generated g = RnnRbmSampling.generate(be, t.model, primer, r.steps(), o.k(), o.fromPrevious(), r.seed());
+                return Rolls.writePiece(g.roll(), g.probabilities(), name() + ", " + (primer == null ? 0 : primer.frames())
+                        + " primer frame(s) + " + r.steps() + " generated", r.song());
+            }
+        };
+    }
+
+    // ---------------------------------------------------------------- evaluate
+
+    private static final Settings<ConditionalRbmEvaluation.Options> EVALUATE = Settings.of(ConditionalRbmEvaluation.Options.defaults().withBatchChains(0))
+            .integer(null, "--ais-runs", "N", "AIS runs per frame for the log-likelihood (0: accuracies only)",
+                    ConditionalRbmEvaluation.Options::aisRuns, ConditionalRbmEvaluation.Options::withAisRuns)
+            .integer(null, "--ais-steps", "N", "AIS temperatures, of the shape of the paper's schedule (fewer: faster, coarser)",
+                    ConditionalRbmEvaluation.Options::aisSteps, ConditionalRbmEvaluation.Options::withAisSteps)
+            .integer(null, "--gibbs-burn-in", "N", "Gibbs steps before the note marginals are averaged",
+                    ConditionalRbmEvaluation.Options::burnIn, ConditionalRbmEvaluation.Options::withBurnIn)
+            .integer(null, "--gibbs-samples", "N", "Gibbs steps averaged for the note marginals",
+                    ConditionalRbmEvaluation.Options::samples, ConditionalRbmEvaluation.Options::withSamples)
+            .word(null, "--chain-start", "WHERE", "where frame t's chains start: previous (v(t-1), known when v(t) is predicted), "
+                    + "zeros, or true-frame (the answer v(t): a diagnostic, not a prediction)", ChainStart.class,
+                    ConditionalRbmEvaluation.Options::chainStart, ConditionalRbmEvaluation.Options::withChainStart)
+            .integer(null, "--batch-chains", "N", "sequences evaluated together while frames x runs stay within N "
+                    + "(0: the backend's choice, one sequence at a time on a CPU, 2097152 on a GPU)",
+                    ConditionalRbmEvaluation.Options::batchChains, ConditionalRbmEvaluation.Options::withBatchChains)
+            .longInt(null, "--seed", "S", "seed of the AIS and Gibbs draws",
+                    ConditionalRbmEvaluation.Options::seed, ConditionalRbmEvaluation.Options::withSeed)
+            .build();
+
+    /** Chains per batch on a GPU: Nottingham's whole test split at 100 AIS runs is 4.4 M chains (engine-cuda's README). */
+    private static final int GPU_BATCH_CHAINS = 1 << 21;
+
+    @Override public Evaluating<ConditionalRbmEvaluation.Options> evaluating() {
+        return new Evaluating<>() {
+            @Override public Settings<ConditionalRbmEvaluation.Options> settings() { return EVALUATE; }
+
+            @Override public Scores evaluate(Backend be, SafeTensors.Contents c, ConditionalRbmEvaluation.Options o, Selection s,
+                                             Report report) throws IOException {
+                long t0 = System.nanoTime();
+                RnnRbmTrainer t = RnnRbmTrainer.load(be, c);
+                List<PianoRoll> rolls = Rolls.selection(s);
+                if (o.batchChains() == 0) o = o.withBatchChains(be.name().equals("cuda") ? GPU_BATCH_CHAINS : 1);
+                int runs = o.aisRuns();
+                Report.Phase bar = report.phase(runs == 0 ? "note marginals" : "AIS, " + runs + " runs x " + o.aisSteps() + " temperatures",
+                        rolls.stream().mapToLong(PianoRoll::frames).sum());
+                ConditionalRbmEvaluation.Evaluation ev = new ConditionalRbmEvaluation(be, t.model).evaluate(rolls, o, bar::advance);
+                bar.finish();
+                if (o.chainStart() == ChainStart.TRUE_FRAME) {
+                    report.line("diagnostic: the Gibbs chains start at the true frame v(t), so the accuracies below see the answer "
+                            + "and are not predictions");
+                }
+                report.line(String.format(Locale.ROOT, "%s, split %s: %d sequences, %,d frames (%.1f s)", s.data(), s.split(), rolls.size(),
+                        ev.frames(), (System.nanoTime() - t0) / 1e9));
+                report.line(runs > 0 ? String.format(Locale.ROOT, "log-likelihood per time step: %.4f +- %.4f (AIS: %d runs, %d temperatures; "
+                        + "AIS error %.4f)", ev.logLikelihood(), ev.stdErr(), runs, o.aisSteps(), ev.aisStdErr())
+                        : "log-likelihood per time step: not computed (--ais-runs 0)");
+                report.line(String.format(Locale.ROOT, "frame-level accuracy: %.2f%% (expected under the model), %.2f%% (p > 0.5), "
+                        + "%.2f%% (one sample), %.2f%% (most probable sampled frame)",
+                        100 * ev.accExpected(), 100 * ev.accThreshold(), 100 * ev.accSampled(), 100 * ev.accMode()));
+                if (runs > 0) {
+                    report.line(String.format(Locale.ROOT, "frame-level accuracy of the AIS runs' weighted marginals (no chain start): "
+                            + "%.2f%% (expected under the model), %.2f%% (p > 0.5)", 100 * ev.accAisExpected(), 100 * ev.accAisThreshold()));
+                }
+                report.line(Rolls.repeatBaseline(rolls));
+                Map<String, Double> more = new LinkedHashMap<>();
+                more.put("acc_threshold", ev.accThreshold());
+                more.put("acc_sampled", ev.accSampled());
+                more.put("acc_mode", ev.accMode());
+                more.put("acc_ais_expected", ev.accAisExpected());
+                more.put("acc_ais_threshold", ev.accAisThreshold());
+                more.put("ais_stderr", ev.aisStdErr());
+                return new Scores(ev.frames(), ev.logLikelihood(), ev.stdErr(), ev.accExpected(), more);
+            }
+        };
+    }
+}
