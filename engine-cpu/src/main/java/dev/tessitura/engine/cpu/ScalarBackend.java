@@ -372,10 +372,7 @@ public final class ScalarBackend implements Backend {
 
     @Override
     public void lstmCell(Tensor h, Tensor c, Tensor z, Tensor cPrev) {
-        String op = "lstmCell";
-        int[] bh = Checks.lstm(this, op, z, h, c, cPrev);
-        Checks.disjoint(op, h, z, c, cPrev);
-        Checks.disjoint(op, c, z, cPrev);
+        int[] bh = Checks.lstmCell(this, h, c, z, cPrev);
         int rows = bh[0], n = bh[1];
         float[] zd = d(z);
         for (int r = 0; r < rows; r++) {
@@ -397,12 +394,7 @@ public final class ScalarBackend implements Backend {
 
     @Override
     public void lstmCellBackward(Tensor dz, Tensor dc, Tensor dh, Tensor z, Tensor c, Tensor cPrev) {
-        String op = "lstmCellBackward";
-        int[] bh = Checks.lstm(this, op, z, dc, dh, c, cPrev);
-        Checks.owned(this, op, dz);
-        Checks.shape(op, "dz", dz, z.rows(), z.cols());
-        Checks.disjoint(op, dz, dc, dh, z, c, cPrev);
-        Checks.disjoint(op, dc, dh, z, c, cPrev);
+        int[] bh = Checks.lstmCellBackward(this, dz, dc, dh, z, c, cPrev);
         int rows = bh[0], n = bh[1];
         float[] zd = d(z), dzd = d(dz), dcd = d(dc);
         for (int r = 0; r < rows; r++) {

@@ -657,10 +657,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void lstmCell(Tensor h, Tensor c, Tensor z, Tensor cPrev) {
         enter();
-        String op = "lstmCell";
-        int[] bh = Checks.lstm(this, op, z, h, c, cPrev);
-        Checks.disjoint(op, h, z, c, cPrev);
-        Checks.disjoint(op, c, z, cPrev);
+        int[] bh = Checks.lstmCell(this, h, c, z, cPrev);
         long n = (long) bh[0] * bh[1];
         if (n > 0) launch(Kernel.LSTM_CELL, grid(n), THREADS, 0, h, c, z, cPrev, bh[0], bh[1]);
     }
@@ -668,12 +665,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void lstmCellBackward(Tensor dz, Tensor dc, Tensor dh, Tensor z, Tensor c, Tensor cPrev) {
         enter();
-        String op = "lstmCellBackward";
-        int[] bh = Checks.lstm(this, op, z, dc, dh, c, cPrev);
-        Checks.owned(this, op, dz);
-        Checks.shape(op, "dz", dz, z.rows(), z.cols());
-        Checks.disjoint(op, dz, dc, dh, z, c, cPrev);
-        Checks.disjoint(op, dc, dh, z, c, cPrev);
+        int[] bh = Checks.lstmCellBackward(this, dz, dc, dh, z, c, cPrev);
         long n = (long) bh[0] * bh[1];
         if (n > 0) launch(Kernel.LSTM_CELL_BACKWARD, grid(n), THREADS, 0, dz, dc, dh, z, c, cPrev, bh[0], bh[1]);
     }

@@ -811,10 +811,7 @@ public final class SimdBackend implements Backend {
 
     @Override
     public void lstmCell(Tensor h, Tensor c, Tensor z, Tensor cPrev) {
-        String op = "lstmCell";
-        int[] bh = Checks.lstm(this, op, z, h, c, cPrev);
-        Checks.disjoint(op, h, z, c, cPrev);
-        Checks.disjoint(op, c, z, cPrev);
+        int[] bh = Checks.lstmCell(this, h, c, z, cPrev);
         int n = bh[1];
         float[] cp = cPrev == null ? null : data(cPrev);
         int cpOff = cPrev == null ? 0 : off(cPrev);
@@ -828,12 +825,7 @@ public final class SimdBackend implements Backend {
 
     @Override
     public void lstmCellBackward(Tensor dz, Tensor dc, Tensor dh, Tensor z, Tensor c, Tensor cPrev) {
-        String op = "lstmCellBackward";
-        int[] bh = Checks.lstm(this, op, z, dc, dh, c, cPrev);
-        Checks.shape(op, "dz", dz, z.rows(), z.cols());
-        Checks.owned(this, op, dz);
-        Checks.disjoint(op, dz, dc, dh, z, c, cPrev);
-        Checks.disjoint(op, dc, dh, z, c, cPrev);
+        int[] bh = Checks.lstmCellBackward(this, dz, dc, dh, z, c, cPrev);
         int n = bh[1];
         float[] cp = cPrev == null ? null : data(cPrev);
         int cpOff = cPrev == null ? 0 : off(cPrev);
