@@ -40,12 +40,14 @@ public final class SimdBackend implements Backend {
 
     private final Lanes lanes;
     private final SimdGemm gemm;
+    private final SimdGemmRows gemmRows;
     private final SimdPhilox philox;
     private final WorkerPool pool;
 
     public SimdBackend(BackendOptions options) {
         this.lanes = Lanes.of(options.vectorBits());
         this.gemm = new SimdGemm(lanes);
+        this.gemmRows = new SimdGemmRows(gemm);
         this.philox = new SimdPhilox(lanes);
         this.pool = new WorkerPool(options.resolvedThreads());
     }
@@ -848,13 +850,13 @@ public final class SimdBackend implements Backend {
         int zOff = off(z), hOff = off(h), cOff = off(c);
         if (batch > 1) gemm.packB(bp, 0, data(wh), off(wh), g4, false, n, g4);   // one row (the LSTM-RBM) never reads it
         pool.forRange(batch, 2L * steps * batch * n * g4 >= GEMM_PARALLEL_FLOPS, (r0, r1) -> {
-            float[] ap = SimdGemm.rowsScratch(r1 - r0, n), tile = gemm.tileScratch();
+            float[] ap = SimdGemmRows.rowsScratch(r1 - r0, n), tile = gemmRows.tileScratch();
             for (int s = 0; s < steps; s++) {
                 int zs = zOff + s * batch * g4, hs = hOff + s * batch * n, cs = cOff + s * batch * n;
                 if (s > 0 || h0 != null) {                                     // z_s += h_{s-1} Wh
                     float[] hp = s > 0 ? hd : data(h0);
                     int hpOff = s > 0 ? hs - batch * n : off(h0);
-                    gemm.rowsPacked(zd, zs, g4, hp, hpOff, n, bp, data(wh), off(wh), g4, r0, r1, g4, n, 1f, 1f, ap, tile, pool);
+                    gemmRows.rowsPacked(zd, zs, g4, hp, hpOff, n, bp, data(wh), off(wh), g4, r0, r1, g4, n, 1f, 1f, ap, tile, pool);
                 }
                 float[] cp = s > 0 ? cd : c0 == null ? null : data(c0);
                 int cpOff = s > 0 ? cs - batch * n : c0 == null ? 0 : off(c0);
@@ -877,14 +879,14 @@ public final class SimdBackend implements Backend {
         transpose(data(wh), off(wh), n, g4, wt, 0);
         if (batch > 1) gemm.packB(bp, 0, wt, 0, n, false, g4, n);
         pool.forRange(batch, 2L * steps * batch * n * g4 >= GEMM_PARALLEL_FLOPS, (r0, r1) -> {
-            float[] ap = SimdGemm.rowsScratch(r1 - r0, g4), tile = gemm.tileScratch();
+            float[] ap = SimdGemmRows.rowsScratch(r1 - r0, g4), tile = gemmRows.tileScratch();
             for (int s = steps - 1; s >= 0; s--) {
                 int zs = zOff + s * batch * g4, dzs = dzOff + s * batch * g4, hs = dhOff + s * batch * n, cs = cOff + s * batch * n;
                 float[] cp = s > 0 ? cd : c0 == null ? null : data(c0);
                 int cpOff = s > 0 ? cs - batch * n : c0 == null ? 0 : off(c0);
                 SimdLstm.backward(lanes, dzd, dzs, dcd, dcOff, dhd, hs, zd, zs, cd, cs, cp, cpOff, n, r0, r1);
                 if (s > 0) {                                                    // dh_{s-1} += dz_s Wh^T
-                    gemm.rowsPacked(dhd, hs - batch * n, n, dzd, dzs, g4, bp, wt, 0, n, r0, r1, n, g4, 1f, 1f, ap, tile, pool);
+                    gemmRows.rowsPacked(dhd, hs - batch * n, n, dzd, dzs, g4, bp, wt, 0, n, r0, r1, n, g4, 1f, 1f, ap, tile, pool);
                 }
             }
         });
@@ -894,7 +896,7 @@ public final class SimdBackend implements Backend {
 
     /**
      * One sequence (B = 1, the paper's training): the T one-row products in one loop against Wuu packed once into
-     * panels of eight vectors ({@link SimdGemm#rowAddPacked}), instead of T gemm and tanh calls (~1.2 us per step at
+     * panels of eight vectors ({@link SimdGemmRows#rowAddPacked}), instead of T gemm and tanh calls (~1.2 us per step at
      * n = 100, most of it not the 10,000 FMAs): 0.74 us. On the calling thread alone: split by columns between two
      * threads, which met once per step, it ran 0.5-0.6 us per step but took the worker from drawing the next Gibbs
      * chain's uniforms ({@link DrawAhead}), and RNN-RBM training was no faster. The same FMA chain per element as
@@ -911,11 +913,11 @@ public final class SimdBackend implements Backend {
         float[] ud = data(u), wd = data(wuu);
         int uOff = off(u), wOff = off(wuu);
         if (batch == 1) {
-            float[] bp = recurrentPacked = atLeast(recurrentPacked, gemm.rowPanelsSize(n, n));
-            gemm.packRowPanels(bp, wd, wOff, n, false, n, n);
+            float[] bp = recurrentPacked = atLeast(recurrentPacked, gemmRows.rowPanelsSize(n, n));
+            gemmRows.packRowPanels(bp, wd, wOff, n, false, n, n);
             for (int t = 1; t <= steps; t++) {
                 int row = uOff + t * n;
-                gemm.rowAddPacked(ud, row, ud, row - n, bp, wd, wOff, n, false, n, n);      // a(t) + u(t-1) Wuu
+                gemmRows.rowAddPacked(ud, row, ud, row - n, bp, wd, wOff, n, false, n, n);      // a(t) + u(t-1) Wuu
                 SimdMath.tanh(lanes.floats(), ud, row, ud, row, n);
             }
             return;
@@ -923,10 +925,10 @@ public final class SimdBackend implements Backend {
         float[] bp = recurrentPacked = atLeast(recurrentPacked, gemm.packedBSize(n, n));
         gemm.packB(bp, 0, wd, wOff, n, false, n, n);
         pool.forRange(batch, 2L * steps * batch * n * n >= GEMM_PARALLEL_FLOPS, (r0, r1) -> {
-            float[] ap = SimdGemm.rowsScratch(r1 - r0, n), tile = gemm.tileScratch();
+            float[] ap = SimdGemmRows.rowsScratch(r1 - r0, n), tile = gemmRows.tileScratch();
             for (int t = 1; t <= steps; t++) {
                 int us = uOff + t * batch * n;
-                gemm.rowsPacked(ud, us, n, ud, us - batch * n, n, bp, wd, wOff, n, r0, r1, n, n, 1f, 1f, ap, tile, pool);
+                gemmRows.rowsPacked(ud, us, n, ud, us - batch * n, n, bp, wd, wOff, n, r0, r1, n, n, 1f, 1f, ap, tile, pool);
                 SimdMath.tanh(lanes.floats(), ud, us + r0 * n, ud, us + r0 * n, (r1 - r0) * n);
             }
         });
@@ -940,12 +942,12 @@ public final class SimdBackend implements Backend {
         float[] dad = data(da), dud = data(du), ud = data(u), wd = data(wuu);
         int daOff = off(da), duOff = off(du), uOff = off(u), wOff = off(wuu);
         if (batch == 1) {
-            float[] bp = recurrentPacked = atLeast(recurrentPacked, gemm.rowPanelsSize(n, n));
-            gemm.packRowPanels(bp, wd, wOff, n, true, n, n);
+            float[] bp = recurrentPacked = atLeast(recurrentPacked, gemmRows.rowPanelsSize(n, n));
+            gemmRows.packRowPanels(bp, wd, wOff, n, true, n, n);
             for (int t = steps; t >= 1; t--) {
                 int a = daOff + (t - 1) * n, d = duOff + t * n;
                 tanhBackward(lanes.floats(), dad, a, dud, d, ud, uOff + t * n, n);
-                gemm.rowAddPacked(dud, d - n, dad, a, bp, wd, wOff, n, true, n, n);         // du(t-1) += da(t) Wuu^T
+                gemmRows.rowAddPacked(dud, d - n, dad, a, bp, wd, wOff, n, true, n, n);         // du(t-1) += da(t) Wuu^T
             }
             return;
         }
@@ -954,11 +956,11 @@ public final class SimdBackend implements Backend {
         transpose(wd, wOff, n, n, wt, 0);
         gemm.packB(bp, 0, wt, 0, n, false, n, n);
         pool.forRange(batch, 2L * steps * batch * n * n >= GEMM_PARALLEL_FLOPS, (r0, r1) -> {
-            float[] ap = SimdGemm.rowsScratch(r1 - r0, n), tile = gemm.tileScratch();
+            float[] ap = SimdGemmRows.rowsScratch(r1 - r0, n), tile = gemmRows.tileScratch();
             for (int t = steps; t >= 1; t--) {
                 int a = daOff + (t - 1) * batch * n, d = duOff + t * batch * n;
                 tanhBackward(lanes.floats(), dad, a + r0 * n, dud, d + r0 * n, ud, uOff + t * batch * n + r0 * n, (r1 - r0) * n);
-                gemm.rowsPacked(dud, d - batch * n, n, dad, a, n, bp, wt, 0, n, r0, r1, n, n, 1f, 1f, ap, tile, pool);
+                gemmRows.rowsPacked(dud, d - batch * n, n, dad, a, n, bp, wt, 0, n, r0, r1, n, n, 1f, 1f, ap, tile, pool);
             }
         });
     }
