@@ -136,6 +136,17 @@ public final class CudaBackend implements Backend {
         device.launch(k, blocks, threads, sharedBytes, resolved);
     }
 
+    /** The first n doubles of block, added on the host in order once the device is done; block is released. */
+    double hostSum(Block block, int n) {
+        double[] host = new double[n];
+        synchronize();
+        device.copyOut(host, block.address());
+        alloc.release(block);
+        double s = 0;
+        for (double p : host) s += p;
+        return s;
+    }
+
     /** A temporary (rows, cols) tensor; give it back with {@link #release} after queuing its last use. */
     Tensor scratch(int rows, int cols) {
         long n = (long) rows * cols;

@@ -162,12 +162,6 @@ final class CudaBlas {
         int blocks = (int) Math.min((n + THREADS - 1) / THREADS, PARTIALS);
         Block partial = be.alloc.allocate((long) blocks * Double.BYTES);
         be.launch(Kernel.PARTIAL_SUMS, blocks, THREADS, THREADS * Double.BYTES, partial, x, n, squares ? 1 : 0);
-        double[] host = new double[blocks];
-        be.synchronize();
-        be.device.copyOut(host, partial.address());
-        be.alloc.release(partial);
-        double s = 0;
-        for (double p : host) s += p;
-        return s;
+        return be.hostSum(partial, blocks);
     }
 }

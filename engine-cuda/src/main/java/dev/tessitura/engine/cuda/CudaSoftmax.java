@@ -21,13 +21,7 @@ final class CudaSoftmax {
         if (rows == 0) return 0;
         Block rowLoss = be.alloc.allocate((long) rows * Double.BYTES);
         be.launch(Kernel.SOFTMAX_XENT, rows, ROW_THREADS, ROW_THREADS * Double.BYTES, rowLoss, dLogits, logits, targets, logits.cols());
-        double[] host = new double[rows];
-        be.synchronize();
-        be.device.copyOut(host, rowLoss.address());
-        be.alloc.release(rowLoss);
-        double loss = 0;
-        for (double l : host) loss += l;
-        return loss;
+        return be.hostSum(rowLoss, rows);
     }
 
     void softmax(Tensor out, Tensor x) {

@@ -448,8 +448,11 @@ final class SimdGemm {
         }
     }
 
-    /** One dot product the same way as {@link #dot3x3} does each of its nine: lanes, one reduction, the tail. */
-    private float dot(float[] a, int ao, float[] b, int bo, int k) {
+    /**
+     * sum_p a[ao + p] b[bo + p] the same way as {@link #dot3x3} does each of its nine: one FMA chain per lane, one
+     * reduction, the tail (also freeEnergy's v.bv).
+     */
+    float dot(float[] a, int ao, float[] b, int bo, int k) {
         VectorSpecies<Float> s = lanes.floats();
         FloatVector acc = FloatVector.zero(s);
         int p = 0;

@@ -133,7 +133,7 @@ final class SimdRbm {
         gemm.gemm(pre, 0, nh, vd, vOff, nv, false, data(w), off(w), nh, false, batch, nh, nv, 1f, 0f,
                 pool, parallelGemm(batch, nh, nv), (i0, i1) -> {
                     for (int i = i0; i < i1; i++) {
-                        float vbv = dot(vd, vOff + i * nv, bvd, bvOff + (bvPerRow ? i * nv : 0), nv);
+                        float vbv = gemm.dot(vd, vOff + i * nv, bvd, bvOff + (bvPerRow ? i * nv : 0), nv);
                         float soft = softplusRowSum(pre, i * nh, bhd, bhOff + (bhPerRow ? i * nh : 0), nh);
                         fd[fOff + i] = -vbv - soft;
                     }
@@ -150,19 +150,6 @@ final class SimdRbm {
         }
         float sum = SimdMath.sumLanes(acc);
         for (; j < n; j++) sum += SimdMath.softplus(z[zOff + j] + bias[bOff + j]);
-        return sum;
-    }
-
-    /** sum_j a[j] b[j] with one FMA chain per lane. */
-    private float dot(float[] a, int aOff, float[] b, int bOff, int n) {
-        VectorSpecies<Float> s = lanes.floats();
-        FloatVector acc = FloatVector.zero(s);
-        int j = 0;
-        for (int bound = s.loopBound(n); j < bound; j += s.length()) {
-            acc = FloatVector.fromArray(s, a, aOff + j).fma(FloatVector.fromArray(s, b, bOff + j), acc);
-        }
-        float sum = SimdMath.sumLanes(acc);
-        for (; j < n; j++) sum = Math.fma(a[aOff + j], b[bOff + j], sum);
         return sum;
     }
 
