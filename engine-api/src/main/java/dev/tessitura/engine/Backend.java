@@ -238,7 +238,7 @@ public interface Backend extends AutoCloseable {
      */
     void freeEnergyGrad(Tensor dW, Tensor dBv, Tensor dBh, Tensor v, Tensor w, Tensor bh, float alpha);
 
-    // ---------------------------------------------------------------- fused LSTM cell
+    // ---------------------------------------------------------------- fused LSTM cell and layer
 
     /**
      * One LSTM step for B rows. z (B, 4H) holds the gates' pre-activations in column blocks (i, f, g, o) and is
@@ -295,6 +295,8 @@ public interface Backend extends AutoCloseable {
         }
     }
 
+    // ---------------------------------------------------------------- the tanh recurrence
+
     /**
      * The tanh recurrence of the RNN-RBM, (3) of the paper, over T steps of B = {@code batch} independent sequences,
      * time-major (step t is rows [t B, (t + 1) B)): for t = 1 .. T, u(t) = tanh(a(t) + u(t-1) Wuu). u ((T+1) B, n)
@@ -326,6 +328,8 @@ public interface Backend extends AutoCloseable {
             gemm(du.slice((t - 1) * batch, t * batch), dat, false, wuu, true, 1f, 1f);
         }
     }
+
+    // ---------------------------------------------------------------- AIS
 
     /**
      * The hidden half of one annealed-importance-sampling temperature over R chains (the model's Ais): with

@@ -124,6 +124,26 @@ public final class Checks {
         return new int[] {rows, h};
     }
 
+    /** A backend's own lstmCell: the cell's shapes, and neither h nor c sharing memory with another tensor. Returns {B, H}. */
+    public static int[] lstmCell(Backend backend, Tensor h, Tensor c, Tensor z, Tensor cPrev) {
+        String op = "lstmCell";
+        int[] bh = lstm(backend, op, z, h, c, cPrev);
+        disjoint(op, h, z, c, cPrev);
+        disjoint(op, c, z, cPrev);
+        return bh;
+    }
+
+    /** A backend's own lstmCellBackward: the cell's shapes, dz's, and no output sharing memory with another tensor. Returns {B, H}. */
+    public static int[] lstmCellBackward(Backend backend, Tensor dz, Tensor dc, Tensor dh, Tensor z, Tensor c, Tensor cPrev) {
+        String op = "lstmCellBackward";
+        int[] bh = lstm(backend, op, z, dc, dh, c, cPrev);
+        owned(backend, op, dz);
+        shape(op, "dz", dz, z.rows(), z.cols());
+        disjoint(op, dz, dc, dh, z, c, cPrev);
+        disjoint(op, dc, dh, z, c, cPrev);
+        return bh;
+    }
+
     /**
      * lstmForward / lstmBackward: z (T B, 4H) with T = z.rows() / batch steps, Wh (H, 4H), the step-sized tensors
      * (B, H) (each may be null) and the sequence-sized ones (T B, H). Returns T.

@@ -11,6 +11,11 @@ import java.util.Arrays;
  * The scalar reference: the simplest correct loops, one thread, float32 storage. It is the oracle the SIMD and CUDA
  * backends are tested against and the fallback when the Vector API module is absent, so clarity wins over speed
  * here. Inner products accumulate in float32 in index order (as a naive BLAS would); sums accumulate in float64.
+ *
+ * <p>Every op of {@link Backend} is here, section by section: its loops, or an override that names the interface's
+ * default as the reference (the layer and AIS ops, gatherRows, momentum, sumOfSquares into a tensor: sequences of the
+ * ops here). Only the plumbing stays implicit: {@link Backend#of}, {@link Backend#toArray}, {@link Backend#record}
+ * (the body simply runs) and {@link Backend#asynchronous} (false) are the interface's defaults.
  */
 public final class ScalarBackend implements Backend {
 
@@ -165,6 +170,11 @@ public final class ScalarBackend implements Backend {
     }
 
     @Override
+    public void gatherRows(Tensor dst, Tensor src, Tensor rows) {
+        Backend.super.gatherRows(dst, src, rows);   // the interface default is the reference
+    }
+
+    @Override
     public double sum(Tensor x) {
         Checks.owned(this, "sum", x);
         double s = 0;
@@ -181,6 +191,11 @@ public final class ScalarBackend implements Backend {
             s += v * v;
         }
         return s;
+    }
+
+    @Override
+    public void sumOfSquares(Tensor x, Tensor out) {
+        Backend.super.sumOfSquares(x, out);         // the interface default is the reference
     }
 
     // ---------------------------------------------------------------- elementwise
@@ -368,14 +383,11 @@ public final class ScalarBackend implements Backend {
         else columnSums(g, x, alpha, 1f);
     }
 
-    // ---------------------------------------------------------------- fused LSTM cell
+    // ---------------------------------------------------------------- fused LSTM cell and layer
 
     @Override
     public void lstmCell(Tensor h, Tensor c, Tensor z, Tensor cPrev) {
-        String op = "lstmCell";
-        int[] bh = Checks.lstm(this, op, z, h, c, cPrev);
-        Checks.disjoint(op, h, z, c, cPrev);
-        Checks.disjoint(op, c, z, cPrev);
+        int[] bh = Checks.lstmCell(this, h, c, z, cPrev);
         int rows = bh[0], n = bh[1];
         float[] zd = d(z);
         for (int r = 0; r < rows; r++) {
@@ -397,12 +409,7 @@ public final class ScalarBackend implements Backend {
 
     @Override
     public void lstmCellBackward(Tensor dz, Tensor dc, Tensor dh, Tensor z, Tensor c, Tensor cPrev) {
-        String op = "lstmCellBackward";
-        int[] bh = Checks.lstm(this, op, z, dc, dh, c, cPrev);
-        Checks.owned(this, op, dz);
-        Checks.shape(op, "dz", dz, z.rows(), z.cols());
-        Checks.disjoint(op, dz, dc, dh, z, c, cPrev);
-        Checks.disjoint(op, dc, dh, z, c, cPrev);
+        int[] bh = Checks.lstmCellBackward(this, dz, dc, dh, z, c, cPrev);
         int rows = bh[0], n = bh[1];
         float[] zd = d(z), dzd = d(dz), dcd = d(dc);
         for (int r = 0; r < rows; r++) {
@@ -422,6 +429,40 @@ public final class ScalarBackend implements Backend {
         }
     }
 
+    @Override
+    public void lstmForward(Tensor h, Tensor c, Tensor z, Tensor wh, Tensor h0, Tensor c0, int batch) {
+        Backend.super.lstmForward(h, c, z, wh, h0, c0, batch);        // the interface default is the reference
+    }
+
+    @Override
+    public void lstmBackward(Tensor dz, Tensor dc, Tensor dh, Tensor z, Tensor c, Tensor c0, Tensor wh, int batch) {
+        Backend.super.lstmBackward(dz, dc, dh, z, c, c0, wh, batch);  // the interface default is the reference
+    }
+
+    // ---------------------------------------------------------------- the tanh recurrence
+
+    @Override
+    public void tanhRecurrence(Tensor u, Tensor wuu, int batch) {
+        Backend.super.tanhRecurrence(u, wuu, batch);                   // the interface default is the reference
+    }
+
+    @Override
+    public void tanhRecurrenceBackward(Tensor da, Tensor du, Tensor u, Tensor wuu, int batch) {
+        Backend.super.tanhRecurrenceBackward(da, du, u, wuu, batch);   // the interface default is the reference
+    }
+
+    // ---------------------------------------------------------------- AIS
+
+    @Override
+    public void aisHidden(Tensor w, Tensor h, Tensor x, Tensor bh, float betaPrev, float beta, Rng rng) {
+        Backend.super.aisHidden(w, h, x, bh, betaPrev, beta, rng);     // the interface default is the reference
+    }
+
+    @Override
+    public void aisVisible(Tensor w, Tensor v, Tensor x, Tensor bv, Tensor a, float betaPrev, float beta, Rng rng) {
+        Backend.super.aisVisible(w, v, x, bv, a, betaPrev, beta, rng); // the interface default is the reference
+    }
+
     // ---------------------------------------------------------------- optimizers
 
     @Override
@@ -438,6 +479,11 @@ public final class ScalarBackend implements Backend {
             d(v)[o(v) + i] = vi;
             d(p)[o(p) + i] -= lr * (mi / c1) / ((float) Math.sqrt(vi / c2) + eps);
         }
+    }
+
+    @Override
+    public void momentum(Tensor p, Tensor g, Tensor v, float lr, float mu, boolean nesterov) {
+        Backend.super.momentum(p, g, v, lr, mu, nesterov);             // the interface default is the reference
     }
 
     @Override

@@ -1,17 +1,32 @@
 package dev.tessitura.engine.cpu;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.tessitura.engine.Backend;
 import dev.tessitura.engine.BackendOptions;
 import dev.tessitura.engine.Backends;
 import dev.tessitura.engine.Philox;
+import dev.tessitura.engine.Rng;
+import dev.tessitura.engine.Tensor;
+import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.function.Executable;
 
 /**
- * What every conformance test shares: the backends under test, random inputs, float64 references and the
- * tolerance assertion. Nothing here knows a backend's internals.
+ * What every section's ops test shares: the backends under test, random inputs, float64 references, the tolerance
+ * assertions, and the checks that bad calls are refused by name and that ops on views touch only their outputs.
+ * Nothing here knows a backend's internals.
+ *
+ * <p>Tolerances ({@link #RTOL}, {@link #reductionRtol}): an elementwise result is one or a few float32 roundings of
+ * the exact value (2^-24 = 6e-8 each; the SIMD transcendentals are within 4 ulp), so rtol = 1e-6 leaves a margin of
+ * 4 or more. A reduction of k terms in float32 carries rounding errors relative to the sum of the terms' magnitudes
+ * that grow like sqrt(k) for random data: rtol = 1e-6 sqrt(k) of that.
  */
 public final class ConformanceSupport {
     private ConformanceSupport() {}
@@ -25,6 +40,11 @@ public final class ConformanceSupport {
      */
     static Stream<String> backends() {
         return Stream.of("scalar", "simd-128x1", "simd-128x2", "simd-256x1", "simd-256x2", "simd-0x2");
+    }
+
+    /** The scalar reference and simd at the preferred width, on one thread and on two. */
+    static Stream<String> preferredWidth() {
+        return Stream.of("scalar", "simd-0x1", "simd-0x2");
     }
 
     /** The SIMD settings only (compared against the scalar reference). */
@@ -45,6 +65,13 @@ public final class ConformanceSupport {
     public static float[] random(SplittableRandom r, int n, double lo, double hi) {
         float[] a = new float[n];
         for (int i = 0; i < n; i++) a[i] = (float) (lo + (hi - lo) * r.nextDouble());
+        return a;
+    }
+
+    /** n floats uniform in [-scale, scale). */
+    static float[] symmetric(SplittableRandom r, int n, double scale) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) (scale * (2 * r.nextDouble() - 1));
         return a;
     }
 
@@ -92,6 +119,16 @@ public final class ConformanceSupport {
     /** log(1 + e^x) without overflow. */
     static double softplus(double x) {
         return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+    }
+
+    /** A bias for (rows, cols): one row per row, or a vector of cols. */
+    static Tensor biasTensor(Backend be, float[] bias, int rows, int cols, boolean perRow) {
+        return perRow ? be.of(bias, rows, cols) : be.of(bias, cols);
+    }
+
+    /** Philox blocks a draw of n elements takes. */
+    static long blocks(long n) {
+        return (n + 3) / 4;
     }
 
     /** The uniforms of a draw of n elements starting at block {@code first}: the documented Philox layout. */
@@ -174,6 +211,11 @@ public final class ConformanceSupport {
         }
     }
 
+    /** |got - want| <= 1e-6 + 4e-6 |want|: a few float32 roundings of transcendental results. */
+    static void assertNearly(double want, float got, String what) {
+        assertTrue(Math.abs(got - want) <= 1e-6 + 4e-6 * Math.abs(want), what + ": " + got + " vs " + want);
+    }
+
     /**
      * |u - p| below which a float32 and a float64 probability may legitimately disagree on u &lt; p: far above the
      * float32 error of p (~1e-6), far below the 2^-24 grid's chance of landing there often (4e-5 per draw).
@@ -188,5 +230,103 @@ public final class ConformanceSupport {
                 fail(what + ": element " + i + " is " + got[i] + ", expected exactly " + want[i]);
             }
         }
+    }
+
+    // ---------------------------------------------------------------- bad calls
+
+    /** A call that must raise IllegalArgumentException naming op. */
+    record Bad(String op, Executable call) {}
+
+    /** Builds a section's bad calls on a backend, a second instance of it, views a and overlapping of big, and rng. */
+    @FunctionalInterface
+    interface BadCalls {
+        List<Bad> on(Backend be, Backend other, Tensor big, Tensor a, Tensor overlapping, Rng rng);
+    }
+
+    /**
+     * Each call is refused with a message naming its op, and none draws from rng. big has 64 elements; a and
+     * overlapping are (4, 4) views of it, 8 elements apart.
+     */
+    static void assertRefused(String backend, BadCalls calls) {
+        try (Backend be = create(backend); Backend other = create(backend)) {
+            Tensor big = be.zeros(64);
+            Rng rng = new Rng(1, 1);
+            for (Bad b : calls.on(be, other, big, big.view(0, 4, 4), big.view(8, 4, 4), rng)) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, b.call, backend + ": " + b.op + " accepted a bad call");
+                assertTrue(e.getMessage().contains(b.op), backend + ": message does not name " + b.op + ": " + e.getMessage());
+            }
+            assertEquals(0, rng.position(), "a rejected call must not consume random numbers");
+        }
+    }
+
+    // ---------------------------------------------------------------- views
+
+    @FunctionalInterface
+    interface ViewCall {
+        void run(Backend be, Tensor[] out, Tensor[] in);
+    }
+
+    /** An op with the shapes of its outputs (read and written) and inputs (only read). */
+    record ViewCase(String name, int[][] outs, int[][] ins, ViewCall call) {}
+
+    static int[][] s(int[]... shapes) {
+        return shapes;
+    }
+
+    /**
+     * Ops on views at non-zero offsets of one shared tensor give the results of fresh tensors and touch nothing
+     * outside their outputs.
+     */
+    static void assertViewsTouchOnlyTheirOutputs(String backend, List<ViewCase> cases) {
+        float sentinel = -12345f;
+        try (Backend be = create(backend)) {
+            for (ViewCase c : cases) {
+                SplittableRandom r = new SplittableRandom(c.name.hashCode());
+                int[][] shapes = concat(c.outs, c.ins);
+                float[][] data = new float[shapes.length][];
+                int total = 3;
+                for (int t = 0; t < shapes.length; t++) {
+                    data[t] = random(r, size(shapes[t]), 0, 1);   // in [0, 1): valid probabilities and moments
+                    total += data[t].length + 5;
+                }
+                // fresh tensors
+                Tensor[] fresh = new Tensor[shapes.length];
+                for (int t = 0; t < shapes.length; t++) fresh[t] = be.of(data[t], shapes[t]);
+                c.call.run(be, Arrays.copyOfRange(fresh, 0, c.outs.length), Arrays.copyOfRange(fresh, c.outs.length, shapes.length));
+                // the same tensors as views at odd offsets of one storage, 5 sentinels apart
+                float[] pool = new float[total];
+                Arrays.fill(pool, sentinel);
+                Tensor all = be.of(pool, total);
+                Tensor[] views = new Tensor[shapes.length];
+                int[] at = new int[shapes.length];
+                int offset = 3;
+                for (int t = 0; t < shapes.length; t++) {
+                    at[t] = offset;
+                    views[t] = all.view(offset, shapes[t]);
+                    be.copyFromHost(views[t], data[t], 0);
+                    offset += data[t].length + 5;
+                }
+                float[] before = be.toArray(all);
+                c.call.run(be, Arrays.copyOfRange(views, 0, c.outs.length), Arrays.copyOfRange(views, c.outs.length, shapes.length));
+                float[] after = be.toArray(all), want = before.clone();
+                for (int t = 0; t < c.outs.length; t++) {
+                    float[] res = be.toArray(fresh[t]);
+                    System.arraycopy(res, 0, want, at[t], res.length);
+                }
+                assertArrayEquals(want, after, backend + " " + c.name + ": views differ from fresh tensors or wrote outside their outputs");
+            }
+        }
+    }
+
+    private static int size(int[] shape) {
+        int n = 1;
+        for (int d : shape) n *= d;
+        return n;
+    }
+
+    private static int[][] concat(int[][] a, int[][] b) {
+        int[][] c = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
     }
 }

@@ -2,13 +2,17 @@ package dev.tessitura.engine.cpu;
 
 import static dev.tessitura.engine.cpu.ConformanceSupport.assertClose;
 import static dev.tessitura.engine.cpu.ConformanceSupport.assertSameBits;
+import static dev.tessitura.engine.cpu.ConformanceSupport.assertViewsTouchOnlyTheirOutputs;
 import static dev.tessitura.engine.cpu.ConformanceSupport.create;
 import static dev.tessitura.engine.cpu.ConformanceSupport.random;
+import static dev.tessitura.engine.cpu.ConformanceSupport.s;
 import static dev.tessitura.engine.cpu.ConformanceSupport.widen;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.tessitura.engine.Backend;
 import dev.tessitura.engine.Tensor;
+import dev.tessitura.engine.cpu.ConformanceSupport.ViewCase;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -21,7 +25,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * last vector of a row shifted back over the one before; the result must be the per-step ops' bits (gemm and tanh,
  * tanhBackward and gemm against a transposed copy: the loop TanhRecurrence ran before) for every width around the
  * lane counts and the panel width. The scalar backend runs the interface's default; SIMD is compared with it within
- * the per-step ops' tolerance.
+ * the per-step ops' tolerance. Then views.
  */
 class TanhRecurrenceOpsTest {
 
@@ -156,5 +160,19 @@ class TanhRecurrenceOpsTest {
                 assertThrows(IllegalArgumentException.class, () -> be.tanhRecurrenceBackward(da, du, u, wuu, 2));   // B = 2: T = 1, da must be (2, 3)
             }
         }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.tessitura.engine.cpu.ConformanceSupport#backends")
+    void opsOnViewsTouchOnlyTheirOutputs(String backend) {
+        assertViewsTouchOnlyTheirOutputs(backend, List.of(
+            // T = 3 steps of n = 9 units (a vector and a last one shifted back over it at 256 bits)
+            new ViewCase("tanhRecurrence, tanhRecurrenceBackward", s(new int[] {4, 9}, new int[] {3, 9}, new int[] {4, 9}),
+                    s(new int[] {9, 9}),
+                    (be, o, i) -> { be.tanhRecurrence(o[0], i[0], 1); be.tanhRecurrenceBackward(o[1], o[2], o[0], i[0], 1); }),
+            // T = 2 steps of B = 3 sequences (tiles of the batched path) of n = 9
+            new ViewCase("tanhRecurrence, tanhRecurrenceBackward, B = 3", s(new int[] {9, 9}, new int[] {6, 9}, new int[] {9, 9}),
+                    s(new int[] {9, 9}),
+                    (be, o, i) -> { be.tanhRecurrence(o[0], i[0], 3); be.tanhRecurrenceBackward(o[1], o[2], o[0], i[0], 3); })));
     }
 }

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The row-major to column-major mapping CudaBackend hands to cuBLAS, checked on the CPU: a transcription of BLAS's
- * column-major SGEMM (with cuBLAS's argument checks) called with {@link CudaBackend#columnMajorSgemm}'s arguments on
+ * column-major SGEMM (with cuBLAS's argument checks) called with {@link CudaBlas#columnMajorSgemm}'s arguments on
  * the row-major arrays must give ScalarBackend.gemm's result.
  */
 class GemmMappingTest {
@@ -28,7 +28,7 @@ class GemmMappingTest {
                     Tensor ct = cpu.of(c, m, n);
                     cpu.gemm(ct, cpu.of(a, aRows, aCols), transA, cpu.of(b, bRows, bCols), transB, 2f, -1f);
 
-                    int[] g = CudaBackend.columnMajorSgemm(m, n, k, transA, aCols, transB, bCols);
+                    int[] g = CudaBlas.columnMajorSgemm(m, n, k, transA, aCols, transB, bCols);
                     float[] got = c.clone();
                     sgemmColumnMajor(g[0] == 1, g[1] == 1, g[2], g[3], g[4], 2f, b, g[5], a, g[6], -1f, got, g[7]);
                     // small integers: every product and sum is exact, so the orders cannot differ

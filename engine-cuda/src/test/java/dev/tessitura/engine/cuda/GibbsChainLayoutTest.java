@@ -11,7 +11,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * The fused Gibbs chain's index arithmetic, checked on the CPU: {@link CudaBackend#chainDraws} reserves the draws
+ * The fused Gibbs chain's index arithmetic, checked on the CPU: {@link CudaRbm#chainDraws} reserves the draws
  * as 2k half-steps do, and a line-by-line Java transcription of k_gibbs_chain (rbm.cuh) using that layout agrees
  * bit for bit with ScalarBackend.gibbsChain. The CUDA kernel itself is checked on a GPU by CudaBackendGpuTest.
  */
@@ -23,7 +23,7 @@ class GibbsChainLayoutTest {
             Rng a = new Rng(42, 7), b = new Rng(42, 7);
             a.seek(5);
             b.seek(5);
-            long[] d = CudaBackend.chainDraws(a, (long) rows * nh, (long) rows * nv, k);
+            long[] d = CudaRbm.chainDraws(a, (long) rows * nh, (long) rows * nv, k);
             for (int s = 0; s < k; s++) {
                 assertEquals(b.take((long) rows * nh), d[0] + s * (d[1] + d[2]), "hidden draw of step " + s);
                 assertEquals(b.take((long) rows * nv), d[0] + s * (d[1] + d[2]) + d[1], "visible draw of step " + s);
@@ -34,11 +34,11 @@ class GibbsChainLayoutTest {
 
     @Test
     void launchShapeOfTheModelsChain() {
-        assertEquals(160, CudaBackend.chainThreads(88, 150));
-        assertEquals(32, CudaBackend.chainThreads(1, 1));
-        assertEquals(256, CudaBackend.chainThreads(88, 1000));
+        assertEquals(160, CudaRbm.chainThreads(88, 150));
+        assertEquals(32, CudaRbm.chainThreads(1, 1));
+        assertEquals(256, CudaRbm.chainThreads(88, 1000));
         // 88 x 150 W plus v and h: over the default 48 KB, under the H100's 227 KB opt-in
-        assertEquals((88 * 150 + 88 + 150) * 4L, CudaBackend.chainSharedBytes(88, 150));
+        assertEquals((88 * 150 + 88 + 150) * 4L, CudaRbm.chainSharedBytes(88, 150));
     }
 
     @Test
@@ -64,7 +64,7 @@ class GibbsChainLayoutTest {
 
                 Rng rb = new Rng(seed, stream);
                 rb.seek(9);
-                long[] d = CudaBackend.chainDraws(rb, (long) rows * nh, (long) rows * nv, k);
+                long[] d = CudaRbm.chainDraws(rb, (long) rows * nh, (long) rows * nv, k);
                 float[] vk = v.clone(), vp = new float[rows * nv];
                 for (int b = 0; b < rows; b++) {
                     kernel(b, vk, vp, w, bv, perRow ? nv : 0, bh, perRow ? nh : 0, nv, nh, k, seed, stream, d[0], d[1], d[2]);

@@ -13,31 +13,34 @@ import jdk.incubator.vector.VectorSpecies;
  * transposition. The kernel keeps an MR x NR tile of C in MR * 2 = 10 vector registers and runs the k loop in
  * order (a long k in stretches, the raw sums carried between them; never split among threads), so every C element is
  * one FMA chain over p = 0..k-1: the result does not depend on how rows are shared among threads. 5 x 2 rather than
- * the usual 6 x 2: with 12 accumulators C2 spills on the 16 AVX2 registers (measured 43 vs 80+ GFLOP/s on Zen 3).
+ * the usual 6 x 2: with 12 accumulators C2 spills on the 16 AVX2 registers.
  *
  * <p>A mostly-zero op(A) (the RBM's binary samples and piano rolls: a Nottingham frame has ~4 of 88 notes on) runs
- * row by row over its nonzeros only ({@link #sparseRows}). Skipping a term with a = 0 leaves an FMA chain unchanged
+ * row by row over its nonzeros only ({@link SimdGemmSparse}). Skipping a term with a = 0 leaves an FMA chain unchanged
  * (fma(0, b, acc) = acc for finite b, and acc is never -0 since it starts at +0), so that path gives the dense
  * path's bits; only a non-finite B differs (0 * inf is NaN there and skipped here, as in the reference BLAS that
  * tested B(l, j) != 0).
+ *
+ * <p>This class holds the entry point, the tiled and dot-product paths, their micro-kernels, the packing and the one
+ * epilogue; the recurrences' products against a B packed once are in {@link SimdGemmRows}.
  */
 final class SimdGemm {
     static final int MR = 5;
     /**
      * Beyond this k the tiled path runs k in stretches of {@link #KC} ({@link #tilesInStretches}): up to it a tile's
-     * panel of k rows stays in L1/L2 between row blocks (measured: splitting k = 480 gained nothing).
+     * panel of k rows stays in L1/L2 between row blocks.
      */
     static final int LONG_K = 512;
     /**
      * From this k, A B^T runs as blocks of dot products: each ends in a reduction of its lanes, which pays off only
-     * over a long k (measured: k = 480 30 GFLOP/s against 5 packed; k = 150 15 against 35 packed).
+     * over a long k.
      */
     static final int DOT_MIN_K = 256;
     /** Rows of A and of B per dot-product block: 3 x 3 accumulators + 3 loads of B fit the 16 AVX2 registers. */
     static final int DR = 3;
     /**
      * Up to this share of nonzeros in op(A) the product runs over the nonzeros only: one load of B per FMA instead of
-     * the tiled kernel's 0.7, at a fraction of its FMAs (measured break-even on Zen 3: RESULTS.md).
+     * the tiled kernel's 0.7, at a fraction of its FMAs (the break-even on Zen 3: bench/RESULTS.md).
      */
     static final float SPARSE_MAX_DENSITY = 0.42f;
     /** {@link #SPARSE_MAX_DENSITY}, settable by tests to force either path. */
@@ -49,16 +52,18 @@ final class SimdGemm {
         void rows(int i0, int i1);
     }
 
-    private final Lanes lanes;
+    final Lanes lanes;
+    /** The path for a mostly-zero op(A). */
+    final SimdGemmSparse sparse;
     /**
-     * The calling thread's buffer for packed op(B), kept between calls: a transposed op(B) can be large (the LSTM's
-     * weight gradients packed a 6 MB one until they read it in place), and fresh arrays per call were most of the
-     * LSTM step's 55 MB of allocation.
+     * The calling thread's buffer for packed op(B), kept between calls: a transposed op(B) can be large, and fresh
+     * arrays per call were most of an LSTM training step's allocation.
      */
     private final ThreadLocal<float[]> packed = new ThreadLocal<>();
 
     SimdGemm(Lanes lanes) {
         this.lanes = lanes;
+        this.sparse = new SimdGemmSparse(this);
     }
 
     /** A buffer of at least n floats, taken from this thread's cache (so that a nested call gets another one). */
@@ -95,10 +100,10 @@ final class SimdGemm {
             if (rowsDone != null) rowsDone.rows(0, m);
             return;
         }
-        if (!transB && (m == 1 || sparse(a, aOff, lda, transA, m, k))) {
+        if (!transB && (m == 1 || mostlyZero(a, aOff, lda, transA, m, k))) {
             // a mostly-zero op(A) (0/1 samples, piano rolls) or a single row (the recurrences' per-step products,
             // where the tiled path would compute MR - 1 rows of padding): row by row, over each row's nonzeros
-            sparseRows(c, cOff, ldc, a, aOff, lda, transA, b, bOff, ldb, m, n, k, alpha, beta, pool, parallel, rowsDone);
+            sparse.rows(c, cOff, ldc, a, aOff, lda, transA, b, bOff, ldb, m, n, k, alpha, beta, pool, parallel, rowsDone);
             return;
         }
         if (transB && !transA && k >= DOT_MIN_K) {
@@ -164,8 +169,7 @@ final class SimdGemm {
      * panel's stretch is read from L1 by every block and only the blocks' stretches of op(A) (5 x KC each) come from
      * L2 (the whole k at once streamed a 64 KB block of op(A) and a 200 KB panel from L2 for every tile). Each tile's
      * raw sums are carried between stretches in memory ({@link #kernelCarry}), so every element is still the one FMA
-     * chain over p = 0..k-1 from +0 and gets the same epilogue: the bits of {@link #tiles}. One thread, 120 x 3,200 x
-     * 480 (A^T B): 58 -> 66 GFLOP/s, with op(B) no longer packed.
+     * chain over p = 0..k-1 from +0 and gets the same epilogue: the bits of {@link #tiles}.
      */
     private void tilesInStretches(float[] c, int cOff, int ldc, float[] a, int aOff, int lda, boolean transA,
                                   float[] b, int bOff, int ldb, float[] bp, boolean inPlace,
@@ -200,146 +204,13 @@ final class SimdGemm {
         });
     }
 
-    /** {@link #rowsPacked}'s ap for a thread's {@code rows} rows of a k-wide A: whole blocks of MR rows. */
-    static float[] rowsScratch(int rows, int k) {
-        return new float[(rows + MR - 1) / MR * MR * k];
-    }
-
-    /** {@link #rowsPacked}'s tile: one MR x NR block of C. */
-    float[] tileScratch() {
-        return new float[MR * nr()];
-    }
-
-    /**
-     * Rows [i0, i1) of C = alpha * A * B + beta * C on the calling thread (A row-major, a[aOff + i * lda + p]), against
-     * a B (k, n) that {@link #packB} packed once into bp for the many products a recurrence makes with it (z_t +=
-     * h_{t-1} Wh, every step, each thread its own rows). Blocks of MR rows run through the tiled kernel panel by
-     * panel with the blocks inner, so a panel stays in L1 while every block uses it; a last single row goes through
-     * the one-row path over B in place (b, row-major, ldb): measured 4.8 us per step of the LSTM's h Wh against 7.6
-     * for a block padded with four rows of zeros (two rows cost more that way than as a padded block). Every element
-     * is the FMA chain of {@link #gemm}'s paths: the same bits. ap: scratch of at least ceil((i1 - i0) / MR) * MR * k
-     * floats; tile: MR * NR ({@link #rowsScratch}, {@link #tileScratch}).
-     */
-    void rowsPacked(float[] c, int cOff, int ldc, float[] a, int aOff, int lda, float[] bp, float[] b, int bOff, int ldb,
-                    int i0, int i1, int n, int k, float alpha, float beta, float[] ap, float[] tile, WorkerPool pool) {
-        int nr = nr(), rest = (i1 - i0) % MR == 1 ? 1 : 0, tiled = i1 - i0 - rest;
-        int blocks = (tiled + MR - 1) / MR;
-        for (int blk = 0; blk < blocks; blk++) {
-            int r0 = i0 + blk * MR;
-            packA(ap, blk * MR * k, a, aOff, lda, false, r0, Math.min(MR, i0 + tiled - r0), k);
-        }
-        for (int j0 = 0, panel = 0; j0 < n; j0 += nr, panel += k * nr) {
-            for (int blk = 0; blk < blocks; blk++) {
-                int r0 = i0 + blk * MR;
-                tileAt(c, cOff, ldc, r0, Math.min(MR, i0 + tiled - r0), j0, n, ap, blk * MR * k, bp, panel, nr, k, alpha, beta, tile);
-            }
-        }
-        if (rest > 0) {
-            int r0 = i0 + tiled;
-            sparseRows(c, cOff + r0 * ldc, ldc, a, aOff + r0 * lda, lda, false, b, bOff, ldb, rest, n, k, alpha, beta,
-                    pool, false, null);
-        }
-    }
-
-    /** Vectors of columns per pass of {@link #rowAddPacked}: eight independent FMA chains hide the FMA latency. */
-    static final int ROW_VECTORS = 8;
-
-    /** Floats that {@link #packRowPanels} writes for an op(B) of (k, n). */
-    int rowPanelsSize(int k, int n) {
-        int len = lanes.floats().length();
-        if (n < len) return 0;                             // rowAddPacked reads B itself
-        int vectors = (n + len - 1) / len;
-        return (vectors + ROW_VECTORS - 1) / ROW_VECTORS * k * ROW_VECTORS * len;
-    }
-
-    /**
-     * op(B) (k, n) packed for {@link #rowAddPacked}: per pass of eight vectors a (k, 8 len) panel whose vector q holds
-     * the columns from min((8 g + q) len, n - len), g the pass. So a last vector that would run past n starts at
-     * n - len instead (it recomputes a few columns rather than masking), and the vectors past the end repeat it.
-     * op(B)[p, j] is b[bOff + p * ldb + j], or b[bOff + j * ldb + p] when transB (Wuu^T, packed straight from Wuu).
-     */
-    void packRowPanels(float[] bp, float[] b, int bOff, int ldb, boolean transB, int k, int n) {
-        VectorSpecies<Float> s = lanes.floats();
-        int len = s.length(), w = ROW_VECTORS * len, last = n - len;
-        for (int g = 0, at = 0; g < rowPanelsSize(k, n) / (k * w); g++, at += k * w) {
-            for (int q = 0; q < ROW_VECTORS; q++) {
-                int j = Math.min((ROW_VECTORS * g + q) * len, last);
-                for (int p = 0, dst = at + q * len; p < k; p++, dst += w) {
-                    if (!transB) FloatVector.fromArray(s, b, bOff + p * ldb + j).intoArray(bp, dst);
-                    else for (int l = 0; l < len; l++) bp[dst + l] = b[bOff + (j + l) * ldb + p];
-                }
-            }
-        }
-    }
-
-    /**
-     * One row of C += x op(B): c[cOff + j] = sum_p x[xOff + p] op(B)[p, j] + c[cOff + j], j = 0..n-1, each element the
-     * FMA chain over p = 0..k-1 from +0 that {@link #gemm} computes for it with alpha = beta = 1, then one rounded
-     * addition: the same bits (x's zeros are not skipped, which changes nothing for a finite B, see the class
-     * comment). For the recurrences' per-step products. op(B) is read from {@link #packRowPanels}' panels bp
-     * (contiguous loads at fixed distances: 0.17 us per pass of k = 100, against 0.35 for loads at eight clamped
-     * offsets into B itself); a row narrower than a vector runs scalar on op(B) as packRowPanels reads it. Every
-     * vector of a pass is computed and stored, C read before any store, and the vector at n - len adds C as it was
-     * before the first pass: overlapping columns are stored twice with the same values.
-     */
-    void rowAddPacked(float[] c, int cOff, float[] x, int xOff, float[] bp, float[] b, int bOff, int ldb,
-                      boolean transB, int k, int n) {
-        VectorSpecies<Float> s = lanes.floats();
-        int len = s.length(), w = ROW_VECTORS * len, last = n - len;
-        if (last < 0) {
-            for (int j = 0; j < n; j++) {
-                float acc = 0f;
-                for (int p = 0; p < k; p++) acc = Math.fma(x[xOff + p], transB ? b[bOff + j * ldb + p] : b[bOff + p * ldb + j], acc);
-                c[cOff + j] = acc + c[cOff + j];
-            }
-            return;
-        }
-        // the vectors at n - len may cover columns that an earlier pass has already stored: they add C as it was
-        FloatVector cLast = FloatVector.fromArray(s, c, cOff + last);
-        for (int jp = 0, at = 0; jp < n; jp += w, at += k * w) {
-            FloatVector c0 = FloatVector.zero(s), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
-            for (int p = 0, bi = at; p < k; p++, bi += w) {
-                FloatVector a = FloatVector.broadcast(s, x[xOff + p]);
-                c0 = a.fma(FloatVector.fromArray(s, bp, bi), c0);
-                c1 = a.fma(FloatVector.fromArray(s, bp, bi + len), c1);
-                c2 = a.fma(FloatVector.fromArray(s, bp, bi + 2 * len), c2);
-                c3 = a.fma(FloatVector.fromArray(s, bp, bi + 3 * len), c3);
-                c4 = a.fma(FloatVector.fromArray(s, bp, bi + 4 * len), c4);
-                c5 = a.fma(FloatVector.fromArray(s, bp, bi + 5 * len), c5);
-                c6 = a.fma(FloatVector.fromArray(s, bp, bi + 6 * len), c6);
-                c7 = a.fma(FloatVector.fromArray(s, bp, bi + 7 * len), c7);
-            }
-            int o0 = cOff + Math.min(jp, last), o1 = cOff + Math.min(jp + len, last),
-                    o2 = cOff + Math.min(jp + 2 * len, last), o3 = cOff + Math.min(jp + 3 * len, last),
-                    o4 = cOff + Math.min(jp + 4 * len, last), o5 = cOff + Math.min(jp + 5 * len, last),
-                    o6 = cOff + Math.min(jp + 6 * len, last), o7 = cOff + Math.min(jp + 7 * len, last);
-            int l = cOff + last;
-            c0 = c0.add(o0 == l ? cLast : FloatVector.fromArray(s, c, o0));
-            c1 = c1.add(o1 == l ? cLast : FloatVector.fromArray(s, c, o1));
-            c2 = c2.add(o2 == l ? cLast : FloatVector.fromArray(s, c, o2));
-            c3 = c3.add(o3 == l ? cLast : FloatVector.fromArray(s, c, o3));
-            c4 = c4.add(o4 == l ? cLast : FloatVector.fromArray(s, c, o4));
-            c5 = c5.add(o5 == l ? cLast : FloatVector.fromArray(s, c, o5));
-            c6 = c6.add(o6 == l ? cLast : FloatVector.fromArray(s, c, o6));
-            c7 = c7.add(o7 == l ? cLast : FloatVector.fromArray(s, c, o7));
-            c0.intoArray(c, o0);
-            c1.intoArray(c, o1);
-            c2.intoArray(c, o2);
-            c3.intoArray(c, o3);
-            c4.intoArray(c, o4);
-            c5.intoArray(c, o5);
-            c6.intoArray(c, o6);
-            c7.intoArray(c, o7);
-        }
-    }
-
     /**
      * One tile of C: rows [r0, r0 + rows) (at most MR), columns [j0, j0 + NR) cut at n, from the packed block of
      * op(A) at ap[apOff] and the columns of op(B) at bsrc[bOff] (rows ldbp apart). A full tile goes straight from the
      * registers to C, a partial one through the scratch tile; a last panel of at most one vector of columns (n = 88,
      * 120: 8 of 16) runs one vector wide rather than computing a vector of zero padding.
      */
-    private void tileAt(float[] c, int cOff, int ldc, int r0, int rows, int j0, int n, float[] ap, int apOff,
+    void tileAt(float[] c, int cOff, int ldc, int r0, int rows, int j0, int n, float[] ap, int apOff,
                       float[] bsrc, int bOff, int ldbp, int k, float alpha, float beta, float[] tile) {
         int nr = nr();
         boolean full = rows == MR && j0 + nr <= n;
@@ -405,7 +276,7 @@ final class SimdGemm {
      * {@link #kernel}'s loop over one stretch of k, its MR x NR raw sums read from and written back to sums[sOff ..]
      * (rows NR apart): stored and reloaded floats are exact, so stretch after stretch is the one FMA chain. A method
      * of its own rather than an option of the kernel: a kernel that could start from memory kept its accumulators out
-     * of registers (the ninth session's measurement).
+     * of registers.
      */
     void kernelCarry(float[] sums, int sOff, float[] ap, int apOff, float[] bp, int bOff, int ldbp, int k) {
         VectorSpecies<Float> s = lanes.floats();
@@ -461,7 +332,7 @@ final class SimdGemm {
     }
 
     /** Whether at most {@link #sparseMaxDensity} of op(A)'s m k elements are nonzero (counted until it is clear). */
-    private boolean sparse(float[] a, int aOff, int lda, boolean transA, int m, int k) {
+    private boolean mostlyZero(float[] a, int aOff, int lda, boolean transA, int m, int k) {
         int rows = transA ? k : m, cols = transA ? m : k;   // as stored
         long limit = (long) (sparseMaxDensity * ((long) m * k)), nnz = 0;
         VectorSpecies<Float> s = lanes.floats();
@@ -473,164 +344,6 @@ final class SimdGemm {
             for (; j < cols; j++) if (a[o + j] != 0f) nnz++;
         }
         return nnz <= limit;
-    }
-
-    /**
-     * C row by row: row i = alpha * sum over op(A)[i, p] != 0 of op(A)[i, p] * B[p, :] + beta * C[i, :], with B = op(B)
-     * row-major (k, n). Each element is the FMA chain of the tiled kernel without its a = 0 terms (the same bits, see
-     * the class comment) and gets the same epilogue. Blocks of MR rows are shared among threads and reported to
-     * {@code rowsDone} as the tiled path's are.
-     *
-     * <p>Columns go twelve vectors at a time; the last n mod 12 vectors in one block of four or twelve vectors that
-     * reads past them, into the rest of B's row (or the next row): those lanes are summed and never stored, and
-     * the B rows of a block that would run past the end of the array are added by a scalar loop instead, in the
-     * same order. (A zero-padded copy of the last columns cost a copy per call, which a one-row product cannot
-     * spread over rows.)
-     */
-    private void sparseRows(float[] c, int cOff, int ldc, float[] a, int aOff, int lda, boolean transA,
-                            float[] b, int bOff, int ldb, int m, int n, int k, float alpha, float beta,
-                            WorkerPool pool, boolean parallel, RowsDone rowsDone) {
-        int w = 4 * lanes.floats().length();
-        int blocks = (m + MR - 1) / MR;
-        pool.forRange(blocks, parallel, (from, to) -> {
-            int[] idx = new int[k];   // the nonzeros' p
-            float[] val = new float[k], sums = new float[3 * w];
-            // C = 1 * sums + 0 * C is the sums themselves (acc * 1 is exact): whole blocks go straight to C, which
-            // for the sparsest rows (the chain's v W: ~4 nonzeros) saves most of a block's work
-            boolean plain = alpha == 1f && beta == 0f;
-            for (int blk = from; blk < to; blk++) {
-                int i0 = blk * MR, i1 = Math.min(m, i0 + MR);
-                for (int i = i0; i < i1; i++) {
-                    int nnz = transA ? nonzeros(a, aOff + i, lda, k, idx, val)
-                            : nonzeros(a, aOff + i * lda, k, idx, val);
-                    int ci = cOff + i * ldc, j = 0;
-                    for (; j + 3 * w <= n; j += 3 * w) {
-                        if (plain) {
-                            sums12(c, ci + j, idx, val, nnz, b, bOff + j, ldb);
-                        } else {
-                            sums12(sums, 0, idx, val, nnz, b, bOff + j, ldb);
-                            storeTile(c, ci + j, ldc, sums, 1, 3 * w, alpha, beta);
-                        }
-                    }
-                    if (j < n) {
-                        int cols = n - j, width = cols <= w ? w : 3 * w, bj = bOff + j;
-                        // the nonzeros whose block of B lies inside the array: a prefix, since idx ascends
-                        int inside = nnz;
-                        while (inside > 0 && (long) bj + (long) idx[inside - 1] * ldb + width > b.length) inside--;
-                        if (width == w) sums4(sums, idx, val, inside, b, bj, ldb);
-                        else sums12(sums, 0, idx, val, inside, b, bj, ldb);
-                        for (int q = inside; q < nnz; q++) {
-                            int bi = bj + idx[q] * ldb;
-                            for (int t = 0; t < cols; t++) sums[t] = Math.fma(val[q], b[bi + t], sums[t]);
-                        }
-                        storeTile(c, ci + j, ldc, sums, 1, cols, alpha, beta);
-                    }
-                }
-                if (rowsDone != null) rowsDone.rows(i0, i1);
-            }
-        });
-    }
-
-    /**
-     * The nonzeros of a[ai .. ai + k) in order: val[q] = a[ai + idx[q]]. A vector compare per 8 elements and a walk
-     * over its mask's set bits (a branch per element mispredicts on random samples).
-     */
-    private int nonzeros(float[] a, int ai, int k, int[] idx, float[] val) {
-        VectorSpecies<Float> s = lanes.floats();
-        int nnz = 0, p = 0;
-        for (int bound = s.loopBound(k); p < bound; p += s.length()) {
-            long bits = FloatVector.fromArray(s, a, ai + p).compare(VectorOperators.NE, 0f).toLong();
-            for (; bits != 0; bits &= bits - 1) {
-                int q = p + Long.numberOfTrailingZeros(bits);
-                idx[nnz] = q;
-                val[nnz++] = a[ai + q];
-            }
-        }
-        for (; p < k; p++) {
-            if (a[ai + p] != 0f) {
-                idx[nnz] = p;
-                val[nnz++] = a[ai + p];
-            }
-        }
-        return nnz;
-    }
-
-    /** {@link #nonzeros(float[], int, int, int[], float[])} of a column: a[ai + p * lda], p = 0..k-1. */
-    private static int nonzeros(float[] a, int ai, int lda, int k, int[] idx, float[] val) {
-        int nnz = 0;
-        for (int p = 0; p < k; p++) {
-            float x = a[ai + p * lda];
-            if (x != 0f) {
-                idx[nnz] = p;
-                val[nnz++] = x;
-            }
-        }
-        return nnz;
-    }
-
-    /**
-     * sums[at .. at + 12 vectors) = sum_q val[q] * b[bj + idx[q] * ldb ..], the raw FMA chains (the caller applies the
-     * epilogue: twelve calls of {@link #finish} here would exceed C2's inlining budget and box the accumulators).
-     * Twelve chains: a row of the chain's h W^T (88 columns) in one pass over its nonzeros instead of two (eight
-     * vectors, then four): 1.25x (RESULTS.md); with the broadcast and the loads folded into the FMAs they still fit
-     * the 16 AVX2 registers.
-     */
-    private void sums12(float[] sums, int at, int[] idx, float[] val, int nnz, float[] b, int bj, int ldb) {
-        VectorSpecies<Float> s = lanes.floats();
-        int len = s.length();
-        FloatVector c0 = FloatVector.zero(s), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0,
-                c8 = c0, c9 = c0, c10 = c0, c11 = c0;
-        for (int q = 0; q < nnz; q++) {
-            FloatVector av = FloatVector.broadcast(s, val[q]);
-            int bi = bj + idx[q] * ldb;
-            c0 = av.fma(FloatVector.fromArray(s, b, bi), c0);
-            c1 = av.fma(FloatVector.fromArray(s, b, bi + len), c1);
-            c2 = av.fma(FloatVector.fromArray(s, b, bi + 2 * len), c2);
-            c3 = av.fma(FloatVector.fromArray(s, b, bi + 3 * len), c3);
-            c4 = av.fma(FloatVector.fromArray(s, b, bi + 4 * len), c4);
-            c5 = av.fma(FloatVector.fromArray(s, b, bi + 5 * len), c5);
-            c6 = av.fma(FloatVector.fromArray(s, b, bi + 6 * len), c6);
-            c7 = av.fma(FloatVector.fromArray(s, b, bi + 7 * len), c7);
-            c8 = av.fma(FloatVector.fromArray(s, b, bi + 8 * len), c8);
-            c9 = av.fma(FloatVector.fromArray(s, b, bi + 9 * len), c9);
-            c10 = av.fma(FloatVector.fromArray(s, b, bi + 10 * len), c10);
-            c11 = av.fma(FloatVector.fromArray(s, b, bi + 11 * len), c11);
-        }
-        c0.intoArray(sums, at);
-        c1.intoArray(sums, at + len);
-        c2.intoArray(sums, at + 2 * len);
-        c3.intoArray(sums, at + 3 * len);
-        c4.intoArray(sums, at + 4 * len);
-        c5.intoArray(sums, at + 5 * len);
-        c6.intoArray(sums, at + 6 * len);
-        c7.intoArray(sums, at + 7 * len);
-        c8.intoArray(sums, at + 8 * len);
-        c9.intoArray(sums, at + 9 * len);
-        c10.intoArray(sums, at + 10 * len);
-        c11.intoArray(sums, at + 11 * len);
-    }
-
-    /**
-     * {@link #sums12} a third as wide, for the last columns: sums[0 .. 4 vectors) = sum_q val[q] * b[bj + idx[q] * ldb ..]
-     * (written out twice because accumulators kept in an array, or passed to a shared helper that C2 does not
-     * inline, are boxed).
-     */
-    private void sums4(float[] sums, int[] idx, float[] val, int nnz, float[] b, int bj, int ldb) {
-        VectorSpecies<Float> s = lanes.floats();
-        int len = s.length();
-        FloatVector c0 = FloatVector.zero(s), c1 = c0, c2 = c0, c3 = c0;
-        for (int q = 0; q < nnz; q++) {
-            FloatVector av = FloatVector.broadcast(s, val[q]);
-            int bi = bj + idx[q] * ldb;
-            c0 = av.fma(FloatVector.fromArray(s, b, bi), c0);
-            c1 = av.fma(FloatVector.fromArray(s, b, bi + len), c1);
-            c2 = av.fma(FloatVector.fromArray(s, b, bi + 2 * len), c2);
-            c3 = av.fma(FloatVector.fromArray(s, b, bi + 3 * len), c3);
-        }
-        c0.intoArray(sums, 0);
-        c1.intoArray(sums, len);
-        c2.intoArray(sums, 2 * len);
-        c3.intoArray(sums, 3 * len);
     }
 
     /**
@@ -650,9 +363,9 @@ final class SimdGemm {
 
     /**
      * C[r, 0..cols) = alpha * tile[r, ..] + beta * C[r, ..] for the first {@code rows} rows of the tile (rows NR
-     * apart; a single row may be wider, as {@link #sparseRows}'s twelve or four vectors of sums).
+     * apart; a single row may be wider, as {@link SimdGemmSparse#rows}'s twelve or four vectors of sums).
      */
-    private void storeTile(float[] c, int cOff, int ldc, float[] tile, int rows, int cols, float alpha, float beta) {
+    void storeTile(float[] c, int cOff, int ldc, float[] tile, int rows, int cols, float alpha, float beta) {
         storeTile(c, cOff, ldc, tile, 0, rows, cols, alpha, beta);
     }
 
@@ -735,8 +448,11 @@ final class SimdGemm {
         }
     }
 
-    /** One dot product the same way as {@link #dot3x3} does each of its nine: lanes, one reduction, the tail. */
-    private float dot(float[] a, int ao, float[] b, int bo, int k) {
+    /**
+     * sum_p a[ao + p] b[bo + p] the same way as {@link #dot3x3} does each of its nine: one FMA chain per lane, one
+     * reduction, the tail (also freeEnergy's v.bv).
+     */
+    float dot(float[] a, int ao, float[] b, int bo, int k) {
         VectorSpecies<Float> s = lanes.floats();
         FloatVector acc = FloatVector.zero(s);
         int p = 0;

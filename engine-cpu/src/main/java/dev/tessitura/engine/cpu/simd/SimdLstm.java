@@ -1,20 +1,117 @@
 package dev.tessitura.engine.cpu.simd;
 
+import static dev.tessitura.engine.cpu.simd.SimdBackend.GEMM_PARALLEL_FLOPS;
+import static dev.tessitura.engine.cpu.simd.SimdBackend.HEAVY_PARALLEL_ELEMENTS;
+import static dev.tessitura.engine.cpu.simd.SimdBackend.data;
+import static dev.tessitura.engine.cpu.simd.SimdBackend.off;
+
+import dev.tessitura.engine.Checks;
+import dev.tessitura.engine.Tensor;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The fused LSTM cell on vectors: within a row the four gate blocks (i, f, g, o) lie H apart, so lane j of each
- * block is loaded at j, H + j, 2H + j, 3H + j and every unit is independent. Equations in
- * {@link dev.tessitura.engine.Backend#lstmCell} and {@link dev.tessitura.engine.Backend#lstmCellBackward}; the
- * scalar tail does the same operations with SimdMath's scalar twins.
+ * SimdBackend's LSTM ops: the fused cell and its backward pass, and the layer ops that run all T steps of a layer
+ * with each thread on its own rows. The cell's kernels work on vectors: within a row the four gate blocks (i, f, g,
+ * o) lie H apart, so lane j of each block is loaded at j, H + j, 2H + j, 3H + j and every unit is independent.
+ * Equations in {@link dev.tessitura.engine.Backend#lstmCell} and {@link dev.tessitura.engine.Backend#lstmCellBackward};
+ * the scalar tail does the same operations with SimdMath's scalar twins.
  */
 final class SimdLstm {
-    private SimdLstm() {}
+    private final SimdBackend be;
+    private final Lanes lanes;
+    private final SimdGemm gemm;
+    private final SimdGemmRows gemmRows;
+    private final WorkerPool pool;
+
+    SimdLstm(SimdBackend be) {
+        this.be = be;
+        this.lanes = be.lanes;
+        this.gemm = be.gemm;
+        this.gemmRows = be.gemmRows;
+        this.pool = be.pool;
+    }
+
+    void lstmCell(Tensor h, Tensor c, Tensor z, Tensor cPrev) {
+        int[] bh = Checks.lstmCell(be, h, c, z, cPrev);
+        int n = bh[1];
+        float[] cp = cPrev == null ? null : data(cPrev);
+        int cpOff = cPrev == null ? 0 : off(cPrev);
+        // rows are independent; a row is 5n transcendentals, so split rows once there is enough work. Two tasks,
+        // not one: see the kernels below
+        boolean parallel = (long) bh[0] * n >= HEAVY_PARALLEL_ELEMENTS / 4;
+        pool.forRange(bh[0], parallel, (r0, r1) -> gates(lanes, data(z), off(z), n, r0, r1));
+        pool.forRange(bh[0], parallel, (r0, r1) ->
+                cell(lanes, data(h), off(h), data(c), off(c), data(z), off(z), cp, cpOff, n, r0, r1));
+    }
+
+    void lstmCellBackward(Tensor dz, Tensor dc, Tensor dh, Tensor z, Tensor c, Tensor cPrev) {
+        int[] bh = Checks.lstmCellBackward(be, dz, dc, dh, z, c, cPrev);
+        int n = bh[1];
+        float[] cp = cPrev == null ? null : data(cPrev);
+        int cpOff = cPrev == null ? 0 : off(cPrev);
+        pool.forRange(bh[0], (long) bh[0] * n >= HEAVY_PARALLEL_ELEMENTS / 4, (r0, r1) ->
+                backward(lanes, data(dz), off(dz), data(dc), off(dc), data(dh), off(dh),
+                        data(z), off(z), data(c), off(c), cp, cpOff, n, r0, r1));
+    }
+
+    /**
+     * Each thread takes its rows of the batch for all T steps: a step's product and cell need only the same rows of
+     * the step before, so the threads meet once per layer instead of twice per step (an LSTM step of 32 rows takes
+     * about as long as a hand-over), and the cell runs on both threads. Wh is packed once for the T products. Same
+     * operations per element as the per-step ops: the same bits, whatever the thread count.
+     */
+    void lstmForward(Tensor h, Tensor c, Tensor z, Tensor wh, Tensor h0, Tensor c0, int batch) {
+        int steps = Checks.lstmForward(be, h, c, z, wh, h0, c0, batch);
+        int n = h.cols(), g4 = 4 * n;
+        float[] zd = data(z), hd = data(h), cd = data(c), bp = be.recurrentPacked(gemm.packedBSize(n, g4));
+        int zOff = off(z), hOff = off(h), cOff = off(c);
+        if (batch > 1) gemm.packB(bp, 0, data(wh), off(wh), g4, false, n, g4);   // one row (the LSTM-RBM) never reads it
+        pool.forRange(batch, 2L * steps * batch * n * g4 >= GEMM_PARALLEL_FLOPS, (r0, r1) -> {
+            float[] ap = SimdGemmRows.rowsScratch(r1 - r0, n), tile = gemmRows.tileScratch();
+            for (int s = 0; s < steps; s++) {
+                int zs = zOff + s * batch * g4, hs = hOff + s * batch * n, cs = cOff + s * batch * n;
+                if (s > 0 || h0 != null) {                                     // z_s += h_{s-1} Wh
+                    float[] hp = s > 0 ? hd : data(h0);
+                    int hpOff = s > 0 ? hs - batch * n : off(h0);
+                    gemmRows.rowsPacked(zd, zs, g4, hp, hpOff, n, bp, data(wh), off(wh), g4, r0, r1, g4, n, 1f, 1f, ap, tile, pool);
+                }
+                float[] cp = s > 0 ? cd : c0 == null ? null : data(c0);
+                int cpOff = s > 0 ? cs - batch * n : c0 == null ? 0 : off(c0);
+                gates(lanes, zd, zs, n, r0, r1);
+                cell(lanes, hd, hs, cd, cs, zd, zs, cp, cpOff, n, r0, r1);
+            }
+        });
+    }
+
+    /** As {@link #lstmForward}: each thread its rows for all T steps, against Wh^T transposed and packed once. */
+    void lstmBackward(Tensor dz, Tensor dc, Tensor dh, Tensor z, Tensor c, Tensor c0, Tensor wh, int batch) {
+        int steps = Checks.lstmBackward(be, dz, dc, dh, z, c, c0, wh, batch);
+        int n = dh.cols(), g4 = 4 * n;
+        float[] dzd = data(dz), dcd = data(dc), dhd = data(dh), zd = data(z), cd = data(c);
+        int dzOff = off(dz), dcOff = off(dc), dhOff = off(dh), zOff = off(z), cOff = off(c);
+        // Wh^T (4H, H) row-major, for the one-row path, and packed for the tiled one
+        float[] wt = be.recurrentTransposed(g4 * n);
+        float[] bp = be.recurrentPacked(gemm.packedBSize(g4, n));
+        SimdBlas.transpose(data(wh), off(wh), n, g4, wt, 0);
+        if (batch > 1) gemm.packB(bp, 0, wt, 0, n, false, g4, n);
+        pool.forRange(batch, 2L * steps * batch * n * g4 >= GEMM_PARALLEL_FLOPS, (r0, r1) -> {
+            float[] ap = SimdGemmRows.rowsScratch(r1 - r0, g4), tile = gemmRows.tileScratch();
+            for (int s = steps - 1; s >= 0; s--) {
+                int zs = zOff + s * batch * g4, dzs = dzOff + s * batch * g4, hs = dhOff + s * batch * n, cs = cOff + s * batch * n;
+                float[] cp = s > 0 ? cd : c0 == null ? null : data(c0);
+                int cpOff = s > 0 ? cs - batch * n : c0 == null ? 0 : off(c0);
+                backward(lanes, dzd, dzs, dcd, dcOff, dhd, hs, zd, zs, cd, cs, cp, cpOff, n, r0, r1);
+                if (s > 0) {                                                    // dh_{s-1} += dz_s Wh^T
+                    gemmRows.rowsPacked(dhd, hs - batch * n, n, dzd, dzs, g4, bp, wt, 0, n, r0, r1, n, g4, 1f, 1f, ap, tile, pool);
+                }
+            }
+        });
+    }
 
     /*
-     * The forward cell is two passes, run by SimdBackend.lstmCell as two tasks so that C2 compiles each on its own:
+     * The forward cell is two passes, run by lstmCell above as two tasks so that C2 compiles each on its own:
      * with the five transcendentals of a cell in one method, C2 ran out of its inlining budget (a fixed count of IR
      * nodes, and the Vector API's calls make many), left the math calls out of line and boxed every vector passed to
      * them on the heap: ~37 KB per training frame.

@@ -61,7 +61,7 @@ class DrawAheadTest {
             try (Backend many = Backends.create("simd", new BackendOptions(threads, 256))) {
                 List<float[]> got = run(many, pause);
                 for (int i = 0; i < want.size(); i++) assertArrayEquals(want.get(i), got.get(i), "output " + i + ", pause " + pause);
-                long used = ((SimdBackend) many).drawnAheadUsed.get();
+                long used = ((SimdBackend) many).rbm.drawnAheadUsed.get();
                 if (pause) assertTrue(used > 0, "with idle time between chains, some uniforms come from the draws ahead");
             }
         }
