@@ -10,6 +10,7 @@ import dev.tessitura.model.Position;
 import dev.tessitura.model.Report;
 import dev.tessitura.model.Trainer;
 import dev.tessitura.model.io.SafeTensors;
+import dev.tessitura.model.run.RunDirectory;
 import dev.tessitura.model.run.TrainingRun;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -65,6 +66,8 @@ final class TrainCommand implements Callable<Integer> {
                 .defaultValue("0").build());
         spec.addOption(option("--max-sequences", "N", int.class, "train on the first N training sequences only (default: 0, all)")
                 .defaultValue("0").build());
+        spec.addOption(OptionSpec.builder("--other-data").arity("0").type(boolean.class)
+                .description("with --resume: go on although --data (its content or --max-sequences) is not the run's").build());
         SettingOptions.add(spec, kind.settings(), null);
         return spec;
     }
@@ -78,6 +81,11 @@ final class TrainCommand implements Callable<Integer> {
         int epochs = pr.matchedOptionValue("--epochs", 20), patience = pr.matchedOptionValue("--patience", 0);
         int maxSequences = pr.matchedOptionValue("--max-sequences", 0);
         boolean resume = pr.hasMatchedOption("--resume");
+        CommandLine cl = pr.commandSpec().commandLine();
+        if (epochs < 1) throw new ParameterException(cl, "--epochs must be >= 1, got " + epochs);
+        if (patience < 0) throw new ParameterException(cl, "--patience must be >= 0, got " + patience);
+        if (maxSequences < 0) throw new ParameterException(cl, "--max-sequences must be >= 0, got " + maxSequences);
+        if (pr.hasMatchedOption("--other-data") && !resume) throw new ParameterException(cl, "--other-data goes with --resume");
         C config = SettingOptions.apply(pr, kind.settings());    // checks the options before anything happens
         if (!Files.exists(data)) throw new NoSuchFileException(data.toString());
         Path ckpt = dir.resolve(TrainingRun.CHECKPOINT);
@@ -85,9 +93,10 @@ final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException(dir + " already holds a run: pass --resume to continue it, or choose another --out");
         }
         if (resume && !Files.exists(ckpt)) throw new IllegalArgumentException("--resume: no " + ckpt);
-        Files.createDirectories(dir);
         Report report = new CliReport(io.out(), io.err());
-        try (Backend be = Backends.create(pr.matchedOptionValue("--backend", "auto"), BackendOptions.fromSystemProperties())) {
+        try (RunDirectory lock = RunDirectory.lock(dir);
+             Backend be = Backends.create(pr.matchedOptionValue("--backend", "auto"), BackendOptions.fromSystemProperties())) {
+            String sha256 = RunDirectory.sha256(data);
             Trainer trainer;
             Position at;
             if (resume) {
@@ -99,20 +108,25 @@ final class TrainCommand implements Callable<Integer> {
                 C resumed = SettingOptions.apply(pr, kind.settings(), kind.config(saved));
                 List<String> changed = kind.settings().differences(resumed, kind.config(saved));
                 if (!changed.isEmpty()) {
-                    throw new ParameterException(pr.commandSpec().commandLine(), "a resumed run keeps its model's settings: "
-                            + String.join(", ", changed));
+                    throw new ParameterException(cl, "a resumed run keeps its model's settings: " + String.join(", ", changed));
+                }
+                RunDirectory.checkSameData(saved.metadata(), sha256, maxSequences, pr.hasMatchedOption("--other-data"));
+                at = Position.fromMetadata(saved.metadata());
+                if (at.epoch() >= epochs) {
+                    throw new IllegalArgumentException(dir + " has trained " + at.epoch() + " epochs already: give --epochs more than "
+                            + at.epoch() + " to go on");
                 }
                 trainer = kind.resume(be, saved, resumed, data, maxSequences, report);
-                at = Position.fromMetadata(saved.metadata());
                 report.line(String.format("resuming %s at epoch %d, update %d", dir, at.epoch() + 1, at.index()));
             } else {
                 trainer = kind.trainer(be, config, data, maxSequences, report);
                 at = Position.start(0);
-                trainer.beforeFirstEpoch(report);
             }
             report.line("model: " + trainer.describe() + "; " + be.description());
             Map<String, String> about = new LinkedHashMap<>();
             about.put("data", data.toAbsolutePath().normalize().toString());
+            about.put(RunDirectory.DATA_SHA256, sha256);
+            about.put(RunDirectory.MAX_SEQUENCES, Integer.toString(maxSequences));
             about.put("backend", be.description());
             TrainingRun.Outcome outcome;
             try (StopSignal stop = new StopSignal()) {

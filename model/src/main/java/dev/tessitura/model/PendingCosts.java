@@ -56,11 +56,8 @@ public final class PendingCosts {
         float[] c = be.toArray(scalars.slice(0, count));
         for (int k = 0; k < count; k++) {
             double cost = c[2 * k], norm2 = c[2 * k + 1];
-            if (!Double.isFinite(cost) || !Double.isFinite(norm2)) {
-                String when = count - 1 - k == 0 ? "" : "; read " + (count - 1 - k) + " updates later, the model in memory is past it";
-                throw new DivergedException(model + ": the cost or the gradient is not finite (update " + index[k] + " of epoch "
-                        + epoch + ": cost " + cost + ", squared gradient norm " + norm2 + when + "); " + hint);
-            }
+            String later = count - 1 - k == 0 ? "" : " (read " + (count - 1 - k) + " updates later, the model in memory is past it)";
+            DivergedException.check(model, cost, norm2, "update " + index[k] + " of epoch " + epoch + later, hint);
             total += cost * n[k];
             frames += n[k];
         }

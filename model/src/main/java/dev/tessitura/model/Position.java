@@ -21,8 +21,17 @@ public record Position(int epoch, int index, double costSum, long frames) {
                 "cost_sum", Double.toString(costSum), "cost_frames", Long.toString(frames));
     }
 
+    /** The position a checkpoint's header holds; a missing or malformed entry is an error naming it. */
     public static Position fromMetadata(java.util.Map<String, String> m) {
-        return new Position(Integer.parseInt(m.get("epoch")), Integer.parseInt(m.get("index")),
-                Double.parseDouble(m.get("cost_sum")), Long.parseLong(m.get("cost_frames")));
+        double costSum = Double.parseDouble(text(m, "cost_sum", "-?[0-9.]+([eE][-+]?[0-9]+)?"));
+        return new Position(Integer.parseInt(text(m, "epoch", "[0-9]{1,9}")), Integer.parseInt(text(m, "index", "[0-9]{1,9}")),
+                costSum, Long.parseLong(text(m, "cost_frames", "[0-9]{1,18}")));
+    }
+
+    private static String text(java.util.Map<String, String> m, String key, String pattern) {
+        String v = m.get(key);
+        if (v == null) throw new IllegalArgumentException("the checkpoint's header has no '" + key + "'");
+        if (!v.strip().matches(pattern)) throw new IllegalArgumentException("the checkpoint's header has a bad '" + key + "' (" + v + ")");
+        return v.strip();
     }
 }

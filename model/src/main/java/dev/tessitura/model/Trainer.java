@@ -1,5 +1,6 @@
 package dev.tessitura.model;
 
+import dev.tessitura.engine.Tensor;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
@@ -18,8 +19,14 @@ public interface Trainer {
     /** Frames (or events) one epoch trains on. */
     long framesPerEpoch();
 
-    /** Whatever a new run does before its first epoch (pretraining); nothing by default. */
-    default void beforeFirstEpoch(Report report) {}
+    /**
+     * Whatever a run does before its first epoch (pretraining) and has not done yet; nothing by default. Returns
+     * false when {@code stop} asked to stop: {@link #save} then writes what is done, and the trainer that
+     * {@link dev.tessitura.model.ModelKind#resume} makes of that checkpoint goes on from there.
+     */
+    default boolean beforeFirstEpoch(Report report, BooleanSupplier stop) {
+        return true;
+    }
 
     /**
      * Trains from {@code from} to the end of its epoch, or until {@code stop} says so between updates; progress gets
@@ -27,8 +34,14 @@ public interface Trainer {
      */
     EpochResult trainEpoch(Position from, BooleanSupplier stop, IntConsumer progress);
 
-    /** The validation monitor after an epoch: a cost (lower is better) and an accuracy; NaN without a validation split. */
-    Validation validate(int epoch);
+    /**
+     * The validation monitor after an epoch: a cost (lower is better) and an accuracy; NaN without a validation split;
+     * null when {@code stop} asked to stop before it was done.
+     */
+    Validation validate(int epoch, BooleanSupplier stop);
+
+    /** Every parameter, one tensor (checked before each checkpoint: none holds a broken model). */
+    Tensor parameters();
 
     /** What {@link Validation#cost} and the training cost are, for the metrics and the curve. */
     String costName();

@@ -32,7 +32,14 @@ public final class Checkpoints {
     /** Writes the header, the named parameters and the optimizer's state atomically ({@link SafeTensors#write}). */
     public static void write(Path file, Backend be, Map<String, String> meta, List<String> names, Function<String, Tensor> param,
                              Optimizer opt) throws IOException {
+        write(file, be, meta, names, param, opt, Map.of());
+    }
+
+    /** As above, with {@code more} tensors by name (a trainer's state beyond the model and its optimizer). */
+    public static void write(Path file, Backend be, Map<String, String> meta, List<String> names, Function<String, Tensor> param,
+                             Optimizer opt, Map<String, Tensor> more) throws IOException {
         Map<String, SafeTensors.F32> tensors = new LinkedHashMap<>();
+        more.forEach((n, t) -> tensors.put(n, of(be, t)));
         for (String name : names) tensors.put(name, of(be, param.apply(name)));
         Tensor[] state = opt.state();
         for (int i = 0; i < state.length; i++) tensors.put("opt." + i, of(be, state[i]));
@@ -53,13 +60,22 @@ public final class Checkpoints {
         return new SafeTensors.F32(t.shape(), be.toArray(t));
     }
 
-    /** Copies the checkpoint's tensor {@code name} into dst, which must have as many elements. */
+    /**
+     * Copies the checkpoint's tensor {@code name} into dst, which must have as many elements, all finite: a model with
+     * a NaN or an infinity cannot be trained on, sampled or evaluated.
+     */
     public static void restore(Backend be, Tensor dst, SafeTensors.Contents c, String name) {
         SafeTensors.F32 t = c.tensors().get(name);
         if (t == null) throw new IllegalArgumentException("checkpoint has no tensor " + name);
         if (t.data().length != dst.size()) {
             throw new IllegalArgumentException("checkpoint tensor " + name + " has " + t.data().length
                     + " values, the model needs " + dst.size());
+        }
+        for (float x : t.data()) {
+            if (!Float.isFinite(x)) {
+                throw new IllegalArgumentException("checkpoint tensor " + name + " holds NaN or infinite values "
+                        + "(the model of a run that diverged?): it cannot be used");
+            }
         }
         be.copyFromHost(dst, t.data(), 0);
     }

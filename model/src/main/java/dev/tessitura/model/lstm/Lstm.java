@@ -4,6 +4,7 @@ import dev.tessitura.engine.Backend;
 import dev.tessitura.engine.Rng;
 import dev.tessitura.engine.Tensor;
 import dev.tessitura.model.Init;
+import dev.tessitura.model.Sizes;
 
 /**
  * A stack of LSTM layers over piano-roll frames predicting the next frame with independent sigmoid outputs
@@ -80,8 +81,8 @@ public final class Lstm {
         this.skip = skip;
         int layers = hidden.length;
         long total = size(nIn, hidden, nOut, skip);
-        this.params = params != null ? params : be.zeros(Math.toIntExact(total));
-        this.grads = grads != null ? grads : be.zeros(Math.toIntExact(total));
+        this.params = params != null ? params : be.zeros(Sizes.parameters(be, "lstm", total));
+        this.grads = grads != null ? grads : be.zeros(Sizes.parameters(be, "lstm", total));
         if (this.params.size() != total || this.grads.size() != total) {
             throw new IllegalArgumentException("lstm: parameters need " + total + " elements, got " + this.params.size() + " and " + this.grads.size());
         }

@@ -1,6 +1,7 @@
 package dev.tessitura.model.lstm;
 
 import dev.tessitura.engine.Backend;
+import dev.tessitura.engine.Tensor;
 import dev.tessitura.midi.PianoRoll;
 import dev.tessitura.model.EpochResult;
 import dev.tessitura.model.ModelKind;
@@ -57,10 +58,12 @@ public final class LstmKind implements ModelKind<LstmConfig> {
             return t.trainEpoch(d.train(), from, stop, progress);
         }
 
-        @Override public Validation validate(int epoch) {
+        @Override public Tensor parameters() { return t.model.params; }
+
+        @Override public Validation validate(int epoch, BooleanSupplier stop) {
             if (d.valid().isEmpty()) return Validation.NONE;
-            LstmTrainer.Evaluation ev = t.evaluate(d.valid());
-            return new Validation(ev.nll(), ev.accThreshold());
+            LstmTrainer.Evaluation ev = t.evaluate(d.valid(), stop);
+            return ev == null ? null : new Validation(ev.nll(), ev.accThreshold());
         }
 
         @Override public String costName() { return "cross-entropy per frame"; }

@@ -81,7 +81,7 @@ public final class LstmTrainer {
             if (progress != null) progress.accept(mb.frames());
         }
         pending.check();
-        return new EpochResult(pending.meanCost(), Position.start(from.epoch() + 1), true);
+        return EpochResult.completed(from.epoch(), batches.size(), pending.costSum(), pending.frames());
     }
 
     /** Frames one epoch trains on (for progress bars). */
@@ -186,10 +186,7 @@ public final class LstmTrainer {
         be.sumOfSquares(model.grads, slot.view(1, 1));
         if (!be.asynchronous()) {
             float[] c = be.toArray(slot);
-            if (!Double.isFinite(c[0]) || !Double.isFinite(c[1])) {
-                throw new DivergedException("lstm: the cost or the gradient is not finite (update " + i + ": cost " + c[0]
-                        + ", squared gradient norm " + c[1] + "); try a smaller learning rate");
-            }
+            DivergedException.check("lstm", c[0], c[1], "update " + i, "try a smaller learning rate");
         }
         be.clip(model.grads, model.grads, -config.clip(), config.clip());
         optimizer.begin();
@@ -206,12 +203,18 @@ public final class LstmTrainer {
      * expectation under the model (expected counts sum p y, sum p (1 - y), sum (1 - p) y).
      */
     public Evaluation evaluate(List<PianoRoll> rolls) {
+        return evaluate(rolls, () -> false);
+    }
+
+    /** As above, checking {@code stop} between minibatches: null when it asked to stop. */
+    public Evaluation evaluate(List<PianoRoll> rolls, BooleanSupplier stop) {
         long frames = 0;
         double sum = 0, sumSq = 0;
         FrameAccuracy acc = new FrameAccuracy(), expected = new FrameAccuracy();
         int rows = config.steps() * config.batch();
         float[] logits = new float[rows * nNotes];
         for (Minibatches.Batch mb : Minibatches.epoch(rolls, Minibatches.Mode.CHUNKS, config.batch(), config.steps(), false, 0, 0)) {
+            if (stop.getAsBoolean()) return null;
             Tensor out = model.forward(be.of(mb.x(), rows, nNotes), config.steps(), config.batch(), mb.carry());
             be.copyToHost(logits, 0, out);
             for (int r = 0; r < rows; r++) {

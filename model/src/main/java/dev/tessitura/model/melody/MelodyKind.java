@@ -1,6 +1,7 @@
 package dev.tessitura.model.melody;
 
 import dev.tessitura.engine.Backend;
+import dev.tessitura.engine.Tensor;
 import dev.tessitura.midi.MidiFolder;
 import dev.tessitura.midi.MidiReader;
 import dev.tessitura.midi.NoteSequence;
@@ -97,10 +98,12 @@ public final class MelodyKind implements ModelKind<MelodyConfig> {
             return t.trainEpoch(d.train(), from, stop, progress);
         }
 
-        @Override public Validation validate(int epoch) {
+        @Override public Tensor parameters() { return t.model.lstm.params; }
+
+        @Override public Validation validate(int epoch, BooleanSupplier stop) {
             if (d.valid().isEmpty()) return Validation.NONE;
-            MelodyModel.Evaluation ev = t.model.evaluate(d.valid());
-            return new Validation(ev.nll(), ev.accuracy());
+            MelodyModel.Evaluation ev = t.model.evaluate(d.valid(), stop);
+            return ev == null ? null : new Validation(ev.nll(), ev.accuracy());
         }
 
         @Override public String costName() { return "cross-entropy per event"; }

@@ -83,10 +83,16 @@ public final class MelodyModel {
 
     /** Mean NLL per event and argmax accuracy of predicting every event t >= 1 of every melody from those before it. */
     public Evaluation evaluate(List<int[]> melodies) {
+        return evaluate(melodies, () -> false);
+    }
+
+    /** As above, checking {@code stop} between minibatches: null when it asked to stop. */
+    public Evaluation evaluate(List<int[]> melodies, java.util.function.BooleanSupplier stop) {
         long events = 0, correct = 0;
         double sum = 0;
         float[] logits = new float[config.steps() * config.batch() * CLASSES];
         for (MelodyBatches.Batch mb : MelodyBatches.epoch(melodies, config.batch(), config.steps(), false, 0, 0)) {
+            if (stop.getAsBoolean()) return null;
             Tensor out = forward(mb);
             sum += be.softmaxCrossEntropy(null, out, y);
             be.copyToHost(logits, 0, out);

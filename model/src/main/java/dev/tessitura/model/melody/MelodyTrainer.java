@@ -59,7 +59,7 @@ public final class MelodyTrainer {
             events += mb.events();
             if (progress != null) progress.accept(mb.events());
         }
-        return new EpochResult(total / Math.max(events, 1), Position.start(from.epoch() + 1), true);
+        return EpochResult.completed(from.epoch(), batches.size(), total, events);
     }
 
     /** Events one epoch predicts (for progress bars): all but the first of every melody. */
@@ -73,10 +73,7 @@ public final class MelodyTrainer {
     public double step(MelodyBatches.Batch mb) {
         double loss = model.lossAndGradient(mb);
         double norm2 = be.sumOfSquares(model.lstm.grads);
-        if (!Double.isFinite(loss) || !Double.isFinite(norm2)) {
-            throw new DivergedException("melody model: the cost or the gradient is not finite (cost " + loss
-                    + ", squared gradient norm " + norm2 + "); try a smaller learning rate");
-        }
+        DivergedException.check("melody model", loss, norm2, null, "try a smaller learning rate");
         double norm = Math.sqrt(norm2);
         if (config.clipNorm() > 0 && norm > config.clipNorm()) be.scale(model.lstm.grads, (float) (config.clipNorm() / norm));
         optimizer.begin();

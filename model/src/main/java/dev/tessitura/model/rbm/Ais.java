@@ -142,19 +142,21 @@ public final class Ais {
         int rows = b * runs;
 
         // biases expanded to one row per chain (R, n) where they differ between conditionals, else kept as vectors
+        // a bias shared by all rows is a vector here, whether it came as (n) or (1, n) (one conditional, e.g. a
+        // one-frame sequence)
         Tensor base = baseBv == null ? bv : baseBv;
         Tensor bvR, baseR;
         if (baseBv == null) {
-            bvR = bvRow ? expand(be, bv, true, b, runs) : bv;
+            bvR = bvRow ? expand(be, bv, true, b, runs) : bv.reshape(nv);
             baseR = bvR;
         } else if (bvRow || baseRow) {                       // the interpolated visible bias is per row
             bvR = expand(be, bv, bvRow, b, runs);
             baseR = expand(be, baseBv, baseRow, b, runs);
         } else {
-            bvR = bv;
-            baseR = baseBv;
+            bvR = bv.reshape(nv);
+            baseR = baseBv.reshape(nv);
         }
-        Tensor bhR = bhRow ? expand(be, bh, true, b, runs) : bh;
+        Tensor bhR = bhRow ? expand(be, bh, true, b, runs) : bh.reshape(nh);
 
         // log Z_A = sum_i softplus(a_i) + nh log 2 per conditional, from the base biases
         float[] a = be.toArray(base);

@@ -7,6 +7,7 @@ import dev.tessitura.midi.PianoRoll;
 import dev.tessitura.model.FrameAccuracy;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntConsumer;
 
 /**
@@ -98,6 +99,11 @@ public final class ConditionalRbmEvaluation {
      * rows), the draws shared out differently (a batch of one sequence draws what a per-sequence loop draws).
      */
     public Evaluation evaluate(List<PianoRoll> rolls, Options o, IntConsumer progress) {
+        return evaluate(rolls, o, progress, () -> false);
+    }
+
+    /** As above, checking {@code stop} between batches: null when it asked to stop. */
+    public Evaluation evaluate(List<PianoRoll> rolls, Options o, IntConsumer progress, BooleanSupplier stop) {
         int runs = o.aisRuns(), burnIn = o.burnIn(), samples = o.samples(), batchChains = o.batchChains();
         ChainStart chainStart = o.chainStart();
         Ais.Schedule schedule = runs > 0 ? Ais.Schedule.paperShape(o.aisSteps()) : null;
@@ -122,6 +128,7 @@ public final class ConditionalRbmEvaluation {
                 modeAcc = new FrameAccuracy(), aisAcc = new FrameAccuracy(), aisExpected = new FrameAccuracy();
         int nh = model.nh(), done = 0;                                     // rows of flat evaluated so far
         for (int first = 0, next; first < rolls.size(); first = next) {
+            if (stop.getAsBoolean()) return null;
             // the batch: sequences [first, next), their frames one after another, each with its own bv(t), bh(t)
             long rows = 0;
             next = first;

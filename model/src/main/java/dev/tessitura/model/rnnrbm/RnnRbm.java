@@ -4,6 +4,7 @@ import dev.tessitura.engine.Backend;
 import dev.tessitura.engine.Rng;
 import dev.tessitura.engine.Tensor;
 import dev.tessitura.model.Init;
+import dev.tessitura.model.Sizes;
 import dev.tessitura.model.rbm.ConditionalRbmEvaluation;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,8 +64,9 @@ public final class RnnRbm implements ConditionalRbmEvaluation.ConditionalRbms {
         long rbm = 0;
         for (int[] s : shapes) rbm += s.length == 1 ? s[0] : (long) s[0] * s[1];
         long rec = lstmLayers == null ? TanhRecurrence.size(nv, nu) : LstmRecurrence.size(nv, lstmLayers);
-        params = be.zeros(Math.toIntExact(rbm + rec));
-        grads = be.zeros(Math.toIntExact(rbm + rec));
+        int size = Sizes.parameters(be, lstmLayers == null ? "rnn-rbm" : "lstm-rbm", rbm + rec);
+        params = be.zeros(size);
+        grads = be.zeros(size);
         Tensor[] p = new Tensor[5], g = new Tensor[5];
         long at = 0;
         for (int i = 0; i < 5; i++) {

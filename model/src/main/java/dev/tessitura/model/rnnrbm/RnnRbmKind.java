@@ -1,6 +1,7 @@
 package dev.tessitura.model.rnnrbm;
 
 import dev.tessitura.engine.Backend;
+import dev.tessitura.engine.Tensor;
 import dev.tessitura.midi.PianoRoll;
 import dev.tessitura.model.EpochResult;
 import dev.tessitura.model.ModelKind;
@@ -9,6 +10,7 @@ import dev.tessitura.model.Report;
 import dev.tessitura.model.Rolls;
 import dev.tessitura.model.Settings;
 import dev.tessitura.model.Trainer;
+import dev.tessitura.model.io.Checkpoints;
 import dev.tessitura.model.io.SafeTensors;
 import dev.tessitura.model.rbm.ConditionalRbmEvaluation;
 import dev.tessitura.model.rbm.ConditionalRbmEvaluation.ChainStart;
@@ -60,15 +62,18 @@ public final class RnnRbmKind implements ModelKind<RnnRbmConfig> {
     @Override
     public Trainer trainer(Backend be, RnnRbmConfig config, Path data, int maxSequences, Report report) throws IOException {
         Rolls.Training d = Rolls.training(data, maxSequences, report);
-        return new Training(new RnnRbmTrainer(be, config, d.notes()), d);
+        return new Training(new RnnRbmTrainer(be, config, d.notes()), d, null);
     }
 
     @Override
     public Trainer resume(Backend be, SafeTensors.Contents saved, RnnRbmConfig config, Path data, int maxSequences, Report report)
             throws IOException {
         Rolls.Training d = Rolls.training(data, maxSequences, report);
-        return new Training(RnnRbmTrainer.load(be, saved, config), d);
+        return new Training(RnnRbmTrainer.load(be, saved, config), d, saved);
     }
+
+    /** Header keys of a checkpoint written during pretraining: epochs done, RNN pretraining's Adam step count. */
+    private static final String PRETRAIN_DONE = "pretrain_done", PRETRAIN_STEPS = "pretrain_optimizer_steps", PRETRAIN_OPT = "pretrain.opt.";
 
     /**
      * The trainer as a run drives it: pretraining before the first epoch; the training cost is the free-energy gap per
@@ -77,8 +82,36 @@ public final class RnnRbmKind implements ModelKind<RnnRbmConfig> {
      * = -LL per frame, on every N-th validation sequence: AIS with 10 runs x 300 temperatures and the same draws every
      * epoch, so that epochs differ by the model, not by the noise. The log-likelihood with the paper's AIS is
      * {@code evaluate}'s job.
+     *
+     * <p>A stop during pretraining puts the model back to the start of the pretraining epoch it was in (kept in
+     * memory), and a checkpoint then holds the epochs done and RNN pretraining's Adam moments, so that a resume
+     * redoes that epoch exactly.
      */
-    private record Training(RnnRbmTrainer t, Rolls.Training d) implements Trainer {
+    private static final class Training implements Trainer {
+        private final RnnRbmTrainer t;
+        private final Rolls.Training d;
+        private final RnnRbmPretraining pre;
+        private int pretrained;              // pretraining epochs done
+
+        Training(RnnRbmTrainer t, Rolls.Training d, SafeTensors.Contents saved) {
+            this.t = t;
+            this.d = d;
+            this.pre = new RnnRbmPretraining(t.model.backend(), t);
+            // a new run pretrains from the start; a checkpoint written during pretraining says how far it got; any other
+            // checkpoint comes after it
+            boolean during = saved != null && saved.metadata().containsKey(PRETRAIN_DONE);
+            pretrained = saved == null ? 0 : during ? Checkpoints.integer(saved, PRETRAIN_DONE) : pretrainEpochs();
+            if (during && !rbmPretraining() && pretrained > 0) {
+                Tensor[] state = pre.adam().state();
+                for (int i = 0; i < state.length; i++) Checkpoints.restore(t.model.backend(), state[i], saved, PRETRAIN_OPT + i);
+                pre.adam().restoreSteps(Checkpoints.integer(saved, PRETRAIN_STEPS));
+            }
+        }
+
+        private boolean rbmPretraining() { return t.config().pretrainEpochs() > 0; }
+
+        private int pretrainEpochs() { return rbmPretraining() ? t.config().pretrainEpochs() : t.config().pretrainRnnEpochs(); }
+
         @Override public String describe() {
             RnnRbmConfig c = t.config();
             String u = c.isLstm() ? "LSTM " + Arrays.toString(c.lstmLayers()) : Integer.toString(c.nu());
@@ -88,40 +121,60 @@ public final class RnnRbmKind implements ModelKind<RnnRbmConfig> {
 
         @Override public long framesPerEpoch() { return t.framesPerEpoch(d.train()); }
 
-        @Override public void beforeFirstEpoch(Report report) {
-            RnnRbmConfig c = t.config();
-            RnnRbmPretraining pre = new RnnRbmPretraining(t.model.backend(), t);
-            if (c.pretrainEpochs() > 0) {
-                Report.Phase bar = report.phase("RBM pretraining", (long) c.pretrainEpochs() * d.frames());
-                double recon = pre.rbm(d.train(), c.pretrainEpochs(), bar::advance);
+        @Override public boolean beforeFirstEpoch(Report report, BooleanSupplier stop) {
+            Backend be = t.model.backend();
+            int total = pretrainEpochs();
+            double recon = Double.NaN;
+            for (int e = pretrained; e < total; e++) {
+                // the epoch's start, to go back to if it is stopped: parameters, Rng position, Adam's moments
+                float[] params = be.toArray(t.model.params);
+                long rng = t.rng.position();
+                Tensor[] state = rbmPretraining() ? new Tensor[0] : pre.adam().state();
+                float[][] moments = new float[state.length][];
+                for (int i = 0; i < state.length; i++) moments[i] = be.toArray(state[i]);
+                int steps = rbmPretraining() ? 0 : pre.adam().steps();
+                boolean[] asked = {false};
+                BooleanSupplier polled = () -> asked[0] = asked[0] || stop.getAsBoolean();
+                Report.Phase bar = report.phase((rbmPretraining() ? "RBM" : "RNN") + " pretraining " + (e + 1) + "/" + total, d.frames());
+                double cost = rbmPretraining() ? pre.rbmEpoch(d.train(), e, bar::advance, polled) : pre.rnnEpoch(d.train(), e, bar::advance, polled);
                 bar.finish();
-                report.line(String.format(Locale.ROOT, "RBM pretraining: %d epochs, reconstruction cost %.4f", c.pretrainEpochs(), recon));
+                if (asked[0]) {
+                    be.copyFromHost(t.model.params, params, 0);
+                    t.rng.seek(rng);
+                    for (int i = 0; i < state.length; i++) be.copyFromHost(state[i], moments[i], 0);
+                    if (!rbmPretraining()) pre.adam().restoreSteps(steps);
+                    return false;
+                }
+                pretrained = e + 1;
+                if (rbmPretraining()) recon = cost;
+                else report.line(String.format(Locale.ROOT, "RNN pretraining epoch %d: cross-entropy per frame %.4f train, %.4f valid",
+                        e + 1, cost, d.valid().isEmpty() ? Double.NaN : pre.predictorCost(d.valid())));
             }
-            for (int e = 0; e < c.pretrainRnnEpochs(); e++) {
-                Report.Phase bar = report.phase("RNN pretraining " + (e + 1) + "/" + c.pretrainRnnEpochs(), d.frames());
-                double cost = pre.rnnEpoch(d.train(), e, bar::advance);
-                bar.finish();
-                report.line(String.format(Locale.ROOT, "RNN pretraining epoch %d: cross-entropy per frame %.4f train, %.4f valid", e + 1, cost,
-                        d.valid().isEmpty() ? Double.NaN : pre.predictorCost(d.valid())));
+            if (!Double.isNaN(recon)) {
+                report.line(String.format(Locale.ROOT, "RBM pretraining: %d epochs, reconstruction cost %.4f", total, recon));
             }
+            return true;
         }
 
         @Override public EpochResult trainEpoch(Position from, BooleanSupplier stop, IntConsumer progress) {
             return t.trainEpoch(d.train(), from, stop, progress);
         }
 
-        @Override public Validation validate(int epoch) {
+        @Override public Tensor parameters() { return t.model.params; }
+
+        @Override public Validation validate(int epoch, BooleanSupplier stop) {
             if (d.valid().isEmpty()) return Validation.NONE;
             ConditionalRbmEvaluation eval = new ConditionalRbmEvaluation(t.model.backend(), t.model);
             int every = t.config().monitorLl();
             if (every > 0) {
                 List<PianoRoll> sample = IntStream.range(0, d.valid().size()).filter(i -> i % every == 0).mapToObj(d.valid()::get).toList();
                 ConditionalRbmEvaluation.Evaluation ev = eval.evaluate(sample, ConditionalRbmEvaluation.Options.defaults()
-                        .withAisRuns(10).withAisSteps(300).withBurnIn(10).withSamples(10).withSeed(1000), null);
-                return new Validation(-ev.logLikelihood(), ev.accExpected());
+                        .withAisRuns(10).withAisSteps(300).withBurnIn(10).withSamples(10).withSeed(1000), null, stop);
+                return ev == null ? null : new Validation(-ev.logLikelihood(), ev.accExpected());
             }
-            double acc = eval.accuracy(d.valid(), 10, 10, 1000 + epoch);
-            return new Validation(1 - acc, acc);
+            ConditionalRbmEvaluation.Evaluation ev = eval.evaluate(d.valid(), ConditionalRbmEvaluation.Options.defaults().withAisRuns(0)
+                    .withBurnIn(10).withSamples(10).withSeed(1000 + epoch), null, stop);
+            return ev == null ? null : new Validation(1 - ev.accExpected(), ev.accExpected());
         }
 
         @Override public String costName() {
@@ -131,7 +184,19 @@ public final class RnnRbmKind implements ModelKind<RnnRbmConfig> {
         }
 
         @Override public void save(Path file, Position at, Map<String, String> about) throws IOException {
-            t.save(file, at, about);
+            if (pretrained == pretrainEpochs()) {
+                t.save(file, at, about);
+                return;
+            }
+            Map<String, String> meta = new LinkedHashMap<>();
+            meta.put(PRETRAIN_DONE, Integer.toString(pretrained));
+            Map<String, Tensor> more = new LinkedHashMap<>();
+            if (!rbmPretraining()) {
+                meta.put(PRETRAIN_STEPS, Integer.toString(pre.adam().steps()));
+                Tensor[] state = pre.adam().state();
+                for (int i = 0; i < state.length; i++) more.put(PRETRAIN_OPT + i, state[i]);
+            }
+            t.save(file, at, about, meta, more);
         }
     }
 

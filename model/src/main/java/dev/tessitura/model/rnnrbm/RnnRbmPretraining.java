@@ -9,6 +9,7 @@ import dev.tessitura.model.StackedFrames;
 import dev.tessitura.model.rbm.Rbm;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntConsumer;
 
 /**
@@ -31,7 +32,6 @@ public final class RnnRbmPretraining {
         this.config = trainer.config();
     }
 
-
     /**
      * One epoch of RNN pretraining: bv, Wuv and the recurrence trained as an RNN that predicts every frame from the
      * previous ones, P(v_j(t) = 1 | v(<t)) = sigmoid(bv_j(t)), with the cross-entropy cost
@@ -41,17 +41,22 @@ public final class RnnRbmPretraining {
      * dependencies between the notes of one frame. Returns the epoch's mean cost per frame.
      */
     public double rnnEpoch(List<PianoRoll> rolls, int epoch, IntConsumer progress) {
-        if (adam == null) adam = new Optimizer(be, Optimizer.Kind.ADAM, model.params, 0f);
+        return rnnEpoch(rolls, epoch, progress, () -> false);
+    }
+
+    /** As above, checking {@code stop} before every update: NaN when it asked to stop (the epoch is then partly done). */
+    public double rnnEpoch(List<PianoRoll> rolls, int epoch, IntConsumer progress, BooleanSupplier stop) {
         double total = 0;
         long frames = 0;
         StackedFrames.Stack stack = trainer.stacked(rolls);
         for (int[] c : trainer.chunks(rolls, 8, epoch)) {
+            if (stop.getAsBoolean()) return Double.NaN;
             Tensor v = stack.rows(c[0], c[1], c[2]);
             model.forward(v, c[2]);
             model.zeroGrads();
             double cost = model.predictorCostAndGradients(v, c[2]);
             trainer.gradientNorm2(cost);
-            adam.begin();
+            adam().begin();
             adam.apply(model.params, model.grads, 0, Math.toIntExact(model.params.size()), config.pretrainRnnLr());
             total += cost * c[2];
             frames += c[2];
@@ -77,41 +82,69 @@ public final class RnnRbmPretraining {
         return total / Math.max(frames, 1);
     }
 
+    /** RNN pretraining's Adam: its moments are kept across the epochs (and in a checkpoint of an unfinished pretraining). */
+    Optimizer adam() {
+        if (adam == null) adam = new Optimizer(be, Optimizer.Kind.ADAM, model.params, 0f);
+        return adam;
+    }
+
     /**
      * RBM pretraining (the tutorial's improvement): W, bv, bh trained as a plain RBM with CD-k on shuffled frames of
      * the training set, minibatches of 100 frames, before the RNN-RBM's own training. Returns the last epoch's
      * reconstruction cost.
      */
     public double rbm(List<PianoRoll> rolls, int epochs, IntConsumer progress) {
-        Rbm rbm = new Rbm(be, model.nv, config.nh());
-        be.copy(rbm.w, model.W);
-        List<float[]> frames = new ArrayList<>();
-        for (PianoRoll r : rolls) {
-            float[] a = r.toFloats();
-            for (int t = 0; t < r.frames(); t++) frames.add(java.util.Arrays.copyOfRange(a, t * model.nv, (t + 1) * model.nv));
-        }
         double recon = Double.NaN;
-        int batch = 100;
-        for (int e = 0; e < epochs; e++) {
+        for (int e = 0; e < epochs; e++) recon = rbmEpoch(rolls, e, progress, () -> false);
+        return recon;
+    }
+
+    private List<float[]> frames;      // the training frames in the order of the last RBM pretraining epoch's shuffle
+    private int shuffled = -1;         // that epoch
+
+    /**
+     * Epoch {@code epoch} of RBM pretraining, checking {@code stop} before every minibatch; returns its reconstruction
+     * cost, NaN when it was asked to stop (W, bv, bh then partly trained). Each epoch shuffles the order the epoch
+     * before left (Philox stream (seed, 4)), so an epoch's order is found by replaying the shuffles before it.
+     */
+    public double rbmEpoch(List<PianoRoll> rolls, int epoch, IntConsumer progress, BooleanSupplier stop) {
+        if (frames == null || shuffled >= epoch) {
+            frames = new ArrayList<>();
+            for (PianoRoll r : rolls) {
+                float[] a = r.toFloats();
+                for (int t = 0; t < r.frames(); t++) frames.add(java.util.Arrays.copyOfRange(a, t * model.nv, (t + 1) * model.nv));
+            }
+            shuffled = -1;
+        }
+        while (shuffled < epoch) {
+            int e = ++shuffled;
             float[] u = new float[frames.size()];
             Philox.uniforms(config.seed(), 4, (long) e << 24, u, 0, u.length);
             for (int i = frames.size() - 1; i > 0; i--) java.util.Collections.swap(frames, i, Math.min(i, (int) (u[i] * (i + 1))));
-            double sum = 0;
-            int batches = 0;
-            for (int b0 = 0; b0 + batch <= frames.size(); b0 += batch) {
-                float[] x = new float[batch * model.nv];
-                for (int i = 0; i < batch; i++) System.arraycopy(frames.get(b0 + i), 0, x, i * model.nv, model.nv);
-                Tensor data = be.of(x, batch, model.nv);
-                rbm.cdUpdate(data, config.k(), config.lrRbm(), trainer.rng);
-                sum += rbm.reconstructionCost(data);
-                batches++;
-                if (progress != null) progress.accept(batch);
+        }
+        Rbm rbm = new Rbm(be, model.nv, config.nh());
+        be.copy(rbm.w, model.W);
+        be.copy(rbm.bv, model.bv);
+        be.copy(rbm.bh, model.bh);
+        double sum = 0;
+        int batches = 0, batch = 100;
+        boolean stopped = false;
+        for (int b0 = 0; b0 + batch <= frames.size(); b0 += batch) {
+            if (stop.getAsBoolean()) {
+                stopped = true;
+                break;
             }
-            recon = sum / Math.max(batches, 1);
+            float[] x = new float[batch * model.nv];
+            for (int i = 0; i < batch; i++) System.arraycopy(frames.get(b0 + i), 0, x, i * model.nv, model.nv);
+            Tensor data = be.of(x, batch, model.nv);
+            rbm.cdUpdate(data, config.k(), config.lrRbm(), trainer.rng);
+            sum += rbm.reconstructionCost(data);
+            batches++;
+            if (progress != null) progress.accept(batch);
         }
         be.copy(model.W, rbm.w);
         be.copy(model.bv, rbm.bv);
         be.copy(model.bh, rbm.bh);
-        return recon;
+        return stopped ? Double.NaN : sum / Math.max(batches, 1);
     }
 }

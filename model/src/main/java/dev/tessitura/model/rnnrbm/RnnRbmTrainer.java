@@ -145,7 +145,7 @@ public final class RnnRbmTrainer {
             }
         }
         pending.check();
-        return new EpochResult(pending.meanCost(), Position.start(from.epoch() + 1), true);
+        return EpochResult.completed(from.epoch(), updates.size(), pending.costSum(), pending.frames());
     }
 
     private Tensor recordedChunk, recordedSlot;   // a recorded update's fixed input and cost row, kept across epochs
@@ -321,10 +321,7 @@ public final class RnnRbmTrainer {
     /** The gradient's squared norm, after checking that it and the cost are finite. */
     double gradientNorm2(double cost) {
         double norm2 = be.sumOfSquares(model.grads);
-        if (!Double.isFinite(cost) || !Double.isFinite(norm2)) {
-            throw new DivergedException("rnn-rbm: the cost or the gradient is not finite (cost " + cost
-                    + ", squared gradient norm " + norm2 + "); try a smaller learning rate or --clip-norm");
-        }
+        DivergedException.check("rnn-rbm", cost, norm2, null, "try a smaller learning rate or --clip-norm");
         return norm2;
     }
 
@@ -332,10 +329,16 @@ public final class RnnRbmTrainer {
 
     /** Writes the parameters, the optimizer state, the RNG position and the configuration atomically. */
     public void save(Path file, Position at, Map<String, String> about) throws IOException {
+        save(file, at, about, Map.of(), Map.of());
+    }
+
+    /** As above, with more header entries and tensors (an unfinished pretraining's state). */
+    void save(Path file, Position at, Map<String, String> about, Map<String, String> moreMeta, Map<String, Tensor> more) throws IOException {
         Map<String, String> meta = Checkpoints.header(about, config.kind(), RnnRbmKind.of(config).settings(), config, at);
         meta.put("nv", Integer.toString(model.nv));
         meta.put("rng_block", Long.toString(rng.position()));
-        Checkpoints.write(file, be, meta, List.of(model.names()), model::param, optimizer);
+        meta.putAll(moreMeta);
+        Checkpoints.write(file, be, meta, List.of(model.names()), model::param, optimizer, more);
     }
 
     /** The trainer a checkpoint of {@link #save} holds: its configuration, parameters, optimizer state and Rng position. */

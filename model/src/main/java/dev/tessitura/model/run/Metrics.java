@@ -60,13 +60,19 @@ public final class Metrics {
         Files.move(tmp, csv, StandardCopyOption.REPLACE_EXISTING);
     }
 
-    /** Draws the training and validation costs per epoch. */
+    /** Draws the training and validation costs per epoch (into a temporary file renamed over png: never half a picture). */
     public void writeCurve(Path png, String title) throws IOException {
         double[] train = new double[rows.size()], valid = new double[rows.size()];
         for (int i = 0; i < rows.size(); i++) {
             train[i] = rows.get(i)[1];
             valid[i] = rows.get(i)[2];
         }
-        TrainingCurveImage.write(train, valid, title, "cost per frame", png);
+        Path tmp = png.resolveSibling("." + png.getFileName() + ".tmp.png");
+        try {
+            TrainingCurveImage.write(train, valid, title, "cost per frame", tmp);
+            Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
     }
 }
