@@ -43,6 +43,32 @@ public final class Rolls {
         return rolls;
     }
 
+    /**
+     * Transposition augmentation: every roll, and every roll moved by each of {@code lowShift..highShift} semitones
+     * (0 excluded) where all its notes stay inside its note range, in that order. Only for a training split: the
+     * validation and test splits stay as they are.
+     */
+    public static List<PianoRoll> transposed(List<PianoRoll> rolls, int lowShift, int highShift) {
+        List<PianoRoll> out = new java.util.ArrayList<>(rolls);
+        for (PianoRoll r : rolls) {
+            int lo = Integer.MAX_VALUE, hi = Integer.MIN_VALUE;
+            for (int t = 0; t < r.frames(); t++) {
+                int[] n = r.notesAt(t);
+                if (n.length > 0) {
+                    lo = Math.min(lo, n[0]);
+                    hi = Math.max(hi, n[n.length - 1]);
+                }
+            }
+            for (int s = lowShift; s <= highShift; s++) {
+                if (s == 0 || lo == Integer.MAX_VALUE || lo + s < r.lowestNote() || hi + s > r.highestNote()) continue;
+                PianoRoll.Builder b = PianoRoll.builder(r.frames(), r.lowestNote(), r.noteCount());
+                for (int t = 0; t < r.frames(); t++) for (int n : r.notesAt(t)) b.set(t, n + s);
+                out.add(b.build());
+            }
+        }
+        return out;
+    }
+
     /** A primer tune read as the data sets are (two frames per quarter note, transposed to C), or null. */
     public static PianoRoll primer(Path prime, int notes) throws IOException {
         return prime == null ? null : MidiFolder.readRoll(prime, new MidiFolder.Options(2, true, false, 0)).withRange(PianoRoll.DEFAULT_LOWEST, notes);

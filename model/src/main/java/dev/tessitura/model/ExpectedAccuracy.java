@@ -1,0 +1,50 @@
+package dev.tessitura.model;
+
+/**
+ * Frame-level accuracy as the paper's first author defines it (../shared/research/ICML2012-NOTES.md): for each time
+ * step, the expectation over frames drawn from the model's conditional given the true history of that frame's
+ * accuracy TP / (TP + FP + FN), then the mean over all time steps. An empty frame predicted for an empty one counts
+ * 1. Where the expectation is intractable it is estimated from sampled frames (50 per step by default); the pooled
+ * sum TP / sum (TP + FP + FN) of {@link FrameAccuracy} is the secondary figure.
+ */
+public final class ExpectedAccuracy {
+    /** Samples per time step where the expectation is estimated by sampling. */
+    public static final int SAMPLES = 50;
+
+    private double sum;
+    private long frames;
+
+    /** The accuracy of one predicted frame against the truth, n notes each (0/1 values) from the given offsets. */
+    public static double of(float[] truth, int off, float[] predicted, int pOff, int n) {
+        int tp = 0, fp = 0, fn = 0;
+        for (int j = 0; j < n; j++) {
+            boolean y = truth[off + j] > 0.5f, p = predicted[pOff + j] > 0.5f;
+            if (y && p) tp++;
+            else if (p) fp++;
+            else if (y) fn++;
+        }
+        return tp + fp + fn == 0 ? 1 : (double) tp / (tp + fp + fn);
+    }
+
+    /** One time step: the truth (n notes from off) and s sampled frames (s consecutive rows of n from sOff). */
+    public void add(float[] truth, int off, float[] samples, int sOff, int s, int n) {
+        double a = 0;
+        for (int k = 0; k < s; k++) a += of(truth, off, samples, sOff + k * n, n);
+        addExpected(a / s);
+    }
+
+    /** One time step whose expected accuracy is known. */
+    public void addExpected(double accuracy) {
+        sum += accuracy;
+        frames++;
+    }
+
+    /** The mean over the time steps added; NaN when none was. */
+    public double value() {
+        return sum / frames;
+    }
+
+    public long frames() {
+        return frames;
+    }
+}
