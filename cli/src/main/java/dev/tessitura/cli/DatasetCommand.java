@@ -63,6 +63,9 @@ final class DatasetCommand implements Callable<Integer> {
             } else {
                 d = DatasetLoader.load(in);
             }
+            if (d.train().isEmpty() && d.valid().isEmpty() && d.test().isEmpty()) {
+                throw new IllegalArgumentException(in + ": no sequences" + (Files.isDirectory(in) ? " (no readable MIDI files)" : ""));
+            }
             io.out().print(DatasetStats.of(d));
             return 0;
         }
@@ -142,6 +145,9 @@ final class DatasetCommand implements Callable<Integer> {
             }
             DatasetWriters.write(d, to);
             io.out().println("wrote " + to);
+            if (d.train().isEmpty() && d.valid().isEmpty() && d.test().isEmpty()) {
+                throw new IllegalArgumentException(in + ": no sequences" + (Files.isDirectory(in) ? " (no readable MIDI files)" : ""));
+            }
             io.out().print(DatasetStats.of(d));
             return 0;
         }

@@ -56,7 +56,13 @@ public final class Main implements Callable<Integer> {
 
     /** Runs one command line; returns the process exit code. */
     static int run(String[] args, PrintStream out, PrintStream err) {
-        return commandLine(new Io(out, err)).execute(compatible(args));
+        try {
+            return commandLine(new Io(out, err)).execute(compatible(args));
+        } catch (OutOfMemoryError e) {
+            err.println("tessitura: out of memory (" + e.getMessage() + "): this JVM may use "
+                    + Runtime.getRuntime().maxMemory() / (1 << 20) + " MB; give it more with JAVA_OPTS=-Xmx16g, or use smaller sizes");
+            return 1;
+        }
     }
 
     /** The whole command tree, writing to io. */
@@ -65,6 +71,7 @@ public final class Main implements Callable<Integer> {
         cl.addSubcommand(TrainCommand.commandLine(io));
         cl.addSubcommand(ModelCommands.generate(io));
         cl.addSubcommand(ModelCommands.evaluate(io));
+        cl.setOverwrittenOptionsAllowed(true);         // an option given twice: the last one counts, as in most tools
         cl.setOut(new PrintWriter(io.out(), true));
         cl.setErr(new PrintWriter(io.err(), true));
         cl.setParameterExceptionHandler((ex, args) -> {

@@ -7,6 +7,7 @@ import dev.tessitura.engine.Backends;
 import dev.tessitura.midi.Dataset;
 import dev.tessitura.model.ModelKind;
 import dev.tessitura.model.Models;
+import dev.tessitura.model.Report;
 import dev.tessitura.model.Settings;
 import dev.tessitura.model.io.SafeTensors;
 import java.io.IOException;
@@ -31,6 +32,9 @@ import picocli.CommandLine.ParseResult;
  * model is an error.
  */
 final class ModelCommands {
+    /** The longest piece generate writes: a picture, a sound and the model's probabilities of it stay within memory. */
+    static final int MAX_STEPS = 1 << 18;
+
     private ModelCommands() {}
 
     static CommandLine generate(Io io) {
@@ -124,19 +128,24 @@ final class ModelCommands {
         }
         int steps = pr.matchedOptionValue("--steps", 200);
         if (steps < 1) throw new ParameterException(pr.commandSpec().commandLine(), "--steps must be >= 1, got " + steps);
+        // the piece lives on the host a few times over (frames, probabilities, MIDI events, picture, sound)
+        if (steps > MAX_STEPS) {
+            throw new ParameterException(pr.commandSpec().commandLine(), "--steps " + steps + " is more than " + MAX_STEPS
+                    + " frames (about " + MAX_STEPS / 8 / 120 + " minutes of eighth notes at 120 bpm): generate in parts");
+        }
         SafeTensors.Contents c = checkpoint(pr);
         ModelKind<?> kind = Models.of(c);
         if (song.toAbsolutePath().getParent() != null) Files.createDirectories(song.toAbsolutePath().getParent());
         try (Backend be = Backends.create(pr.matchedOptionValue("--backend", "auto"), BackendOptions.fromSystemProperties())) {
             ModelKind.Request r = new ModelKind.Request(steps, pr.matchedOptionValue("--prime", null), pr.matchedOptionValue("--seed", 1L), song);
-            io.out().println(sample(kind.sampling(), pr, kind, be, c, r));
+            io.out().println(sample(kind.sampling(), pr, kind, be, c, r, new CliReport(io.out(), io.err())));
             return 0;
         }
     }
 
     private static <G> String sample(ModelKind.Sampling<G> s, ParseResult pr, ModelKind<?> kind, Backend be, SafeTensors.Contents c,
-                                     ModelKind.Request r) throws IOException {
-        return s.generate(be, c, settings(pr, kind, s.settings(), k -> k.sampling().settings()), r);
+                                     ModelKind.Request r, Report report) throws IOException {
+        return s.generate(be, c, settings(pr, kind, s.settings(), k -> k.sampling().settings()), r, report);
     }
 
     private static int evaluate(ParseResult pr, Io io) throws IOException {

@@ -5,9 +5,11 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Ctrl-C during training: a shutdown hook raises {@link #requested()} and waits (up to a minute) until the training
- * loop has saved its checkpoint and called {@link #saved()}. The hook waits on a latch, never on the main thread,
- * because the main thread may itself be blocked in System.exit once shutdown has begun.
+ * Ctrl-C during training: a shutdown hook raises {@link #requested()} and waits until the training loop has saved its
+ * checkpoint and called {@link #saved()} (the run polls the request between updates, in its validation and in
+ * pretraining, so that is soon). The hook waits on a latch, never on the main thread, because the main thread may
+ * itself be blocked in System.exit once shutdown has begun. It waits as long as saving takes: a checkpoint is worth
+ * the wait, and kill -9 (which no hook sees) is there for whoever will not wait.
  */
 final class StopSignal implements TrainingRun.Stop, AutoCloseable {
     private volatile boolean requested;
@@ -19,7 +21,10 @@ final class StopSignal implements TrainingRun.Stop, AutoCloseable {
             requested = true;
             System.err.println("\ninterrupted: saving a checkpoint before exiting...");
             try {
-                saved.await(60, TimeUnit.SECONDS);
+                while (!saved.await(15, TimeUnit.SECONDS)) {
+                    System.err.println("still saving: the run stops at its next update (kill -9 " + ProcessHandle.current().pid()
+                            + " abandons it, keeping the last checkpoint)");
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

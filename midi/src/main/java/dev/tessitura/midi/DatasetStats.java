@@ -68,8 +68,11 @@ public record DatasetStats(String name, List<Split> splits) {
         b.append(String.format("%-6s %9s %10s %10s %9s %11s %10s%n", "split", "sequences", "frames", "notes", "range", "notes/frame",
                 "repeat ACC"));
         for (Split s : splits) {
-            b.append(String.format(java.util.Locale.ROOT, "%-6s %9d %10d %10d %4d..%-3d %11.2f %9.2f%%%n", s.split(), s.sequences(),
-                    s.frames(), s.notes(), s.lowest(), s.highest(), s.meanNotesPerFrame(), 100 * s.repeatAccuracy()));
+            // a split without notes has no range and no accuracy: a dash, not -1..-1 and NaN
+            String range = s.lowest() < 0 ? "-" : s.lowest() + ".." + s.highest();
+            String repeat = Double.isNaN(s.repeatAccuracy()) ? "-" : String.format(java.util.Locale.ROOT, "%.2f%%", 100 * s.repeatAccuracy());
+            b.append(String.format(java.util.Locale.ROOT, "%-6s %9d %10d %10d %9s %11.2f %10s%n", s.split(), s.sequences(),
+                    s.frames(), s.notes(), range, s.meanNotesPerFrame(), repeat));
         }
         b.append("repeat ACC: frame-level accuracy of predicting every frame as a copy of the previous one\n");
         return b.toString();

@@ -2,6 +2,9 @@ package dev.tessitura.midi;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import javax.sound.midi.InvalidMidiDataException;
 import javax.sound.midi.MetaMessage;
 import javax.sound.midi.MidiEvent;
@@ -45,17 +48,23 @@ public final class MidiWriter {
             meta.add(new MidiEvent(new MetaMessage(0x51, new byte[] {(byte) (us >> 16), (byte) (us >> 8), (byte) us}, 3), 0));
             notes.add(new MidiEvent(new ShortMessage(ShortMessage.PROGRAM_CHANGE, 0, o.program(), 0), 0));
             int n = roll.frames();
+            // every note's on and off, pitch by pitch, then put in time order (stable: at one tick they keep this order)
+            // and appended: Track.add searches back from its end for an earlier tick, so adding out of order is
+            // quadratic in the number of notes
+            List<MidiEvent> events = new ArrayList<>();
             for (int note = roll.lowestNote(); note <= roll.highestNote(); note++) {
                 int t = 0;
                 while (t < n) {
                     if (!roll.isOn(t, note)) { t++; continue; }
                     int end = t + 1;
                     if (!o.rearticulate()) while (end < n && roll.isOn(end, note)) end++;
-                    notes.add(new MidiEvent(new ShortMessage(ShortMessage.NOTE_ON, 0, note, o.velocity()), (long) t * tpf));
-                    notes.add(new MidiEvent(new ShortMessage(ShortMessage.NOTE_OFF, 0, note, 0), (long) end * tpf));
+                    events.add(new MidiEvent(new ShortMessage(ShortMessage.NOTE_ON, 0, note, o.velocity()), (long) t * tpf));
+                    events.add(new MidiEvent(new ShortMessage(ShortMessage.NOTE_OFF, 0, note, 0), (long) end * tpf));
                     t = end;
                 }
             }
+            events.sort(Comparator.comparingLong(MidiEvent::getTick));
+            for (MidiEvent e : events) notes.add(e);
             // end of track at the roll's end, so trailing silent frames survive the round trip
             meta.add(new MidiEvent(new MetaMessage(0x2F, new byte[0], 0), (long) n * tpf));
             if (notes != meta) notes.add(new MidiEvent(new MetaMessage(0x2F, new byte[0], 0), (long) n * tpf));

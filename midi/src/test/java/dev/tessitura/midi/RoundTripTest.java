@@ -22,6 +22,16 @@ class RoundTripTest {
     }
 
     @Test
+    void writingADenseLongPieceTakesLinearTime() {
+        // 4,000 frames of ~42 notes each, every note re-struck: 336,000 events (48 s before events were added in time
+        // order; well under a second now)
+        PianoRoll roll = random(new Random(3), 4000, 0.48);
+        var o = new MidiWriter.Options(120, 64, 0, 2, true, 1);
+        javax.sound.midi.Sequence seq = assertTimeoutPreemptively(java.time.Duration.ofSeconds(10), () -> MidiWriter.toSequence(roll, o));
+        assertEquals(2L * roll.noteCells() + 2, seq.getTracks()[1].size(), "every note's on and off, the program and the end");
+    }
+
+    @Test
     void rollToMidiToRollIsIdentity() throws Exception {
         Random r = new Random(7);
         int[] sizes = {0, 1, 3, 17, 64};

@@ -59,8 +59,11 @@ public interface ModelKind<C> {
     interface Sampling<G> {
         Settings<G> settings();
 
-        /** Writes the piece (song, and beside it a picture and a sound); returns one line saying what it wrote. */
-        String generate(Backend be, SafeTensors.Contents c, G settings, Request request) throws IOException;
+        /**
+         * Writes the piece (song, and beside it a picture and a sound); returns one line saying what it wrote. Progress
+         * (frames or events) goes to the report.
+         */
+        String generate(Backend be, SafeTensors.Contents c, G settings, Request request, Report report) throws IOException;
     }
 
     /** Evaluation with settings E. */

@@ -40,6 +40,10 @@ public final class Rolls {
         List<PianoRoll> rolls = DatasetLoader.load(s.data()).split(s.split());
         if (s.every() > 1) rolls = IntStream.range(0, rolls.size()).filter(i -> i % s.every() == 0).mapToObj(rolls::get).toList();
         if (s.maxSequences() > 0) rolls = rolls.subList(0, Math.min(s.maxSequences(), rolls.size()));
+        if (rolls.stream().mapToLong(PianoRoll::frames).sum() == 0) {
+            throw new IllegalArgumentException(s.data() + ": the " + s.split() + " split has no frames to evaluate"
+                    + (rolls.isEmpty() ? " (no sequences)" : ""));
+        }
         return rolls;
     }
 
@@ -82,9 +86,22 @@ public final class Rolls {
         String name = song.getFileName().toString(), base = name.substring(0, name.length() - 4);
         Path png = song.resolveSibling(base + ".png"), wav = song.resolveSibling(base + ".wav");
         MidiWriter.write(roll, MidiWriter.Options.DEFAULT, song);
-        PianoRollImage.write(roll, probabilities, PianoRollImage.Options.DEFAULT.withTitle(base + ": " + title).withFramesPerBar(8), png);
-        WavRenderer.write(WavRenderer.render(roll, WavRenderer.Options.DEFAULT), wav);
-        return String.format("wrote %s (%d frames, %d notes), %s, %s", song, roll.frames(), roll.noteCells(), png, wav);
+        // the picture and the sound are previews of a long piece: its first frames (the MIDI file has all of it)
+        int drawn = Math.min(roll.frames(), PianoRollImage.MAX_FRAMES), heard = Math.min(roll.frames(), PREVIEW_FRAMES);
+        PianoRollImage.write(first(roll, drawn), probabilities == null ? null : java.util.Arrays.copyOf(probabilities, drawn * roll.noteCount()),
+                PianoRollImage.Options.DEFAULT.withTitle(base + ": " + title + (drawn < roll.frames() ? " (the first " + drawn + " frames)" : ""))
+                        .withFramesPerBar(8), png);
+        WavRenderer.write(WavRenderer.render(first(roll, heard), WavRenderer.Options.DEFAULT), wav);
+        return String.format("wrote %s (%d frames, %d notes), %s, %s%s", song, roll.frames(), roll.noteCells(), png, wav,
+                heard < roll.frames() ? " (the picture and the sound show the first " + drawn + " and " + heard + " frames)" : "");
+    }
+
+    /** The most frames song.wav plays: 20 minutes at 0.25 s a frame. */
+    static final int PREVIEW_FRAMES = 4800;
+
+    private static PianoRoll first(PianoRoll roll, int frames) {
+        return frames == roll.frames() ? roll
+                : PianoRoll.fromFloats(java.util.Arrays.copyOf(roll.toFloats(), frames * roll.noteCount()), frames, roll.lowestNote(), roll.noteCount());
     }
 
     /** The trivial predictor's score on the same sequences, so that a model's accuracy can be read against it. */

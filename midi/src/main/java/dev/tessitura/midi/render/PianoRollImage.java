@@ -50,6 +50,8 @@ public final class PianoRollImage {
     public static final Color NOTE = new Color(25, 60, 160);
     static final Color C_LINE = new Color(215, 215, 215), BAR_LINE = new Color(200, 200, 200), AXIS = new Color(90, 90, 90);
     static final int MARGIN_SEMITONES = 3, MAX_PLOT_WIDTH = 16_000;
+    /** The most frames a picture shows (one pixel each). */
+    public static final int MAX_FRAMES = MAX_PLOT_WIDTH;
     static final double SHOWN_PROBABILITY = 0.05;
     static final int MIN_WIDTH = 360;
     private static final int LEFT = 42, TOP = 26, BAR_ROW = 14, BOTTOM = 38, RIGHT = 14, LEGEND = 70;

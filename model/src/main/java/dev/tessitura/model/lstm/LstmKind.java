@@ -87,12 +87,14 @@ public final class LstmKind implements ModelKind<LstmConfig> {
         return new Sampling<>() {
             @Override public Settings<SampleOptions> settings() { return SAMPLE; }
 
-            @Override public String generate(Backend be, SafeTensors.Contents c, SampleOptions o, Request r) throws IOException {
+            @Override public String generate(Backend be, SafeTensors.Contents c, SampleOptions o, Request r, Report report) throws IOException {
                 LstmTrainer t = LstmTrainer.load(be, c);
                 int notes = Checkpoints.integer(c, "notes");
                 PianoRoll primer = Rolls.primer(r.prime(), notes);
                 if (primer == null) primer = PianoRoll.builder(1, PianoRoll.DEFAULT_LOWEST, notes).build();
-                PianoRoll roll = t.generate(primer, r.steps(), o.threshold(), r.seed());
+                Report.Phase bar = report.phase("generating", r.steps());
+                PianoRoll roll = t.generate(primer, r.steps(), o.threshold(), r.seed(), bar::advance);
+                bar.finish();
                 return Rolls.writePiece(roll, null, name() + ", " + primer.frames() + " primer frame(s) + " + r.steps() + " generated", r.song());
             }
         };
@@ -106,6 +108,7 @@ public final class LstmKind implements ModelKind<LstmConfig> {
                 long t0 = System.nanoTime();
                 List<PianoRoll> rolls = Rolls.selection(s);
                 LstmTrainer.Evaluation ev = LstmTrainer.load(be, c).evaluate(rolls);
+                if (ev.frames() == 0) throw new IllegalArgumentException(s.data() + ": no sequence of the selection has 2 or more frames to predict");
                 report.line(String.format(Locale.ROOT, "%s, split %s: %d sequences, %,d predicted frames (%.1f s)", s.data(), s.split(),
                         rolls.size(), ev.frames(), (System.nanoTime() - t0) / 1e9));
                 report.line(String.format(Locale.ROOT, "log-likelihood per time step: %.4f +- %.4f (exact for independent sigmoid outputs)",

@@ -242,6 +242,11 @@ public final class LstmTrainer {
      * (seed, 2) and fed back as the next input. Returns the primer followed by the generated frames.
      */
     public PianoRoll generate(PianoRoll primer, int steps, float threshold, long seed) {
+        return generate(primer, steps, threshold, seed, null);
+    }
+
+    /** As above, telling {@code progress} of every generated frame. */
+    public PianoRoll generate(PianoRoll primer, int steps, float threshold, long seed, IntConsumer progress) {
         if (primer.frames() < 1) throw new IllegalArgumentException("lstm: the primer needs at least one frame");
         float[] roll = primer.toFloats();
         int total = primer.frames() + steps;
@@ -259,6 +264,7 @@ public final class LstmTrainer {
                 if (p < threshold) p = 0f;
                 out[(t + 1) * nNotes + j] = u[j] < p ? 1f : 0f;
             }
+            if (progress != null) progress.accept(1);
         }
         return PianoRoll.fromFloats(out, total, primer.lowestNote(), nNotes);
     }

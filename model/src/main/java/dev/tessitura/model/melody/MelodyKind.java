@@ -129,7 +129,7 @@ public final class MelodyKind implements ModelKind<MelodyConfig> {
         return new Sampling<>() {
             @Override public Settings<SampleOptions> settings() { return SAMPLE; }
 
-            @Override public String generate(Backend be, SafeTensors.Contents c, SampleOptions o, Request r) throws IOException {
+            @Override public String generate(Backend be, SafeTensors.Contents c, SampleOptions o, Request r, Report report) throws IOException {
                 MelodyModel m = MelodyTrainer.load(be, c).model;
                 int[] primer = r.prime() == null ? new int[] {MelodyEncoding.noteOn(60)} : MelodyExtractor.events(MidiReader.read(r.prime()), -1);
                 int[] events = MelodySampling.generate(m, primer, r.steps(), o.temperature(), r.seed());

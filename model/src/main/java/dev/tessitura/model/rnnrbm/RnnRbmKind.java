@@ -223,10 +223,13 @@ public final class RnnRbmKind implements ModelKind<RnnRbmConfig> {
         return new Sampling<>() {
             @Override public Settings<SampleOptions> settings() { return SAMPLE; }
 
-            @Override public String generate(Backend be, SafeTensors.Contents c, SampleOptions o, Request r) throws IOException {
+            @Override public String generate(Backend be, SafeTensors.Contents c, SampleOptions o, Request r, Report report) throws IOException {
                 RnnRbmTrainer t = RnnRbmTrainer.load(be, c);
                 PianoRoll primer = Rolls.primer(r.prime(), t.model.nv);
-                RnnRbmSampling.Generated g = RnnRbmSampling.generate(be, t.model, primer, r.steps(), o.k(), o.fromPrevious(), r.seed());
+                Report.Phase bar = report.phase("generating", r.steps());
+                RnnRbmSampling.Generated g = RnnRbmSampling.generate(be, t.model, primer, r.steps(), o.k(), o.fromPrevious(), r.seed(),
+                        bar::advance);
+                bar.finish();
                 return Rolls.writePiece(g.roll(), g.probabilities(), name() + ", " + (primer == null ? 0 : primer.frames())
                         + " primer frame(s) + " + r.steps() + " generated", r.song());
             }

@@ -4,6 +4,7 @@ import dev.tessitura.engine.Backend;
 import dev.tessitura.engine.Rng;
 import dev.tessitura.engine.Tensor;
 import dev.tessitura.midi.PianoRoll;
+import java.util.function.IntConsumer;
 
 /** Composing with a trained RNN-RBM (or LSTM-RBM). */
 public final class RnnRbmSampling {
@@ -18,6 +19,12 @@ public final class RnnRbmSampling {
      * begin the result. Draws come from Philox stream (seed, 5).
      */
     public static Generated generate(Backend be, RnnRbm model, PianoRoll primer, int steps, int k, boolean fromPrevious, long seed) {
+        return generate(be, model, primer, steps, k, fromPrevious, seed, null);
+    }
+
+    /** As above, telling {@code progress} of every generated frame. */
+    public static Generated generate(Backend be, RnnRbm model, PianoRoll primer, int steps, int k, boolean fromPrevious, long seed,
+                                     IntConsumer progress) {
         int nv = model.nv, p = primer == null ? 0 : primer.frames(), total = p + steps;
         float[] out = new float[total * nv], prob = new float[total * nv];
         if (p > 0) {
@@ -40,6 +47,7 @@ public final class RnnRbmSampling {
                 be.gibbsChain(v, vp, model.W, bvt, bht, k, g);
                 be.copyToHost(out, t * nv, v);
                 be.copyToHost(prob, t * nv, vp);
+                if (progress != null) progress.accept(1);
             } else {
                 be.copyFromHost(v, out, t * nv);
             }
