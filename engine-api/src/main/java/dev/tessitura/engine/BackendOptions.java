@@ -25,10 +25,18 @@ public record BackendOptions(int threads, int vectorBits) {
 
     /** From -Dtessitura.threads and -Dtessitura.vector (a "scalar" vector setting is handled by {@link Backends}). */
     public static BackendOptions fromSystemProperties() {
-        int threads = Integer.parseInt(System.getProperty(THREADS, "0"));
+        int threads = integer(THREADS, System.getProperty(THREADS, "0"));
         String v = System.getProperty(VECTOR, "0");
-        int bits = v.equalsIgnoreCase("scalar") ? 0 : Integer.parseInt(v);
+        int bits = v.equalsIgnoreCase("scalar") ? 0 : integer(VECTOR, v);
         return new BackendOptions(threads, bits);
+    }
+
+    private static int integer(String property, String value) {
+        try {
+            return Integer.parseInt(value.strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("-D" + property + " wants an integer, got '" + value + "'");
+        }
     }
 
     /** The thread count with 0 resolved to the number of available cores. */

@@ -16,15 +16,22 @@ public final class Metrics {
 
     private final List<double[]> rows = new ArrayList<>();   // epoch, train, valid cost, valid acc, rate, seconds
 
-    /** Reads the rows of epochs 1..epochs from an existing file (none if it is absent). */
+    /**
+     * Reads the rows of epochs 1..epochs from an existing file (none if it is absent). The file is derived from the
+     * run (the checkpoint is what counts), so a row that does not parse, say one that an editor mangled, is left out.
+     */
     public static Metrics read(Path csv, int epochs) throws IOException {
         Metrics m = new Metrics();
         if (!Files.exists(csv)) return m;
         for (String line : Files.readAllLines(csv)) {
             if (line.isBlank() || line.startsWith("epoch")) continue;
             String[] f = line.split(",");
-            double[] row = new double[f.length];
-            for (int i = 0; i < f.length; i++) row[i] = Double.parseDouble(f[i]);
+            double[] row = new double[6];
+            try {
+                for (int i = 0; i < 6; i++) row[i] = Double.parseDouble(f[i]);
+            } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
+                continue;
+            }
             if (row[0] <= epochs) m.rows.add(row);
         }
         return m;
