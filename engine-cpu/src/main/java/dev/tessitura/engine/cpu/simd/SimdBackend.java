@@ -27,7 +27,7 @@ import dev.tessitura.engine.cpu.simd.SimdElementwise.Unary;
  */
 public final class SimdBackend implements Backend {
 
-    /** Below this many flops (2 m n k) a GEMM runs on the calling thread alone (bench/RESULTS.md). */
+    /** Below this many flops (2 m n k) a GEMM runs on the calling thread alone: handing it to the pool costs more. */
     static final long GEMM_PARALLEL_FLOPS = 1_000_000;
     /** Elementwise transcendental ops and Philox draws go parallel from this many elements. */
     static final int HEAVY_PARALLEL_ELEMENTS = 1 << 15;

@@ -13,8 +13,8 @@ import jdk.incubator.vector.VectorSpecies;
  * whole float range, where the result is a normal float, are in SimdMathAccuracyTest (exp 0.97 ulp, sigmoid 2.19,
  * tanh 1.22, softplus 2.58, logSigmoid 2.26).
  *
- * <p>Chosen over {@code VectorOperators.EXP}, which calls an SVML stub per vector and measured slower here
- * (see bench/RESULTS.md).
+ * <p>Chosen over {@code VectorOperators.EXP}, which calls an SVML stub per vector and measured slower (the figure
+ * of that comparison was not recorded).
  */
 final class SimdMath {
     private SimdMath() {}
