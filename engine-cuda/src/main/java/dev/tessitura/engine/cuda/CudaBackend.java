@@ -467,6 +467,24 @@ public final class CudaBackend implements Backend {
         rbm.freeEnergyGrad(dW, dBv, dBh, v, w, bh, alpha);
     }
 
+    // ---------------------------------------------------------------- NADE
+
+    @Override
+    public void nadeForward(Tensor logp, Tensor p, Tensor v, Tensor w, Tensor vw, Tensor bv, Tensor bh) {
+        throw new UnsupportedOperationException("cuda: nadeForward is not implemented yet");
+    }
+
+    @Override
+    public void nadeBackward(Tensor dW, Tensor dV, Tensor dBv, Tensor dBh, Tensor v, Tensor p, Tensor w, Tensor vw, Tensor bh,
+                             float alpha) {
+        throw new UnsupportedOperationException("cuda: nadeBackward is not implemented yet");
+    }
+
+    @Override
+    public void nadeSample(Tensor v, Tensor p, Tensor w, Tensor vw, Tensor bv, Tensor bh, Rng rng) {
+        throw new UnsupportedOperationException("cuda: nadeSample is not implemented yet");
+    }
+
     // ---------------------------------------------------------------- fused LSTM cell and layer
 
     @Override
