@@ -23,14 +23,12 @@ import jdk.incubator.vector.VectorSpecies;
 final class SimdNade {
     private final SimdBackend be;
     private final Lanes lanes;
-    private final SimdGemm gemm;
     private final SimdPhilox philox;
     private final WorkerPool pool;
 
     SimdNade(SimdBackend be) {
         this.be = be;
         this.lanes = be.lanes;
-        this.gemm = be.gemm;
         this.philox = be.philox;
         this.pool = be.pool;
     }
@@ -47,6 +45,9 @@ final class SimdNade {
         return vt;
     }
 
+    /** Rows whose dot products run together: four independent FMA chains that share the loads of V^T. */
+    private static final int GROUP = 4;
+
     void forward(Tensor logp, Tensor p, Tensor v, Tensor w, Tensor vw, Tensor bv, Tensor bh) {
         Checks.NadeShape sh = Checks.nadeForward(be, logp, p, v, w, vw, bv, bh);
         int rows = sh.rows(), nv = sh.nv(), nh = sh.nh();
@@ -54,19 +55,56 @@ final class SimdNade {
         float[] vd = data(v), pd = data(p), lpd = data(logp), wd = data(w), bvd = data(bv), bhd = data(bh);
         int vOff = off(v), pOff = off(p), lpOff = off(logp), wOff = off(w), bvOff = off(bv), bhOff = off(bh);
         pool.forRange(rows, parallel(rows, nv, nh), (r0, r1) -> {
-            float[] a = new float[nh], h = new float[nh];               // (nh) each
-            for (int t = r0; t < r1; t++) {
-                int row = t * nv;
-                System.arraycopy(bhd, bhOff + (sh.bhPerRow() ? t * nh : 0), a, 0, nh);   // a_0 = bh(t)
+            float[] a = new float[GROUP * nh], h = new float[GROUP * nh];   // (GROUP, nh) each: a_i and h_i of the group's rows
+            float[] s = new float[GROUP], buf = new float[GROUP * lanes.floats().length()];
+            for (int t0 = r0; t0 < r1; t0 += GROUP) {
+                int m = Math.min(GROUP, r1 - t0);
+                for (int k = 0; k < m; k++) System.arraycopy(bhd, bhOff + (sh.bhPerRow() ? (t0 + k) * nh : 0), a, k * nh, nh);   // a_0 = bh(t)
                 for (int i = 0; i < nv; i++) {
-                    float vi = vd[vOff + row + i];
-                    if (i == 0 || vd[vOff + row + i - 1] != 0) sigmoid(a, h, nh);
-                    pd[pOff + row + i] = bvd[bvOff + (sh.bvPerRow() ? row : 0) + i] + gemm.dot(h, 0, vt, i * nh, nh);   // s_i for now
-                    if (vi != 0) addRow(a, vi, wd, wOff + i * nh, nh);
+                    for (int k = 0; k < m; k++) {
+                        if (i == 0 || vd[vOff + (t0 + k) * nv + i - 1] != 0) sigmoid(a, k * nh, h, k * nh, nh);
+                    }
+                    dots(h, m, nh, vt, i * nh, s, buf);
+                    for (int k = 0; k < m; k++) {
+                        int row = (t0 + k) * nv;
+                        pd[pOff + row + i] = bvd[bvOff + (sh.bvPerRow() ? row : 0) + i] + s[k];   // s_i for now
+                        float vi = vd[vOff + row + i];
+                        if (vi != 0) fma(vi, wd, wOff + i * nh, a, k * nh, nh);   // a_{i+1} = a_i + v_i W[i, :]
+                    }
                 }
-                lpd[lpOff + t] = (float) logLikelihood(pd, pOff + row, vd, vOff + row, nv);
+                for (int k = 0; k < m; k++) lpd[lpOff + t0 + k] = (float) logLikelihood(pd, pOff + (t0 + k) * nv, vd, vOff + (t0 + k) * nv, nv);
             }
         });
+    }
+
+    /**
+     * s[k] = h_k . vt[vOff ..] (n) for the first m (at most GROUP) rows k of h (rows of length n), each dot as one FMA
+     * chain per lane over the whole vectors, the sum of the lanes in order, then the tail's FMAs in order: the same
+     * operations for a row whatever its group, so a dot's bits do not depend on how the rows were shared among threads.
+     */
+    private void dots(float[] h, int m, int n, float[] vt, int vOff, float[] s, float[] buf) {
+        VectorSpecies<Float> sp = lanes.floats();
+        int len = sp.length(), bound = sp.loopBound(n);
+        // rows beyond m repeat row 0: four chains always, their sums unused
+        int o1 = m > 1 ? n : 0, o2 = m > 2 ? 2 * n : 0, o3 = m > 3 ? 3 * n : 0;
+        FloatVector c0 = FloatVector.zero(sp), c1 = c0, c2 = c0, c3 = c0;
+        for (int j = 0; j < bound; j += len) {
+            FloatVector x = FloatVector.fromArray(sp, vt, vOff + j);
+            c0 = FloatVector.fromArray(sp, h, j).fma(x, c0);
+            c1 = FloatVector.fromArray(sp, h, o1 + j).fma(x, c1);
+            c2 = FloatVector.fromArray(sp, h, o2 + j).fma(x, c2);
+            c3 = FloatVector.fromArray(sp, h, o3 + j).fma(x, c3);
+        }
+        c0.intoArray(buf, 0);
+        c1.intoArray(buf, len);
+        c2.intoArray(buf, 2 * len);
+        c3.intoArray(buf, 3 * len);
+        for (int k = 0; k < m; k++) {
+            float sum = 0f;
+            for (int l = 0; l < len; l++) sum += buf[k * len + l];
+            for (int j = bound; j < n; j++) sum = Math.fma(h[k * n + j], vt[vOff + j], sum);
+            s[k] = sum;
+        }
     }
 
     /** p = sigmoid(s) over one row holding s on entry; returns the row's log p(v) = sum_i v_i log p_i + (1 - v_i) log(1 - p_i). */
@@ -97,19 +135,27 @@ final class SimdNade {
         float[] vd = data(v), pd = data(p), wd = data(w), bvd = data(bv), bhd = data(bh);
         int vOff = off(v), pOff = off(p), wOff = off(w), bvOff = off(bv), bhOff = off(bh);
         pool.forRange(rows, parallel(rows, nv, nh), (r0, r1) -> {
-            float[] a = new float[nh], h = new float[nh];               // (nh) each
+            float[] a = new float[GROUP * nh], h = new float[GROUP * nh];   // (GROUP, nh) each
+            float[] s = new float[GROUP], buf = new float[GROUP * lanes.floats().length()];
             float[] u = new float[(r1 - r0) * nv];                       // these rows' uniforms, element t nv + i of the draw
             philox.uniforms(rng.seed(), rng.stream(), first, (long) r0 * nv, u, 0, u.length);
-            for (int t = r0; t < r1; t++) {
-                int row = t * nv;
-                System.arraycopy(bhd, bhOff + (sh.bhPerRow() ? t * nh : 0), a, 0, nh);
+            for (int t0 = r0; t0 < r1; t0 += GROUP) {
+                int m = Math.min(GROUP, r1 - t0);
+                for (int k = 0; k < m; k++) System.arraycopy(bhd, bhOff + (sh.bhPerRow() ? (t0 + k) * nh : 0), a, k * nh, nh);
+                // the group's rows walk the units together, each drawing its own and changing its own a
                 for (int i = 0; i < nv; i++) {
-                    if (i == 0 || vd[vOff + row + i - 1] != 0) sigmoid(a, h, nh);
-                    float pi = SimdMath.sigmoid(bvd[bvOff + (sh.bvPerRow() ? row : 0) + i] + gemm.dot(h, 0, vt, i * nh, nh));
-                    float vi = u[(t - r0) * nv + i] < pi ? 1f : 0f;
-                    pd[pOff + row + i] = pi;
-                    vd[vOff + row + i] = vi;
-                    if (vi != 0) addRow(a, vi, wd, wOff + i * nh, nh);
+                    for (int k = 0; k < m; k++) {
+                        if (i == 0 || vd[vOff + (t0 + k) * nv + i - 1] != 0) sigmoid(a, k * nh, h, k * nh, nh);
+                    }
+                    dots(h, m, nh, vt, i * nh, s, buf);
+                    for (int k = 0; k < m; k++) {
+                        int row = (t0 + k) * nv;
+                        float pi = SimdMath.sigmoid(bvd[bvOff + (sh.bvPerRow() ? row : 0) + i] + s[k]);
+                        float vi = u[(t0 + k - r0) * nv + i] < pi ? 1f : 0f;
+                        pd[pOff + row + i] = pi;
+                        vd[vOff + row + i] = vi;
+                        if (vi != 0) fma(vi, wd, wOff + i * nh, a, k * nh, nh);
+                    }
                 }
             }
         });
@@ -145,12 +191,10 @@ final class SimdNade {
                     int i0 = start[k], i1 = k + 1 < segments ? start[k + 1] : nv;
                     // unit i1 - 1 ended this segment (it is on): dW[i1 - 1, :] += v_{i1-1} da_{i1}
                     if (k + 1 < segments) fma(vd[row + i1 - 1], da, 0, dWd, dWOff + (i1 - 1) * nh + j0, n);
-                    SimdMath.sigmoid(lanes.floats(), snap, k * n, h, 0, n);
+                    sigmoid(snap, k * n, h, 0, n);
                     java.util.Arrays.fill(g, 0f);
                     for (int i = i0; i < i1; i++) {
-                        float ds = alpha * (pd[prow + i] - vd[row + i]);
-                        fma(ds, vt, i * nh + j0, g, 0, n);              // g += ds_i V[:, i]
-                        fma(ds, h, 0, dvt, i * n, n);                    // dV[:, i] += ds_i h
+                        unitTerms(alpha * (pd[prow + i] - vd[row + i]), vt, i * nh + j0, g, h, dvt, i * n, n);
                     }
                     derivative(h, hh, n);
                     mulAdd(g, hh, da, n);                                // da += g h (1 - h)
@@ -181,14 +225,29 @@ final class SimdNade {
 
     // ---------------------------------------------------------------- row kernels: a vector loop and a scalar tail
 
-    /** h = sigmoid(a) over n units. */
-    private void sigmoid(float[] a, float[] h, int n) {
-        SimdMath.sigmoid(lanes.floats(), a, 0, h, 0, n);
+    /** h[hOff ..] = sigmoid(a[aOff ..]) over n units. */
+    private void sigmoid(float[] a, int aOff, float[] h, int hOff, int n) {
+        VectorSpecies<Float> sp = lanes.floats();
+        int j = 0;
+        for (int bound = sp.loopBound(n); j < bound; j += sp.length()) {
+            SimdMath.sigmoid(FloatVector.fromArray(sp, a, aOff + j)).intoArray(h, hOff + j);
+        }
+        for (; j < n; j++) h[hOff + j] = SimdMath.sigmoid(a[aOff + j]);
     }
 
-    /** a += vi w[wOff ..] over n units: a_{i+1} = a_i + v_i W[i, :]. */
-    private void addRow(float[] a, float vi, float[] w, int wOff, int n) {
-        fma(vi, w, wOff, a, 0, n);
+    /** One unit's terms of the backward pass over n hidden units: g += ds V[:, i] (vt's row), dvt[dvtOff ..] += ds h. */
+    private void unitTerms(float ds, float[] vt, int vtOff, float[] g, float[] h, float[] dvt, int dvtOff, int n) {
+        VectorSpecies<Float> sp = lanes.floats();
+        FloatVector d = FloatVector.broadcast(sp, ds);
+        int j = 0;
+        for (int bound = sp.loopBound(n); j < bound; j += sp.length()) {
+            FloatVector.fromArray(sp, vt, vtOff + j).fma(d, FloatVector.fromArray(sp, g, j)).intoArray(g, j);
+            FloatVector.fromArray(sp, h, j).fma(d, FloatVector.fromArray(sp, dvt, dvtOff + j)).intoArray(dvt, dvtOff + j);
+        }
+        for (; j < n; j++) {
+            g[j] = Math.fma(vt[vtOff + j], ds, g[j]);
+            dvt[dvtOff + j] = Math.fma(h[j], ds, dvt[dvtOff + j]);
+        }
     }
 
     /** y[yOff ..] += x * z[zOff ..] over n elements, one FMA each. */
