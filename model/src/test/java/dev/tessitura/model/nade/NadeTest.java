@@ -13,6 +13,8 @@ import dev.tessitura.engine.Tensor;
 import dev.tessitura.model.EpochResult;
 import dev.tessitura.model.Position;
 import dev.tessitura.model.io.SafeTensors;
+import dev.tessitura.model.rnnrbm.RnnRbmTest;
+import dev.tessitura.model.rnnrbm.RnnRbmTrainerTest;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
@@ -40,12 +42,12 @@ class NadeTest {
         for (int i = 0; i < bvt.length; i++) bvt[i] = (float) r.nextDouble(-1, 1);
         for (int i = 0; i < bht.length; i++) bht[i] = (float) r.nextDouble(-1, 1);
         double worst = 0;
-        try (Backend be = RnnNadeTest.create(backend)) {
-            Tensor w = be.of(RnnNadeTest.floats(ref.W), nv, nh), vw = be.of(RnnNadeTest.floats(ref.V), nh, nv), tv = be.of(RnnNadeTest.floats(v), steps, nv);
+        try (Backend be = RnnRbmTest.create(backend)) {
+            Tensor w = be.of(RnnRbmTest.floats(ref.W), nv, nh), vw = be.of(RnnRbmTest.floats(ref.V), nh, nv), tv = be.of(RnnRbmTest.floats(v), steps, nv);
             for (boolean perRow : new boolean[] {false, true}) {
                 String at = backend + (perRow ? " per-frame biases " : " shared biases ");
-                Tensor bv = perRow ? be.of(RnnNadeTest.floats(bvt), steps, nv) : be.of(RnnNadeTest.floats(ref.bv), nv);
-                Tensor bh = perRow ? be.of(RnnNadeTest.floats(bht), steps, nh) : be.of(RnnNadeTest.floats(ref.bh), nh);
+                Tensor bv = perRow ? be.of(RnnRbmTest.floats(bvt), steps, nv) : be.of(RnnRbmTest.floats(ref.bv), nv);
+                Tensor bh = perRow ? be.of(RnnRbmTest.floats(bht), steps, nh) : be.of(RnnRbmTest.floats(ref.bh), nh);
                 NadeReference.Forward fw = perRow ? ref.forward(v, bvt, bht, steps) : ref.forward(v, steps);
                 Tensor logp = be.zeros(steps), p = be.zeros(steps, nv);
                 be.nadeForward(logp, p, tv, w, vw, bv, bh);
@@ -87,32 +89,32 @@ class NadeTest {
     void theFrameNadeLearnsTheChordsAndResumesBitForBit() throws Exception {
         NadeConfig c = NadeConfig.defaults().withNh(8).withBatch(16).withOptimizer(dev.tessitura.model.Optimizer.Kind.ADAM).withLr(0.03f).withSeed(5);
         float[] want;
-        try (Backend be = RnnNadeTest.create("simd-2")) {
-            NadeTrainer t = new NadeTrainer(be, c, RnnNadeTrainerTest.NOTES);
-            double before = t.nll(RnnNadeTrainerTest.tunes());
-            for (int e = 0; e < 30; e++) t.trainEpoch(RnnNadeTrainerTest.tunes(), Position.start(e), () -> false, null);
-            double after = t.nll(RnnNadeTrainerTest.tunes());
+        try (Backend be = RnnRbmTest.create("simd-2")) {
+            NadeTrainer t = new NadeTrainer(be, c, RnnRbmTrainerTest.NOTES);
+            double before = t.nll(RnnRbmTrainerTest.tunes());
+            for (int e = 0; e < 30; e++) t.trainEpoch(RnnRbmTrainerTest.tunes(), Position.start(e), () -> false, null);
+            double after = t.nll(RnnRbmTrainerTest.tunes());
             // the frames are 4 chords equally often: log 4 = 1.39 nats per frame is the best a model of frames alone can do
             assertTrue(before > 6 && after < 1.6 && after > 1.3, "NLL per frame " + before + " -> " + after);
             want = be.toArray(t.params);
         }
         Path ckpt = tmp.resolve("nade.safetensors");
-        try (Backend be = RnnNadeTest.create("simd-1")) {
-            NadeTrainer t = new NadeTrainer(be, c, RnnNadeTrainerTest.NOTES);
-            for (int e = 0; e < 12; e++) t.trainEpoch(RnnNadeTrainerTest.tunes(), Position.start(e), () -> false, null);
+        try (Backend be = RnnRbmTest.create("simd-1")) {
+            NadeTrainer t = new NadeTrainer(be, c, RnnRbmTrainerTest.NOTES);
+            for (int e = 0; e < 12; e++) t.trainEpoch(RnnRbmTrainerTest.tunes(), Position.start(e), () -> false, null);
             int[] calls = {0};
-            EpochResult r = t.trainEpoch(RnnNadeTrainerTest.tunes(), Position.start(12), () -> ++calls[0] >= 3, null);
+            EpochResult r = t.trainEpoch(RnnRbmTrainerTest.tunes(), Position.start(12), () -> ++calls[0] >= 3, null);
             assertFalse(r.completed());
             t.save(ckpt, r.next(), Map.of());
         }
-        try (Backend be = RnnNadeTest.create("simd-2")) {
+        try (Backend be = RnnRbmTest.create("simd-2")) {
             SafeTensors.Contents s = SafeTensors.read(ckpt);
             assertEquals("nade", s.metadata().get("kind"));
             assertEquals("16", s.metadata().get("batch"));
             assertEquals(3, Position.fromMetadata(s.metadata()).index());
             NadeTrainer t = NadeTrainer.load(be, s, NadeKind.NADE.config(s));
-            t.trainEpoch(RnnNadeTrainerTest.tunes(), Position.fromMetadata(s.metadata()), () -> false, null);
-            for (int e = 13; e < 30; e++) t.trainEpoch(RnnNadeTrainerTest.tunes(), Position.start(e), () -> false, null);
+            t.trainEpoch(RnnRbmTrainerTest.tunes(), Position.fromMetadata(s.metadata()), () -> false, null);
+            for (int e = 13; e < 30; e++) t.trainEpoch(RnnRbmTrainerTest.tunes(), Position.start(e), () -> false, null);
             assertArrayEquals(want, be.toArray(t.params));
         }
     }

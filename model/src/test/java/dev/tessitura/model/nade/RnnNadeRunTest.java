@@ -12,6 +12,8 @@ import dev.tessitura.model.Position;
 import dev.tessitura.model.Report;
 import dev.tessitura.model.Trainer;
 import dev.tessitura.model.io.SafeTensors;
+import dev.tessitura.model.rnnrbm.RnnRbmTest;
+import dev.tessitura.model.rnnrbm.RnnRbmTrainerTest;
 import dev.tessitura.model.run.TrainingRun;
 import java.nio.file.Path;
 import java.util.List;
@@ -29,7 +31,7 @@ class RnnNadeRunTest {
     @TempDir Path tmp;
 
     private Path data() throws Exception {
-        List<PianoRoll> t = RnnNadeTrainerTest.tunes();
+        List<PianoRoll> t = RnnRbmTrainerTest.tunes();
         Path p = tmp.resolve("tunes.pickle");
         DatasetWriters.write(new Dataset("tunes", t.subList(0, 4), t.subList(4, 5), t.subList(5, 6)), p);
         return p;
@@ -48,14 +50,14 @@ class RnnNadeRunTest {
     /** The run in dir to its end, stopped after every {@code every} polls (0: never) and resumed; its final checkpoint. */
     private static SafeTensors.Contents run(Path data, Path dir, RnnNadeConfig c, int every) throws Exception {
         java.nio.file.Files.createDirectories(dir);
-        Backend be = RnnNadeTest.create("scalar");
+        Backend be = RnnRbmTest.create("scalar");
         Trainer t = RnnNadeKind.RNN_NADE.trainer(be, c, data, 0, Report.QUIET);
         Position at = Position.start(0);
         int resumes = 0;
         while (new TrainingRun(t, "rnn-nade", dir, Map.of(), Report.QUIET).run(at, 3, 0, every == 0 ? TrainingRun.Stop.NEVER : every(every))
                 == TrainingRun.Outcome.INTERRUPTED) {
             be.close();
-            be = RnnNadeTest.create("scalar");
+            be = RnnRbmTest.create("scalar");
             SafeTensors.Contents saved = SafeTensors.read(dir.resolve(TrainingRun.CHECKPOINT));
             t = RnnNadeKind.RNN_NADE.resume(be, saved, RnnNadeKind.RNN_NADE.config(saved), data, 0, Report.QUIET);
             at = Position.fromMetadata(saved.metadata());

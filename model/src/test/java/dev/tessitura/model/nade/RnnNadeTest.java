@@ -5,10 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tessitura.engine.Backend;
-import dev.tessitura.engine.BackendOptions;
-import dev.tessitura.engine.Backends;
 import dev.tessitura.engine.Tensor;
 import dev.tessitura.model.Fixture;
+import dev.tessitura.model.rnnrbm.RnnRbmTest;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -24,17 +23,6 @@ import org.junit.jupiter.params.provider.ValueSource;
  * RNN pretraining's predictor against the same with V = 0.
  */
 class RnnNadeTest {
-    static Backend create(String name) {
-        return name.equals("scalar") ? Backends.create("scalar", BackendOptions.defaults())
-                : Backends.create("simd", new BackendOptions(Integer.parseInt(name.substring(5)), 0));
-    }
-
-    static float[] floats(double[] a) {
-        float[] f = new float[a.length];
-        for (int i = 0; i < a.length; i++) f[i] = (float) a[i];
-        return f;
-    }
-
     /** Worst relative errors seen, for the report line: {cost, gradient}. */
     @ParameterizedTest
     @CsvSource({"scalar,/nade/rnnnade_small.json", "simd-1,/nade/rnnnade_small.json", "simd-2,/nade/rnnnade_small.json",
@@ -42,10 +30,10 @@ class RnnNadeTest {
     void costAndAllNineGradientsMatchPyTorch(String backend, String resource) {
         Fixture f = Fixture.load(resource);
         int nv = f.config("n_visible"), nh = f.config("n_hidden"), nu = f.config("n_hidden_recurrent"), steps = f.config("T");
-        try (Backend be = create(backend)) {
+        try (Backend be = RnnRbmTest.create(backend)) {
             RnnNade m = new RnnNade(be, nv, nh, nu);
-            for (String p : RnnNadeReferenceTest.PARAMS) be.copyFromHost(m.param(p), floats(f.tensor("params", p)), 0);
-            Tensor v = be.of(floats(f.tensor("inputs", "v")), steps, nv), cost = be.zeros(1);
+            for (String p : RnnNadeReferenceTest.PARAMS) be.copyFromHost(m.param(p), RnnRbmTest.floats(f.tensor("params", p)), 0);
+            Tensor v = be.of(RnnRbmTest.floats(f.tensor("inputs", "v")), steps, nv), cost = be.zeros(1);
             m.forward(v, steps, 1);
             float[] logp = be.toArray(m.logLikelihoods(v, steps));
             m.zeroGrads();
@@ -106,7 +94,7 @@ class RnnNadeTest {
     @ValueSource(strings = {"scalar", "simd-1", "simd-2"})
     void theEngineLstmNadeAgreesWithTheFloat64Composition(String backend) {
         SplittableRandom r = new SplittableRandom(8);
-        try (Backend be = create(backend)) {
+        try (Backend be = RnnRbmTest.create(backend)) {
             for (int c = 0; c < SIZES.length; c++) {
                 int nv = SIZES[c][0], nh = SIZES[c][1], steps = SIZES[c][2];
                 String at = backend + " " + Arrays.toString(SIZES[c]) + Arrays.toString(LAYERS[c]) + " ";
@@ -118,10 +106,10 @@ class RnnNadeTest {
                 for (int k = 0; k < all.size(); k++) {
                     double[] p = all.get(k);
                     for (int i = 0; i < p.length; i++) p[i] = (float) r.nextDouble(-0.5, 0.5);
-                    be.copyFromHost(m.param(names.get(k)), floats(p), 0);
+                    be.copyFromHost(m.param(names.get(k)), RnnRbmTest.floats(p), 0);
                 }
                 double[] v = NadeReferenceTest.randomBinary(r, steps * nv);
-                Tensor tv = be.of(floats(v), steps, nv), cost = be.zeros(1);
+                Tensor tv = be.of(RnnRbmTest.floats(v), steps, nv), cost = be.zeros(1);
                 m.forward(tv, steps, 1);
                 m.zeroGrads();
                 m.costAndGradients(tv, steps, cost);
@@ -156,7 +144,7 @@ class RnnNadeTest {
 
     @Test
     void namesAndLayoutKeepTheNadePartFirst() {
-        try (Backend be = create("scalar")) {
+        try (Backend be = RnnRbmTest.create("scalar")) {
             RnnNade rnn = new RnnNade(be, 6, 5, 4), lstm = new RnnNade(be, 6, 5, new int[] {4, 3});
             assertEquals(List.of("W", "V", "bv", "bh", "Wuh", "Wuv", "Wvu", "Wuu", "bu", "u0"), rnn.names());
             assertEquals(List.of("W", "V", "bv", "bh", "Wuh", "Wuv", "Wx0", "Wh0", "b0", "Wx1", "Wh1", "b1"), lstm.names());

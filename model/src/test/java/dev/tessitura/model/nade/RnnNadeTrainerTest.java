@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tessitura.engine.Backend;
-import dev.tessitura.engine.BackendOptions;
-import dev.tessitura.engine.Backends;
 import dev.tessitura.engine.Rng;
 import dev.tessitura.engine.Tensor;
 import dev.tessitura.midi.PianoRoll;
@@ -18,8 +16,9 @@ import dev.tessitura.model.Optimizer;
 import dev.tessitura.model.Position;
 import dev.tessitura.model.io.SafeTensors;
 import dev.tessitura.model.rnnrbm.RnnRbmSampling;
+import dev.tessitura.model.rnnrbm.RnnRbmTest;
+import dev.tessitura.model.rnnrbm.RnnRbmTrainerTest;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -31,23 +30,12 @@ import org.junit.jupiter.api.io.TempDir;
  * seeded, and the evaluation's sampled ACC is the exact expected accuracy.
  */
 class RnnNadeTrainerTest {
-    static final int NOTES = 12;
+    static final int NOTES = RnnRbmTrainerTest.NOTES;
     @TempDir Path tmp;
 
-    /** Tunes cycling through 4 two-note chords: predictable from the history, not from the frame alone. */
+    /** The RNN-RBM's test tunes: 4 two-note chords in a cycle, predictable from the history, not from the frame alone. */
     static List<PianoRoll> tunes() {
-        List<PianoRoll> l = new ArrayList<>();
-        for (int i = 0; i < 6; i++) {
-            int frames = 10 + 6 * i;
-            PianoRoll.Builder b = PianoRoll.builder(frames, 21, NOTES);
-            for (int t = 0; t < frames; t++) {
-                int k = (t + i) % 4;
-                b.set(t, 21 + k * 3 % NOTES);
-                b.set(t, 21 + (k * 3 + 4) % NOTES);
-            }
-            l.add(b.build());
-        }
-        return l;
+        return RnnRbmTrainerTest.tunes();
     }
 
     /** Chunks of 7 frames so that sequences span several chunks. */
@@ -56,11 +44,11 @@ class RnnNadeTrainerTest {
     }
 
     static Backend scalar() {
-        return Backends.create("scalar", BackendOptions.defaults());
+        return RnnRbmTest.create("scalar");
     }
 
     static Backend simd(int threads) {
-        return Backends.create("simd", new BackendOptions(threads, 0));
+        return RnnRbmTest.create("simd-" + threads);
     }
 
     @Test

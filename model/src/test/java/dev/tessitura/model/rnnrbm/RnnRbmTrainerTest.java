@@ -30,12 +30,12 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class RnnRbmTrainerTest {
-    static final int NOTES = 12;
+public class RnnRbmTrainerTest {
+    public static final int NOTES = 12;
     @TempDir Path tmp;
 
     /** Tunes cycling through 4 two-note chords: predictable from the history, not from the frame alone. */
-    static List<PianoRoll> tunes() {
+    public static List<PianoRoll> tunes() {
         List<PianoRoll> l = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
             int frames = 10 + 6 * i;

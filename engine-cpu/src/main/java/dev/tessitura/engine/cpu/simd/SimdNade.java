@@ -59,11 +59,9 @@ final class SimdNade {
             float[] s = new float[GROUP], buf = new float[GROUP * lanes.floats().length()];
             for (int t0 = r0; t0 < r1; t0 += GROUP) {
                 int m = Math.min(GROUP, r1 - t0);
-                for (int k = 0; k < m; k++) System.arraycopy(bhd, bhOff + (sh.bhPerRow() ? (t0 + k) * nh : 0), a, k * nh, nh);   // a_0 = bh(t)
+                start(a, bhd, bhOff, sh.bhPerRow(), t0, m, nh);
                 for (int i = 0; i < nv; i++) {
-                    for (int k = 0; k < m; k++) {
-                        if (i == 0 || vd[vOff + (t0 + k) * nv + i - 1] != 0) sigmoid(a, k * nh, h, k * nh, nh);
-                    }
+                    refresh(a, h, vd, vOff, t0, m, i, nv, nh);
                     dots(h, m, nh, vt, i * nh, s, buf);
                     for (int k = 0; k < m; k++) {
                         int row = (t0 + k) * nv;
@@ -75,6 +73,18 @@ final class SimdNade {
                 for (int k = 0; k < m; k++) lpd[lpOff + t0 + k] = (float) logLikelihood(pd, pOff + (t0 + k) * nv, vd, vOff + (t0 + k) * nv, nv);
             }
         });
+    }
+
+    /** a_0 = bh(t) (nh) for the m rows t0 .. of a group, row k of a (GROUP, nh). */
+    private static void start(float[] a, float[] bh, int bhOff, boolean perRow, int t0, int m, int nh) {
+        for (int k = 0; k < m; k++) System.arraycopy(bh, bhOff + (perRow ? (t0 + k) * nh : 0), a, k * nh, nh);
+    }
+
+    /** h_k = sigmoid(a_k) for the group's rows whose a changed before unit i: i = 0, or unit i - 1 is on. */
+    private void refresh(float[] a, float[] h, float[] v, int vOff, int t0, int m, int i, int nv, int nh) {
+        for (int k = 0; k < m; k++) {
+            if (i == 0 || v[vOff + (t0 + k) * nv + i - 1] != 0) sigmoid(a, k * nh, h, k * nh, nh);
+        }
     }
 
     /**
@@ -141,12 +151,10 @@ final class SimdNade {
             philox.uniforms(rng.seed(), rng.stream(), first, (long) r0 * nv, u, 0, u.length);
             for (int t0 = r0; t0 < r1; t0 += GROUP) {
                 int m = Math.min(GROUP, r1 - t0);
-                for (int k = 0; k < m; k++) System.arraycopy(bhd, bhOff + (sh.bhPerRow() ? (t0 + k) * nh : 0), a, k * nh, nh);
+                start(a, bhd, bhOff, sh.bhPerRow(), t0, m, nh);
                 // the group's rows walk the units together, each drawing its own and changing its own a
                 for (int i = 0; i < nv; i++) {
-                    for (int k = 0; k < m; k++) {
-                        if (i == 0 || vd[vOff + (t0 + k) * nv + i - 1] != 0) sigmoid(a, k * nh, h, k * nh, nh);
-                    }
+                    refresh(a, h, vd, vOff, t0, m, i, nv, nh);
                     dots(h, m, nh, vt, i * nh, s, buf);
                     for (int k = 0; k < m; k++) {
                         int row = (t0 + k) * nv;
