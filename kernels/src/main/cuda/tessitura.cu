@@ -6,6 +6,7 @@
 #include "reduce.cuh"
 #include "random.cuh"
 #include "rbm.cuh"
+#include "nade.cuh"
 #include "lstm.cuh"
 #include "recurrence.cuh"
 #include "optim.cuh"

@@ -215,6 +215,49 @@ class TrainCommandTest {
         assertTrue(r.err().contains("not both"), r.err());
     }
 
+
+    /** The NADE family through the registry: rnn-nade (with RNN pretraining and augmentation) and the frame-level nade. */
+    @Test
+    void rnnNadeAndNadeTrainResumeGenerateAndEvaluate() throws Exception {
+        Path data = dataset(), run = dir.resolve("rnn-nade");
+        String[] common = {"--model", "rnn-nade", "--data", data.toString(), "--out", run.toString(), "--hidden", "12", "--recurrent", "9",
+                "--steps", "9", "--optimizer", "adam", "--lr", "0.01", "--pretrain-rnn", "1", "--augment", "--backend", "scalar"};
+        MainTest.Result r = main(concat(new String[] {"train", "--epochs", "1"}, common));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("rnn-nade 88/12/9") && r.out().contains("RNN (cross-entropy of the predictor) pretraining epoch 1"), r.out());
+        assertTrue(r.out().matches("(?s).*augment: \\d+ training sequences with their transpositions.*"), r.out());
+        r = main(concat(new String[] {"train", "--epochs", "2", "--resume"}, common));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("epoch 2: train cost") && !r.out().contains("pretraining epoch"), r.out());
+        var meta = dev.tessitura.model.io.SafeTensors.read(run.resolve("checkpoint.safetensors")).metadata();
+        assertEquals("rnn-nade", meta.get("kind"));
+        assertEquals("true", meta.get("augment"));
+
+        Path song = dir.resolve("nade-out/song.mid");
+        r = main("generate", "--checkpoint", run.resolve("checkpoint.safetensors").toString(), "--out", song.toString(),
+                "--steps", "12", "--seed", "4", "--backend", "scalar");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(Files.exists(dir.resolve("nade-out/song.png")) && Files.exists(dir.resolve("nade-out/song.wav")), r.out());
+        r = main("evaluate", "--checkpoint", run.resolve("best.safetensors").toString(), "--data", data.toString(), "--samples", "20",
+                "--backend", "scalar");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().matches("(?s).*log-likelihood per time step: -\\d+\\.\\d+ \\+- \\d.*\\(rnn-nade: exact\\).*"), r.out());
+        assertTrue(r.out().contains("drawn given the true history") && r.out().contains("baseline:"), r.out());
+
+        Path frames = dir.resolve("nade");
+        r = main("train", "--model", "nade", "--data", data.toString(), "--out", frames.toString(), "--hidden", "10", "--batch", "20",
+                "--epochs", "1", "--backend", "scalar");
+        assertEquals(0, r.code(), r.err());
+        r = main("evaluate", "--checkpoint", frames.resolve("checkpoint.safetensors").toString(), "--data", data.toString(),
+                "--samples", "5", "--backend", "scalar");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("(nade: exact)"), r.out());
+        r = main("train", "--model", "lstm-nade", "--data", data.toString(), "--out", dir.resolve("both").toString(),
+                "--pretrain", "1", "--pretrain-rnn", "1");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("not both"), r.err());
+    }
+
     @Test
     void melodyLstmFromAFolderOfMidiFiles() throws Exception {
         Path midi = dir.resolve("midi");

@@ -238,6 +238,41 @@ public interface Backend extends AutoCloseable {
      */
     void freeEnergyGrad(Tensor dW, Tensor dBv, Tensor dBh, Tensor v, Tensor w, Tensor bh, float alpha);
 
+    // ---------------------------------------------------------------- NADE
+
+    /**
+     * NADE (Larochelle and Murray 2011) over each of T frames (rows), the units in index order: with a_0 = bh(t),
+     * <pre>
+     *   h_i = sigmoid(a_i),   p_i = P(v_i = 1 | v_&lt;i) = sigmoid(bv_i(t) + h_i . V[:, i]),   a_{i+1} = a_i + v_i W[i, :]
+     *   logp[t] = sum_i v_i log p_i + (1 - v_i) log(1 - p_i)
+     * </pre>
+     * logp (T) in float64 then rounded; p (T, nv) every conditional; v (T, nv) with values in [0, 1] (0/1 for music);
+     * W (nv, nh); V (nh, nv); bv (nv) or (T, nv); bh (nh) or (T, nh). Outputs share no memory with anything.
+     */
+    void nadeForward(Tensor logp, Tensor p, Tensor v, Tensor w, Tensor vw, Tensor bv, Tensor bh);
+
+    /**
+     * ACCUMULATES alpha times the gradients of -sum_t logp[t] of {@link #nadeForward} (p is its output for the same
+     * v, W, V, biases): with ds_i = alpha (p_i - v_i) and da_nv = 0, for i = nv-1 .. 0:
+     * <pre>
+     *   dW[i, :] += v_i da_{i+1};   dV[:, i] += ds_i h_i;   dBv_i += ds_i;   da_i = da_{i+1} + ds_i V[:, i] h_i (1 - h_i)
+     * </pre>
+     * and dBh += da_0. The a_i are recomputed in the forward pass's order (a_0 = bh, then + v_i W[i, :]), so h_i has
+     * the forward's bits: walking down with a_i = a_{i+1} - v_i W[i, :] would need no memory, but its roundings
+     * would drift from the forward's by up to about 2^-24 sum_k |v_k W[k, :]| per unit. dW (nv, nh); dV (nh, nv);
+     * dBv (T, nv) per row or (nv) summed over rows; dBh (T, nh) or (nh) likewise; v, p (T, nv); bh (nh) or (T, nh).
+     */
+    void nadeBackward(Tensor dW, Tensor dV, Tensor dBv, Tensor dBh, Tensor v, Tensor p, Tensor w, Tensor vw, Tensor bh,
+                      float alpha);
+
+    /**
+     * Exact ancestral sampling of T frames: v_i = 1 when u_i &lt; p_i (the conditional of {@link #nadeForward} given
+     * the v_&lt;i drawn so far), else 0, written with p_i into v and p (T, nv). Random draws: one draw of T nv elements
+     * as {@link #bernoulli}'s, unit i of row t taking element t nv + i, so the same frames on every backend (up to
+     * |u - p| &lt; 2e-5 where p's last bits differ) and nadeForward of the frames gives the same p.
+     */
+    void nadeSample(Tensor v, Tensor p, Tensor w, Tensor vw, Tensor bv, Tensor bh, Rng rng);
+
     // ---------------------------------------------------------------- fused LSTM cell and layer
 
     /**

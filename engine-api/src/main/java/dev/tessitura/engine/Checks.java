@@ -320,6 +320,67 @@ public final class Checks {
         return new RbmShape(rows, nv, nh, dBvRow, dBhRow);
     }
 
+    // ---------------------------------------------------------------- the NADE ops
+
+    /** Sizes of a NADE op: T rows of nv visible and nh hidden units, and whether each bias (or its gradient) is per row. */
+    public record NadeShape(int rows, int nv, int nh, boolean bvPerRow, boolean bhPerRow) {}
+
+    /** W (nv, nh) and V (nh, nv), and the frames' (T, nv) tensors. Returns {nv, nh}. */
+    private static int[] nadeWeights(String op, Tensor w, Tensor vw, int rows, Tensor... frames) {
+        int nv = w.rows(), nh = w.cols();
+        if (w.rank() != 2 || vw.rank() != 2) {
+            throw new IllegalArgumentException(op + ": W and V must be matrices, got " + shape(w) + " and " + shape(vw));
+        }
+        shape(op, "V", vw, nh, nv);
+        for (Tensor f : frames) shape(op, "frames", f, rows, nv);
+        return new int[] {nv, nh};
+    }
+
+    /** nadeForward: logp (T), p and v (T, nv), W (nv, nh), V (nh, nv), bv and bh biases; outputs disjoint from all. */
+    public static NadeShape nadeForward(Backend backend, Tensor logp, Tensor p, Tensor v, Tensor w, Tensor vw, Tensor bv, Tensor bh) {
+        String op = "nadeForward";
+        owned(backend, op, logp, p, v, w, vw, bv, bh);
+        int rows = v.rows();
+        int[] s = nadeWeights(op, w, vw, rows, v, p);
+        length(op, "logp", logp, rows);
+        boolean bvRow = bias(op, bv, rows, s[0]), bhRow = bias(op, bh, rows, s[1]);
+        disjoint(op, logp, p, v, w, vw, bv, bh);
+        disjoint(op, p, v, w, vw, bv, bh);
+        return new NadeShape(rows, s[0], s[1], bvRow, bhRow);
+    }
+
+    /** nadeBackward; here bvPerRow and bhPerRow say whether the gradients dBv and dBh are per row. */
+    public static NadeShape nadeBackward(Backend backend, Tensor dW, Tensor dV, Tensor dBv, Tensor dBh, Tensor v, Tensor p,
+                                         Tensor w, Tensor vw, Tensor bh) {
+        String op = "nadeBackward";
+        owned(backend, op, dW, dV, dBv, dBh, v, p, w, vw, bh);
+        int rows = v.rows();
+        int[] s = nadeWeights(op, w, vw, rows, v, p);
+        int nv = s[0], nh = s[1];
+        bias(op, bh, rows, nh);
+        shape(op, "dW", dW, nv, nh);
+        shape(op, "dV", dV, nh, nv);
+        boolean dBvRow = biasGrad(op, dBv, rows, nv), dBhRow = biasGrad(op, dBh, rows, nh);
+        Tensor[] grads = {dW, dV, dBv, dBh};
+        for (int i = 0; i < grads.length; i++) {
+            disjoint(op, grads[i], v, p, w, vw, bh);
+            for (int j = i + 1; j < grads.length; j++) disjoint(op, grads[i], grads[j]);
+        }
+        return new NadeShape(rows, nv, nh, dBvRow, dBhRow);
+    }
+
+    /** nadeSample: v and p (T, nv) outputs, W (nv, nh), V (nh, nv), bv and bh biases; outputs disjoint from all. */
+    public static NadeShape nadeSample(Backend backend, Tensor v, Tensor p, Tensor w, Tensor vw, Tensor bv, Tensor bh) {
+        String op = "nadeSample";
+        owned(backend, op, v, p, w, vw, bv, bh);
+        int rows = v.rows();
+        int[] s = nadeWeights(op, w, vw, rows, v, p);
+        boolean bvRow = bias(op, bv, rows, s[0]), bhRow = bias(op, bh, rows, s[1]);
+        disjoint(op, v, p, w, vw, bv, bh);
+        disjoint(op, p, w, vw, bv, bh);
+        return new NadeShape(rows, s[0], s[1], bvRow, bhRow);
+    }
+
     /** softmaxCrossEntropy: targets and dLogits (or null) the logits' shape; dLogits may be the logits themselves. */
     public static void softmaxCrossEntropy(Backend backend, Tensor dLogits, Tensor logits, Tensor targets) {
         String op = "softmaxCrossEntropy";

@@ -14,8 +14,9 @@ import java.util.Arrays;
  *
  * <p>Every op of {@link Backend} is here, section by section: its loops, or an override that names the interface's
  * default as the reference (the layer and AIS ops, gatherRows, momentum, sumOfSquares into a tensor: sequences of the
- * ops here). Only the plumbing stays implicit: {@link Backend#of}, {@link Backend#toArray}, {@link Backend#record}
- * (the body simply runs) and {@link Backend#asynchronous} (false) are the interface's defaults.
+ * ops here), or, for the NADE section, the loops of {@link ScalarNade}. Only the plumbing stays implicit:
+ * {@link Backend#of}, {@link Backend#toArray}, {@link Backend#record} (the body simply runs) and
+ * {@link Backend#asynchronous} (false) are the interface's defaults.
  */
 public final class ScalarBackend implements Backend {
 
@@ -381,6 +382,24 @@ public final class ScalarBackend implements Backend {
     private void accumulate(Tensor g, boolean perRow, Tensor x, float alpha) {
         if (perRow) axpy(g, x, alpha);
         else columnSums(g, x, alpha, 1f);
+    }
+
+    // ---------------------------------------------------------------- NADE (the loops are ScalarNade's)
+
+    @Override
+    public void nadeForward(Tensor logp, Tensor p, Tensor v, Tensor w, Tensor vw, Tensor bv, Tensor bh) {
+        ScalarNade.forward(this, logp, p, v, w, vw, bv, bh);
+    }
+
+    @Override
+    public void nadeBackward(Tensor dW, Tensor dV, Tensor dBv, Tensor dBh, Tensor v, Tensor p, Tensor w, Tensor vw, Tensor bh,
+                             float alpha) {
+        ScalarNade.backward(this, dW, dV, dBv, dBh, v, p, w, vw, bh, alpha);
+    }
+
+    @Override
+    public void nadeSample(Tensor v, Tensor p, Tensor w, Tensor vw, Tensor bv, Tensor bh, Rng rng) {
+        ScalarNade.sample(this, v, p, w, vw, bv, bh, rng);
     }
 
     // ---------------------------------------------------------------- fused LSTM cell and layer

@@ -30,7 +30,7 @@ import java.util.Objects;
  * the same calls with the same words.
  *
  * <p>This class holds the device, its memory, the launches and the recording, and hands each op to the class of its
- * section of {@link Backend}: {@link CudaBlas}, {@link CudaElementwise}, {@link CudaRandom}, {@link CudaRbm},
+ * section of {@link Backend}: {@link CudaBlas}, {@link CudaElementwise}, {@link CudaRandom}, {@link CudaRbm}, {@link CudaNade},
  * {@link CudaLstm}, {@link CudaTanhRecurrence}, {@link CudaAis}, {@link CudaOptimizers}, {@link CudaSoftmax}.
  */
 public final class CudaBackend implements Backend {
@@ -47,6 +47,7 @@ public final class CudaBackend implements Backend {
     private final CudaElementwise elementwise;
     private final CudaRandom random;
     private final CudaRbm rbm;
+    private final CudaNade nade;
     private final CudaLstm lstm;
     private final CudaTanhRecurrence recurrence;
     private final CudaAis ais;
@@ -62,6 +63,7 @@ public final class CudaBackend implements Backend {
         this.elementwise = new CudaElementwise(this);
         this.random = new CudaRandom(this);
         this.rbm = new CudaRbm(this);
+        this.nade = new CudaNade(this);
         this.lstm = new CudaLstm(this);
         this.recurrence = new CudaTanhRecurrence(this);
         this.ais = new CudaAis(this);
@@ -465,6 +467,24 @@ public final class CudaBackend implements Backend {
     @Override
     public void freeEnergyGrad(Tensor dW, Tensor dBv, Tensor dBh, Tensor v, Tensor w, Tensor bh, float alpha) {
         rbm.freeEnergyGrad(dW, dBv, dBh, v, w, bh, alpha);
+    }
+
+    // ---------------------------------------------------------------- NADE
+
+    @Override
+    public void nadeForward(Tensor logp, Tensor p, Tensor v, Tensor w, Tensor vw, Tensor bv, Tensor bh) {
+        nade.forward(logp, p, v, w, vw, bv, bh);
+    }
+
+    @Override
+    public void nadeBackward(Tensor dW, Tensor dV, Tensor dBv, Tensor dBh, Tensor v, Tensor p, Tensor w, Tensor vw, Tensor bh,
+                             float alpha) {
+        nade.backward(dW, dV, dBv, dBh, v, p, w, vw, bh, alpha);
+    }
+
+    @Override
+    public void nadeSample(Tensor v, Tensor p, Tensor w, Tensor vw, Tensor bv, Tensor bh, Rng rng) {
+        nade.sample(v, p, w, vw, bv, bh, rng);
     }
 
     // ---------------------------------------------------------------- fused LSTM cell and layer

@@ -33,10 +33,11 @@ public final class GpuSuite {
         System.exit(status(s, requireGpu));
     }
 
-    /** The whole suite, or with {@code opsOnly} the ops' tests alone (CudaBackendGpuTest: quick under a sanitizer). */
+    /** The whole suite, or with {@code opsOnly} the ops' tests alone (CudaBackendGpuTest, NadeGpuTest: quick under a sanitizer). */
     static TestExecutionSummary run(boolean opsOnly) {
         LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
-                .selectors(opsOnly ? selectClass(CudaBackendGpuTest.class) : selectPackage("dev.tessitura.engine.cuda"))
+                .selectors(opsOnly ? List.of(selectClass(CudaBackendGpuTest.class), selectClass(NadeGpuTest.class))
+                        : List.of(selectPackage("dev.tessitura.engine.cuda")))
                 .filters(TagFilter.includeTags("gpu"), TagFilter.excludeTags("emulated"))
                 .build();
         SummaryGeneratingListener listener = new SummaryGeneratingListener();

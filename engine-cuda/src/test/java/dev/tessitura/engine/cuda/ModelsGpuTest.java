@@ -16,6 +16,8 @@ import dev.tessitura.model.lstm.LstmConfig;
 import dev.tessitura.model.lstm.LstmReference;
 import dev.tessitura.model.lstm.LstmTrainer;
 import dev.tessitura.model.lstm.Minibatches;
+import dev.tessitura.model.nade.RnnNade;
+import dev.tessitura.model.nade.RnnNadeReference;
 import dev.tessitura.model.rnnrbm.RnnRbm;
 import dev.tessitura.model.rnnrbm.RnnRbmConfig;
 import dev.tessitura.model.rnnrbm.RnnRbmPretraining;
@@ -28,7 +30,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Whole training steps of the models on the cuda backend, with the model code unchanged: the RNN-RBM's cost and
  * every gradient against the float64 reference (given negatives), its CD-k negatives against the scalar backend's
- * (same Rng), and the LSTM's loss and gradients against its float64 reference. Needs a GPU (skipped with the
+ * (same Rng), the RNN-NADE's exact cost and gradients against its float64 reference, and the LSTM's loss and
+ * gradients against its float64 reference. Needs a GPU (skipped with the
  * provider's reason otherwise); {@link ModelsEmulatedTest} runs the same on the host emulator.
  */
 class ModelsGpuTest extends GpuTestBase {
@@ -52,6 +55,42 @@ class ModelsGpuTest extends GpuTestBase {
         double[] a = new double[rows.length * rows[0].length];
         for (int t = 0; t < rows.length; t++) System.arraycopy(rows[t], 0, a, t * rows[0].length, rows[0].length);
         return a;
+    }
+
+    /** {nv, nh, nu, T}: single units, odd sizes, the tutorial's 88 / 150 / 100 (a chunk of 30: the emulator runs it too). */
+    static final int[][] RNNNADE_SIZES = {{1, 1, 1, 1}, {13, 7, 5, 9}, {88, 150, 100, 30}};
+
+    /** The RNN-NADE's exact cost and all nine gradients (NADE ops, bias maps, tanh BPTT) against its float64 reference. */
+    @Test
+    void rnnNadeCostAndEveryGradientMatchTheFloat64Reference() {
+        SplittableRandom r = new SplittableRandom(23);
+        for (int[] size : RNNNADE_SIZES) {
+            int nv = size[0], nh = size[1], nu = size[2], steps = size[3];
+            String at = java.util.Arrays.toString(size) + " ";
+            RnnNadeReference ref = new RnnNadeReference(nv, nh, nu);
+            ref.randomize(r, 0.3);
+            RnnNade m = new RnnNade(gpu, nv, nh, nu);
+            String[] names = {"W", "V", "bv", "bh", "Wuh", "Wuv", "Wvu", "Wuu", "bu"};
+            double[][] params = ref.params();
+            for (int k = 0; k < names.length; k++) {
+                float[] f = floats(params[k]);
+                for (int i = 0; i < f.length; i++) params[k][i] = f[i];   // the reference on the model's float values
+                gpu.copyFromHost(m.param(names[k]), f, 0);
+            }
+            double[] v = new double[steps * nv];
+            for (int i = 0; i < v.length; i++) v[i] = r.nextDouble() < 0.2 ? 1 : 0;
+            Tensor tv = gpu.of(floats(v), steps, nv), cost = gpu.zeros(1);
+            m.forward(tv, steps, 1);
+            m.zeroGrads();
+            m.costAndGradients(tv, steps, cost);
+            double want = ref.cost(v, steps);
+            assertEquals(want, gpu.toArray(cost)[0], 1e-5 * Math.max(1, Math.abs(want)), at + "cost");
+            double[][] g = ref.grads(v, steps).all();
+            for (int k = 0; k < names.length; k++) {
+                double err = relErr(gpu.toArray(m.grad(names[k])), g[k]);
+                assertTrue(err < 1e-4, at + "d" + names[k] + ": relative error " + err);
+            }
+        }
     }
 
     /** {nv, nh, nu, T}: single units, odd sizes, the tutorial's 88 / 150 / 100 over a chunk of 100. */

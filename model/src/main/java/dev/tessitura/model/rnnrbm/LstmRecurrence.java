@@ -10,23 +10,25 @@ import java.util.List;
  * v(1..t); u(0) = 0 and every layer starts from h = c = 0. The stack is {@link Lstm}, so the cell, its fused backward
  * and BPTT are the polyphonic LSTM's own.
  */
-final class LstmRecurrence implements Recurrence {
+public final class LstmRecurrence implements Recurrence {
     private final Backend be;
     private final int[] layers;
     private final Lstm lstm;
     private boolean started;          // generation: whether the stack holds the state of a previous step
 
-    static long size(int nv, int[] layers) {
+    /** Its parameter count: the stack's Wx, Wh, b per layer. */
+    public static long size(int nv, int[] layers) {
         return Lstm.size(nv, layers, 0);
     }
 
-    LstmRecurrence(Backend be, int nv, int[] layers, Tensor params, Tensor grads) {
+    /** Over views params and grads of {@link #size} elements. */
+    public LstmRecurrence(Backend be, int nv, int[] layers, Tensor params, Tensor grads) {
         this.be = be;
         this.layers = layers.clone();
         this.lstm = new Lstm(be, nv, layers, 0, params, grads);
     }
 
-    int[] layers() { return layers.clone(); }
+    public int[] layers() { return layers.clone(); }
 
     @Override public List<String> names() { return lstm.paramNames(); }
 

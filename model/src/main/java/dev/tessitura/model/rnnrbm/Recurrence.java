@@ -7,7 +7,7 @@ import java.util.List;
  * The deterministic part of an RNN-RBM: the state u(t) that sets the biases of step t+1, made from v(1..t). Its
  * parameters are views into the model's one parameter tensor (and gradients into its gradient tensor).
  */
-interface Recurrence {
+public interface Recurrence {
     /** Parameter names in storage order, and the views they name. */
     List<String> names();
 

@@ -30,20 +30,17 @@ public final class RnnRbm implements ConditionalRbmEvaluation.ConditionalRbms {
     private final Tensor gW, gBv, gBh, gWuh, gWuv;
     /** What makes u(t): the tanh RNN of the paper, or an LSTM stack. */
     final Recurrence recurrence;
+    /** bv(t), bh(t) from u(t-1), and the workspace of the last forward. */
+    final TimeBiases biases;
     private final String[] names;
     private final Tensor[] paramViews, gradViews;
 
     // workspace for B chunks of T frames, time-major (step t of chunk b is row t B + b), reallocated when they grow
-    private int capacity = -1, uCapacity = -1;
-    private int forwardSteps = -1;  // T of the last forward: what the workspace holds
-    private int forwardBatch = 1;   // B of the last forward
-    private Tensor uAll;          // ((T+1) B, nu): u(0) .. u(T)
-    private Tensor bvT, bhT;      // (T B, nv), (T B, nh): bv(t), bh(t)
+    private int capacity = -1;
     private Tensor vNeg;          // (T B, nv): the negative samples
     private Tensor f, fNeg;       // (T B): free energies of the data and of the negative samples
     private Tensor costOut;       // (1): the cost of the costAndGradients that waits for it
     private Tensor dBv, dBh;      // (T B, nv), (T B, nh): d cost / d bv(t), d bh(t)
-    private Tensor dU;            // ((T+1) B, nu): d cost / d u(t)
 
     /** The paper's RNN-RBM: nu recurrent tanh units. */
     public RnnRbm(Backend backend, int nv, int nh, int nu) {
@@ -79,6 +76,7 @@ public final class RnnRbm implements ConditionalRbmEvaluation.ConditionalRbms {
         Tensor recParams = params.view(at, Math.toIntExact(rec)), recGrads = grads.view(at, Math.toIntExact(rec));
         recurrence = lstmLayers == null ? new TanhRecurrence(be, nv, nu, recParams, recGrads)
                 : new LstmRecurrence(be, nv, lstmLayers, recParams, recGrads);
+        biases = new TimeBiases(be, lstmLayers == null ? "rnn-rbm" : "lstm-rbm", recurrence, bv, bh, Wuh, Wuv, gBv, gBh, gWuh, gWuv);
         List<String> n = new ArrayList<>(List.of("W", "bv", "bh", "Wuh", "Wuv"));
         List<Tensor> pv = new ArrayList<>(List.of(p)), gv = new ArrayList<>(List.of(g));
         n.addAll(recurrence.names());
@@ -150,22 +148,15 @@ public final class RnnRbm implements ConditionalRbmEvaluation.ConditionalRbms {
         recurrence.initTutorial();
     }
 
-    /** Room for {@code rows} = T B frames and {@code uRows} = (T+1) B states. */
-    private void workspace(int rows, int uRows) {
+    /** Room for {@code rows} = T B frames. */
+    private void workspace(int rows) {
         if (rows > capacity) {
             capacity = rows;
-            bvT = be.zeros(rows, nv);
-            bhT = be.zeros(rows, nh);
             vNeg = be.zeros(rows, nv);
             f = be.zeros(rows);
             fNeg = be.zeros(rows);
             dBv = be.zeros(rows, nv);
             dBh = be.zeros(rows, nh);
-        }
-        if (uRows > uCapacity) {
-            uCapacity = uRows;
-            uAll = be.zeros(uRows, nu);
-            dU = be.zeros(uRows, nu);
         }
     }
 
@@ -184,22 +175,8 @@ public final class RnnRbm implements ConditionalRbmEvaluation.ConditionalRbms {
      * (the per-frame means over all T B frames) are those of one update on the B chunks. Returns u ((T+1) B, nu).
      */
     public Tensor forward(Tensor v, int steps, int batch) {
-        if (steps < 1 || batch < 1 || v.rank() != 2 || v.dim(0) != steps * batch || v.dim(1) != nv) {
-            throw new IllegalArgumentException("rnn-rbm: forward needs " + (batch == 1 ? "a chunk v of shape (T, nv) = (" + steps
-                    : batch + " chunks v of shape (T B, nv) = (" + steps + " x " + batch) + ", " + nv + "), got "
-                    + java.util.Arrays.toString(v.shape()));
-        }
-        int rows = steps * batch;
-        workspace(rows, rows + batch);
-        forwardSteps = steps;
-        forwardBatch = batch;
-        Tensor u = uAll.slice(0, rows + batch), uPrev = uAll.slice(0, rows);
-        recurrence.forward(v, u, steps, batch);
-        Tensor bvt = bvT.slice(0, rows), bht = bhT.slice(0, rows);
-        be.gemm(bvt, uPrev, false, Wuv, false, 1f, 0f);                 // (1) bv(t) = bv + u(t-1) Wuv
-        be.addRowVector(bvt, bvt, bv);
-        be.gemm(bht, uPrev, false, Wuh, false, 1f, 0f);                 // (2) bh(t) = bh + u(t-1) Wuh
-        be.addRowVector(bht, bht, bh);
+        Tensor u = biases.forward(v, steps, batch);
+        workspace(steps * batch);
         return u;
     }
 
@@ -221,24 +198,16 @@ public final class RnnRbm implements ConditionalRbmEvaluation.ConditionalRbms {
 
     /** bv(t) (T B, nv) and bh(t) (T B, nh) of the last {@link #forward}. */
     public Tensor visibleBiases(int steps) {
-        return bvT.slice(0, requireForward(steps));
+        return biases.visibleBiases(steps);
     }
 
     public Tensor hiddenBiases(int steps) {
-        return bhT.slice(0, requireForward(steps));
+        return biases.hiddenBiases(steps);
     }
 
-    /**
-     * The workspace holds bv(t), bh(t) and u(t) of one batch of chunks only: the last one given to {@link #forward}.
-     * Returns its T B rows.
-     */
+    /** T B: the rows of the last forward, which must have been of T steps. */
     private int requireForward(int steps) {
-        if (steps != forwardSteps) {
-            throw new IllegalStateException("rnn-rbm: asked about a chunk of " + steps + " frames, but "
-                    + (forwardSteps < 0 ? "forward(v, T) has not run" : "the last forward(v, T) had T = " + forwardSteps)
-                    + "; call forward on this chunk first");
-        }
-        return steps * forwardBatch;
+        return biases.rows(steps);
     }
 
     /**
@@ -249,7 +218,7 @@ public final class RnnRbm implements ConditionalRbmEvaluation.ConditionalRbms {
         int rows = requireForward(steps);
         Tensor neg = vNeg.slice(0, rows);
         be.copy(neg, v);
-        be.gibbsChain(neg, null, W, bvT.slice(0, rows), bhT.slice(0, rows), k, rng);
+        be.gibbsChain(neg, null, W, visibleBiases(steps), hiddenBiases(steps), k, rng);
         return neg;
     }
 
@@ -270,7 +239,7 @@ public final class RnnRbm implements ConditionalRbmEvaluation.ConditionalRbms {
      */
     public void costAndGradients(Tensor v, Tensor neg, int steps, Tensor cost) {
         int rows = requireForward(steps);
-        Tensor bvt = bvT.slice(0, rows), bht = bhT.slice(0, rows), fs = f.slice(0, rows), fn = fNeg.slice(0, rows);
+        Tensor bvt = visibleBiases(steps), bht = hiddenBiases(steps), fs = f.slice(0, rows), fn = fNeg.slice(0, rows);
         float inv = 1f / rows;                                          // per frame, over all B chunks
         be.freeEnergy(fs, v, W, bvt, bht);
         be.freeEnergy(fn, neg, W, bvt, bht);
@@ -283,9 +252,7 @@ public final class RnnRbm implements ConditionalRbmEvaluation.ConditionalRbms {
         be.fill(dbh, 0f);
         be.freeEnergyGrad(gW, dbv, dbh, v, W, bht, inv);
         be.freeEnergyGrad(gW, dbv, dbh, neg, W, bht, -inv);
-        be.columnSums(gBv, dbv, 1f, 1f);
-        be.columnSums(gBh, dbh, 1f, 1f);
-        backThroughBiases(v, dbv, dbh, steps);
+        biases.backward(v, dbv, dbh, steps);
     }
 
     /**
@@ -296,7 +263,7 @@ public final class RnnRbm implements ConditionalRbmEvaluation.ConditionalRbms {
      */
     public double predictorCost(Tensor v, int steps) {
         int rows = requireForward(steps);
-        Tensor bvt = bvT.slice(0, rows), nll = dBv.slice(0, rows), vb = vNeg.slice(0, rows);
+        Tensor bvt = visibleBiases(steps), nll = dBv.slice(0, rows), vb = vNeg.slice(0, rows);
         be.softplus(nll, bvt);
         be.mul(vb, v, bvt);
         be.sub(nll, nll, vb);
@@ -309,32 +276,13 @@ public final class RnnRbm implements ConditionalRbmEvaluation.ConditionalRbms {
      */
     public double predictorCostAndGradients(Tensor v, int steps) {
         double cost = predictorCost(v, steps);
-        int rows = steps * forwardBatch;
+        int rows = requireForward(steps);
         Tensor dbv = dBv.slice(0, rows);
-        be.sigmoid(dbv, bvT.slice(0, rows));
+        be.sigmoid(dbv, visibleBiases(steps));
         be.sub(dbv, dbv, v);
         be.scale(dbv, 1f / rows);
-        be.columnSums(gBv, dbv, 1f, 1f);
-        backThroughBiases(v, dbv, null, steps);
+        biases.backward(v, dbv, null, steps);
         return cost;
-    }
-
-    /**
-     * From d cost / d bv(t) (and d bh(t), unless null) to the bias maps and, by backpropagation through time, the
-     * recurrence: (1), (2) give dWuv += u(t-1)^T dbv(t), dWuh += u(t-1)^T dbh(t), d u(t-1) = dbv(t) Wuv^T + dbh(t) Wuh^T.
-     */
-    private void backThroughBiases(Tensor v, Tensor dbv, Tensor dbh, int steps) {
-        int batch = forwardBatch, rows = steps * batch;
-        Tensor u = uAll.slice(0, rows + batch), uPrev = uAll.slice(0, rows);
-        Tensor du = dU.slice(0, rows + batch);
-        be.gemm(gWuv, uPrev, true, dbv, false, 1f, 1f);
-        be.fill(du.slice(rows, rows + batch), 0f);                       // u(T) sets no bias of this chunk
-        be.gemm(du.slice(0, rows), dbv, false, Wuv, true, 1f, 0f);
-        if (dbh != null) {
-            be.gemm(gWuh, uPrev, true, dbh, false, 1f, 1f);
-            be.gemm(du.slice(0, rows), dbh, false, Wuh, true, 1f, 1f);
-        }
-        recurrence.backward(v, u, du, steps, batch);                    // (3) by backpropagation through time
     }
 
     public void zeroGrads() {

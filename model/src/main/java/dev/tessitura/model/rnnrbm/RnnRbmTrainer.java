@@ -1,10 +1,10 @@
 package dev.tessitura.model.rnnrbm;
 
 import dev.tessitura.engine.Backend;
-import dev.tessitura.engine.Philox;
 import dev.tessitura.engine.Rng;
 import dev.tessitura.engine.Tensor;
 import dev.tessitura.midi.PianoRoll;
+import dev.tessitura.model.Chunks;
 import dev.tessitura.model.DivergedException;
 import dev.tessitura.model.EpochResult;
 import dev.tessitura.model.Optimizer;
@@ -15,8 +15,6 @@ import dev.tessitura.model.io.Checkpoints;
 import dev.tessitura.model.io.SafeTensors;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
@@ -60,46 +58,9 @@ public final class RnnRbmTrainer {
         return chunks(rolls, 1, epoch);
     }
 
-    /**
-     * The updates of an epoch: its chunks in order, B = batch at a time among chunks of the same length (a batch's
-     * chunks walk their T steps together). A chunk joins the first unfilled group of its length; groups go out as
-     * they fill, the unfilled ones at the end of the epoch in the order they were opened. Every frame is trained on
-     * once per epoch; with B = 1 these are the chunks themselves, in order.
-     */
-    static List<List<int[]>> batches(List<int[]> chunks, int batch) {
-        List<List<int[]>> out = new ArrayList<>();
-        Map<Integer, List<int[]>> open = new LinkedHashMap<>();
-        for (int[] c : chunks) {
-            List<int[]> g = open.computeIfAbsent(c[2], len -> new ArrayList<>());
-            g.add(c);
-            if (g.size() == batch) {
-                out.add(g);
-                open.remove(c[2]);
-            }
-        }
-        out.addAll(open.values());
-        return out;
-    }
-
     /** As above with the shuffle drawn from Philox stream (seed, stream). */
     List<int[]> chunks(List<PianoRoll> rolls, int stream, int epoch) {
-        int n = rolls.size();
-        Integer[] order = new Integer[n];
-        for (int i = 0; i < n; i++) order[i] = i;
-        float[] u = new float[Math.max(n, 1)];
-        Philox.uniforms(config.seed(), stream, (long) epoch << 20, u, 0, n);
-        for (int i = n - 1; i > 0; i--) {
-            int j = Math.min(i, (int) (u[i] * (i + 1)));
-            Integer t = order[i];
-            order[i] = order[j];
-            order[j] = t;
-        }
-        List<int[]> out = new ArrayList<>();
-        for (int s : order) {
-            int frames = rolls.get(s).frames();
-            for (int t0 = 0; t0 < frames; t0 += config.chunk()) out.add(new int[] {s, t0, Math.min(config.chunk(), frames - t0)});
-        }
-        return out;
+        return Chunks.of(rolls, config.seed(), stream, epoch, config.chunk());
     }
 
     public long framesPerEpoch(List<PianoRoll> rolls) {
@@ -124,11 +85,12 @@ public final class RnnRbmTrainer {
      * no update waits for the host.
      */
     public EpochResult trainEpoch(List<PianoRoll> rolls, Position from, BooleanSupplier stop, IntConsumer progress) {
-        List<List<int[]>> updates = batches(chunks(rolls, from.epoch()), config.batch());
+        List<List<int[]>> updates = Chunks.batches(chunks(rolls, from.epoch()), config.batch());
         float decay = (float) Math.pow(config.lrDecay(), from.epoch());
         PendingCosts pending = pending(from);
         StackedFrames.Stack frames = stacked(rolls);
-        Gathers gathers = config.batch() > 1 ? new Gathers(frames, updates) : null;
+        if (config.batch() > 1 && gathers == null) gathers = new Chunks.Gathers(be, "rnn-rbm");
+        Chunks.Gathers gathered = config.batch() > 1 ? gathers.epoch(frames, updates) : null;
         try (Recorded recorded = recordable() ? new Recorded(decay) : null) {
             for (int i = from.index(); i < updates.size(); i++) {
                 if (i > from.index() && stop.getAsBoolean()) {
@@ -138,7 +100,7 @@ public final class RnnRbmTrainer {
                 List<int[]> group = updates.get(i);
                 int steps = group.get(0)[2], n = steps * group.size();
                 int[] c = group.get(0);
-                Tensor v = gathers == null ? frames.rows(c[0], c[1], c[2]) : gathers.update(i, batchV());
+                Tensor v = gathered == null ? frames.rows(c[0], c[1], c[2]) : gathered.update(i, batchV());
                 if (recorded != null && steps == config.chunk() && group.size() == config.batch()) recorded.update(v, pending.add(i, n));
                 else update(v, steps, group.size(), decay, pending.add(i, n));
                 if (progress != null) progress.accept(n);
@@ -150,7 +112,7 @@ public final class RnnRbmTrainer {
 
     private Tensor recordedChunk, recordedSlot;   // a recorded update's fixed input and cost row, kept across epochs
     private boolean unrecordable;                 // recording failed once: the backend cannot capture these updates
-    private Tensor gatherTable;                   // the rows each update of a B > 1 epoch gathers (Gathers)
+    private Chunks.Gathers gathers;               // the rows each update of a B > 1 epoch gathers, kept across epochs
 
     /** The fixed (T B, nv) input of a full update, T = chunk: a recording reads it, B > 1 updates gather into it. */
     private Tensor batchV() {
@@ -234,48 +196,6 @@ public final class RnnRbmTrainer {
     StackedFrames.Stack stacked(List<PianoRoll> rolls) {
         if (stacked == null) stacked = new StackedFrames(be, model.nv, 0);
         return stacked.of(rolls);
-    }
-
-    /**
-     * The rows of the stacked frames that each update of a B > 1 epoch trains on, as one table on the backend (copied
-     * in once per epoch): update i's B chunks of T frames time-major, frame t of chunk b in row t B + b.
-     */
-    private final class Gathers {
-        private final StackedFrames.Stack frames;
-        private final long[] offset;
-        private final int[] rows;
-
-        Gathers(StackedFrames.Stack frames, List<List<int[]>> updates) {
-            this.frames = frames;
-            offset = new long[updates.size()];
-            rows = new int[updates.size()];
-            long total = 0;
-            for (int i = 0; i < updates.size(); i++) {
-                offset[i] = total;
-                rows[i] = updates.get(i).size() * updates.get(i).get(0)[2];
-                total += rows[i];
-            }
-            if (frames.frames().rows() > 1 << 24) throw new IllegalArgumentException("rnn-rbm: more than 2^24 frames in one epoch");
-            float[] at = new float[Math.toIntExact(total)];
-            for (int i = 0; i < updates.size(); i++) {
-                List<int[]> group = updates.get(i);
-                int batch = group.size();
-                for (int b = 0; b < batch; b++) {
-                    int[] c = group.get(b);
-                    int first = frames.first()[c[0]] + c[1];
-                    for (int t = 0; t < c[2]; t++) at[Math.toIntExact(offset[i]) + t * batch + b] = first + t;   // exact: at most 2^24 rows
-                }
-            }
-            if (gatherTable == null || gatherTable.size() < at.length) gatherTable = be.zeros(at.length);   // kept across epochs
-            be.copyFromHost(gatherTable.view(0, at.length), at, 0);
-        }
-
-        /** Update i's frames (T B, nv) gathered into the first rows of into. */
-        Tensor update(int i, Tensor into) {
-            Tensor v = into.slice(0, rows[i]);
-            be.gatherRows(v, frames.frames(), gatherTable.view(offset[i], rows[i]));
-            return v;
-        }
     }
 
     /** One update on a chunk v (T, nv); returns its cost (free-energy gap per frame). */

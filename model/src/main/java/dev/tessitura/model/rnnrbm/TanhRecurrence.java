@@ -5,7 +5,7 @@ import dev.tessitura.engine.Tensor;
 import java.util.List;
 
 /** The paper's recurrence (3): u(t) = tanh(bu + v(t) Wvu + u(t-1) Wuu), u(0) = u0 (zero unless learned). */
-final class TanhRecurrence implements Recurrence {
+public final class TanhRecurrence implements Recurrence {
     private final Backend be;
     private final int nu;
     final Tensor Wvu, Wuu, bu, u0;
@@ -15,11 +15,18 @@ final class TanhRecurrence implements Recurrence {
     /** Whether u(0) is learned; when it is not, its gradient is 0 and it stays at its initial 0. */
     boolean learnU0 = true;
 
-    static long size(int nv, int nu) {
+    /** Sets whether u(0) is learned (see {@link #learnU0}). */
+    public void learnU0(boolean learn) {
+        learnU0 = learn;
+    }
+
+    /** Its parameter count: Wvu, Wuu, bu, u0. */
+    public static long size(int nv, int nu) {
         return (long) nv * nu + (long) nu * nu + 2L * nu;
     }
 
-    TanhRecurrence(Backend be, int nv, int nu, Tensor params, Tensor grads) {
+    /** Over views params and grads of {@link #size} elements. */
+    public TanhRecurrence(Backend be, int nv, int nu, Tensor params, Tensor grads) {
         this.be = be;
         this.nu = nu;
         long at = 0;

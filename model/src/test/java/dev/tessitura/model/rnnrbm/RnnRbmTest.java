@@ -20,18 +20,19 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** The engine RNN-RBM against the PyTorch fixtures, on every CPU backend, with the fixtures' negative samples. */
-class RnnRbmTest {
+public class RnnRbmTest {
     static Stream<String> cases() {
         return Stream.of("scalar", "simd-1", "simd-2").flatMap(b ->
                 Stream.of(b + " /rnnrbm/rnnrbm_small.json", b + " /rnnrbm/rnnrbm_tutorial_size.json"));
     }
 
-    static Backend create(String name) {
+    /** "scalar" or "simd-N" (N threads, the preferred width). */
+    public static Backend create(String name) {
         return name.equals("scalar") ? Backends.create("scalar", BackendOptions.defaults())
                 : Backends.create("simd", new BackendOptions(Integer.parseInt(name.substring(5)), 0));
     }
 
-    static float[] floats(double[] a) {
+    public static float[] floats(double[] a) {
         float[] f = new float[a.length];
         for (int i = 0; i < a.length; i++) f[i] = (float) a[i];
         return f;

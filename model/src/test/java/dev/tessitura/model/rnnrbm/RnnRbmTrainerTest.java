@@ -12,6 +12,7 @@ import dev.tessitura.engine.BackendOptions;
 import dev.tessitura.engine.Backends;
 import dev.tessitura.engine.Tensor;
 import dev.tessitura.midi.PianoRoll;
+import dev.tessitura.model.Chunks;
 import dev.tessitura.model.DivergedException;
 import dev.tessitura.model.EpochResult;
 import dev.tessitura.model.FrameAccuracy;
@@ -29,12 +30,12 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class RnnRbmTrainerTest {
-    static final int NOTES = 12;
+public class RnnRbmTrainerTest {
+    public static final int NOTES = 12;
     @TempDir Path tmp;
 
     /** Tunes cycling through 4 two-note chords: predictable from the history, not from the frame alone. */
-    static List<PianoRoll> tunes() {
+    public static List<PianoRoll> tunes() {
         List<PianoRoll> l = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
             int frames = 10 + 6 * i;
@@ -175,8 +176,8 @@ class RnnRbmTrainerTest {
     void batchesGroupChunksOfOneLengthAndCoverEveryChunkOnce() {
         List<int[]> chunks = List.of(new int[] {0, 0, 7}, new int[] {0, 7, 3}, new int[] {1, 0, 7}, new int[] {2, 0, 7},
                 new int[] {2, 7, 7}, new int[] {2, 14, 3}, new int[] {3, 0, 5});
-        assertEquals(chunks, RnnRbmTrainer.batches(chunks, 1).stream().map(g -> g.get(0)).toList(), "B = 1: the chunks in order");
-        List<List<int[]>> g = RnnRbmTrainer.batches(chunks, 2);
+        assertEquals(chunks, Chunks.batches(chunks, 1).stream().map(g -> g.get(0)).toList(), "B = 1: the chunks in order");
+        List<List<int[]>> g = Chunks.batches(chunks, 2);
         // full groups as they fill: (0,0)+(1,0), (2,0)+(2,7), (0,7)+(2,14); then the open one: (3,0)
         assertEquals(List.of("0/0 1/0", "2/0 2/7", "0/7 2/14", "3/0"),
                 g.stream().map(x -> String.join(" ", x.stream().map(c -> c[0] + "/" + c[1]).toList())).toList());
@@ -194,7 +195,7 @@ class RnnRbmTrainerTest {
         try (Backend be = scalar()) {
             RnnRbmTrainer a = new RnnRbmTrainer(be, cfg, NOTES), b = new RnnRbmTrainer(be, cfg, NOTES);
             assertFalse(a.trainEpoch(rolls, Position.start(0), () -> true, null).completed());   // the first update only
-            List<int[]> group = RnnRbmTrainer.batches(b.chunks(rolls, 0), 3).get(0);
+            List<int[]> group = Chunks.batches(b.chunks(rolls, 0), 3).get(0);
             int steps = group.get(0)[2];
             assertEquals(3, group.size());
             float[] v = new float[steps * 3 * NOTES];

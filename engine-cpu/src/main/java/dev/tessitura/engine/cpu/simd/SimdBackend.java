@@ -15,7 +15,7 @@ import dev.tessitura.engine.cpu.simd.SimdElementwise.Unary;
  *
  * <p>This class holds what the ops share (the vector width, the worker pool, the GEMM, the Philox generator, the
  * recurrences' packed weights) and hands each op to the class of its section of {@link Backend}: {@link SimdBlas},
- * {@link SimdElementwise}, {@link SimdRandom}, {@link SimdRbm}, {@link SimdLstm}, {@link SimdTanhRecurrence},
+ * {@link SimdElementwise}, {@link SimdRandom}, {@link SimdRbm}, {@link SimdNade}, {@link SimdLstm}, {@link SimdTanhRecurrence},
  * {@link SimdAis}, {@link SimdOptimizers}, {@link SimdSoftmax}. gatherRows, sumOfSquares into a tensor and momentum
  * are the interface's defaults, sequences of the ops here.
  *
@@ -44,6 +44,7 @@ public final class SimdBackend implements Backend {
     private final SimdElementwise elementwise;
     final SimdRandom random;
     final SimdRbm rbm;
+    private final SimdNade nade;
     private final SimdLstm lstm;
     private final SimdTanhRecurrence recurrence;
     private final SimdAis ais;
@@ -60,6 +61,7 @@ public final class SimdBackend implements Backend {
         this.elementwise = new SimdElementwise(this);
         this.random = new SimdRandom(this);
         this.rbm = new SimdRbm(this);
+        this.nade = new SimdNade(this);
         this.lstm = new SimdLstm(this);
         this.recurrence = new SimdTanhRecurrence(this);
         this.ais = new SimdAis(this);
@@ -313,6 +315,24 @@ public final class SimdBackend implements Backend {
     @Override
     public void freeEnergyGrad(Tensor dW, Tensor dBv, Tensor dBh, Tensor v, Tensor w, Tensor bh, float alpha) {
         rbm.freeEnergyGrad(dW, dBv, dBh, v, w, bh, alpha);
+    }
+
+    // ---------------------------------------------------------------- NADE
+
+    @Override
+    public void nadeForward(Tensor logp, Tensor p, Tensor v, Tensor w, Tensor vw, Tensor bv, Tensor bh) {
+        nade.forward(logp, p, v, w, vw, bv, bh);
+    }
+
+    @Override
+    public void nadeBackward(Tensor dW, Tensor dV, Tensor dBv, Tensor dBh, Tensor v, Tensor p, Tensor w, Tensor vw, Tensor bh,
+                             float alpha) {
+        nade.backward(dW, dV, dBv, dBh, v, p, w, vw, bh, alpha);
+    }
+
+    @Override
+    public void nadeSample(Tensor v, Tensor p, Tensor w, Tensor vw, Tensor bv, Tensor bh, Rng rng) {
+        nade.sample(v, p, w, vw, bv, bh, rng);
     }
 
     // ---------------------------------------------------------------- fused LSTM cell and layer
