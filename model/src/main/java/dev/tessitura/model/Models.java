@@ -3,6 +3,7 @@ package dev.tessitura.model;
 import dev.tessitura.model.io.SafeTensors;
 import dev.tessitura.model.lstm.LstmKind;
 import dev.tessitura.model.melody.MelodyKind;
+import dev.tessitura.model.notes.NoteKind;
 import dev.tessitura.model.rnnrbm.RnnRbmKind;
 import java.util.List;
 import java.util.Optional;
@@ -12,7 +13,8 @@ public final class Models {
     private Models() {}
 
     /** In the order the help lists them. */
-    public static final List<ModelKind<?>> ALL = List.of(RnnRbmKind.RNN_RBM, RnnRbmKind.LSTM_RBM, LstmKind.LSTM, MelodyKind.MELODY);
+    public static final List<ModelKind<?>> ALL = List.of(RnnRbmKind.RNN_RBM, RnnRbmKind.LSTM_RBM, LstmKind.LSTM, MelodyKind.MELODY,
+            NoteKind.NOTES);
 
     public static Optional<ModelKind<?>> find(String name) {
         return ALL.stream().filter(k -> k.name().equals(name)).findFirst();
