@@ -163,6 +163,51 @@ class NoteModelTest {
         }
     }
 
+    /**
+     * The mask bars exactly the notes at or below the previous one and never END; START bars nothing. Drawn with END
+     * all but impossible (logit -30) and every weight 0, a frame climbs to the top note, where only END is left; with
+     * note 2 also far the likeliest (+30), every frame starts there and no note below it or repeated can follow.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"scalar", "simd-2"})
+    void noNoteAtOrBelowThePreviousOneCanBeDrawnAndEndAlwaysCan(String backend) {
+        int n = 6;
+        try (Backend be = backend(backend)) {
+            NoteTrainer t = new NoteTrainer(be, config(new int[] {3}, new int[] {4}, 4, 3), n);
+            float[] mask = be.toArray(t.model.maskTable);
+            for (int prev = 0; prev <= n; prev++) {
+                for (int j = 0; j <= n; j++) {
+                    boolean barred = prev < n && j <= prev;
+                    assertEquals(barred ? NoteModel.BARRED : 0f, mask[prev * (n + 1) + j], "after " + prev + ", token " + j);
+                }
+            }
+            be.fill(t.model.params, 0f);
+            float[] bias = new float[n + 1];
+            bias[n] = -30f;
+            be.copyFromHost(t.model.param("by"), bias, 0);
+            for (int[] f : drawFromTheEnd(t, 2000)) {
+                NoteLayout.check(f, n);
+                assertTrue(f.length > 0 && f[f.length - 1] == n - 1, "a frame that cannot end before the top: " + java.util.Arrays.toString(f));
+            }
+            bias[2] = 30f;
+            be.copyFromHost(t.model.param("by"), bias, 0);
+            for (int[] f : drawFromTheEnd(t, 2000)) {
+                NoteLayout.check(f, n);
+                assertEquals(2, f[0], java.util.Arrays.toString(f));
+                assertEquals(n - 1, f[f.length - 1], java.util.Arrays.toString(f));
+            }
+        }
+    }
+
+    /** Frames drawn for the second frame of a two-frame tune. */
+    static int[][] drawFromTheEnd(NoteTrainer t, int draws) {
+        t.logProbs(List.<int[][]>of(new int[][] {{1}, {}}));
+        NoteLayout lay = t.pass.layout();
+        int at = lay.slot[0] == 4 ? 0 : 1;                              // frame 1 of the tune: slot 1 B = 4
+        int[][] all = t.sampleLast(draws, new Rng(3, 4));
+        return java.util.Arrays.copyOfRange(all, at * draws, (at + 1) * draws);
+    }
+
     static int[] frameOf(int mask) {
         List<Integer> on = new ArrayList<>();
         for (int j = 0; j < 4; j++) if ((mask >> j & 1) != 0) on.add(j);
