@@ -88,7 +88,7 @@ public final class Minibatches {
     }
 
     /** Fisher-Yates with uniforms of Philox stream (seed, stream) from block {@code block}: the same order everywhere. */
-    static <T> void shuffle(List<T> list, long seed, int stream, long block) {
+    public static <T> void shuffle(List<T> list, long seed, int stream, long block) {
         int n = list.size();
         float[] u = new float[Math.max(n, 1)];
         Philox.uniforms(seed, stream, block, u, 0, n);

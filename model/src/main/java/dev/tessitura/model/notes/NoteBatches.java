@@ -1,10 +1,9 @@
 package dev.tessitura.model.notes;
 
-import dev.tessitura.engine.Philox;
 import dev.tessitura.midi.PianoRoll;
+import dev.tessitura.model.lstm.Minibatches;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 
@@ -52,19 +51,14 @@ final class NoteBatches {
     record Batch(int[] tune, int[] frame, boolean carry, int[] fresh, int frames) {}
 
     /**
-     * The minibatches of one epoch. With {@code shuffle} the tunes are taken in the order of a Fisher-Yates shuffle
-     * with uniforms of Philox stream (seed, 1) from block epoch 2^20 (each epoch its own order, a resumed run the same);
+     * The minibatches of one epoch. With {@code shuffle} the tunes are taken in the order of {@link Minibatches#shuffle}
+     * with Philox stream (seed, 1) from block epoch 2^20 (each epoch its own order, a resumed run the same);
      * without, in the order given (evaluation). Tunes without frames are skipped.
      */
     static List<Batch> epoch(List<int[][]> tunes, int batch, int steps, boolean shuffle, long seed, int epoch) {
         List<Integer> order = new ArrayList<>();
         for (int i = 0; i < tunes.size(); i++) if (tunes.get(i).length > 0) order.add(i);
-        if (shuffle) {
-            int n = order.size();
-            float[] u = new float[Math.max(n, 1)];
-            Philox.uniforms(seed, 1, (long) epoch << 20, u, 0, n);
-            for (int i = n - 1; i > 0; i--) Collections.swap(order, i, Math.min(i, (int) (u[i] * (i + 1))));
-        }
+        if (shuffle) Minibatches.shuffle(order, seed, 1, (long) epoch << 20);
         List<Batch> out = new ArrayList<>();
         int pool = POOL * batch;
         for (int p = 0; p < order.size(); p += pool) pool(tunes, order.subList(p, Math.min(order.size(), p + pool)), batch, steps, out);

@@ -93,6 +93,7 @@ final class NoteSampler {
             prev[i] = n;
         }
         float[] idx = new float[4 * CHUNK], lg = new float[CHUNK * classes], uni = new float[CHUNK];
+        double[] w = new double[classes];
         for (int k = 0; a > 0; k++) {
             for (int i = 0; i < a; i++) {
                 idx[i] = NoteLayout.inputRow(prev[i], k);
@@ -122,7 +123,7 @@ final class NoteSampler {
             Philox.uniforms(rng.seed(), rng.stream(), rng.take(a), uni, 0, a);
             int live = 0;
             for (int i = 0; i < a; i++) {
-                int token = draw(lg, i * classes, classes, uni[i]);
+                int token = draw(lg, i * classes, classes, uni[i], w);
                 if (token == n) {
                     out[row[i]] = Arrays.copyOf(notes[i], count[i]);
                     continue;
@@ -150,12 +151,12 @@ final class NoteSampler {
 
     /**
      * The token j with cdf_{j-1} <= u Z < cdf_j of q = exp(logits - max) over one row (a barred token's weight is exactly
-     * 0), in float64; u in [0, 1). Where u Z rounds up to the total, the last token of nonzero weight.
+     * 0), in float64; u in [0, 1); w (classes) is scratch. Where u Z rounds up to the total, the last token of nonzero
+     * weight.
      */
-    static int draw(float[] logits, int off, int classes, float u) {
+    static int draw(float[] logits, int off, int classes, float u, double[] w) {
         double mx = Double.NEGATIVE_INFINITY, total = 0;
         for (int j = 0; j < classes; j++) mx = Math.max(mx, logits[off + j]);
-        double[] w = new double[classes];
         int last = 0;
         for (int j = 0; j < classes; j++) {
             total += w[j] = Math.exp(logits[off + j] - mx);

@@ -199,6 +199,18 @@ class NoteModelTest {
         }
     }
 
+    /** A barred token has weight exactly 0: q = (1/4, 0, 3/4) over (0, barred, 2) splits [0, 1) at 1/4. */
+    @org.junit.jupiter.api.Test
+    void drawKnownAnswers() {
+        float[] logits = {0f, NoteModel.BARRED, (float) Math.log(3)};
+        double[] w = new double[3];
+        assertEquals(0, NoteSampler.draw(logits, 0, 3, 0f, w));
+        assertEquals(0, NoteSampler.draw(logits, 0, 3, 0.2499f, w));
+        assertEquals(2, NoteSampler.draw(logits, 0, 3, 0.2501f, w));
+        assertEquals(2, NoteSampler.draw(logits, 0, 3, 0.99999994f, w));
+        assertEquals(0, w[1]);
+    }
+
     /** Frames drawn for the second frame of a two-frame tune. */
     static int[][] drawFromTheEnd(NoteTrainer t, int draws) {
         t.logProbs(List.<int[][]>of(new int[][] {{1}, {}}));
