@@ -151,12 +151,16 @@ public final class NoteKind implements ModelKind<NoteConfig> {
         };
     }
 
-    /** The accuracy of repeating the previous frame (every frame but each tune's first), as the mean over time steps. */
+    /**
+     * The accuracy of repeating the previous frame (silence before a tune's first, as {@link Rolls#repeatBaseline}
+     * counts it), as the mean over time steps.
+     */
     static double repeatPerStep(List<PianoRoll> rolls) {
         ExpectedAccuracy acc = new ExpectedAccuracy();
         for (PianoRoll r : rolls) {
-            float[] f = r.toFloats();
-            for (int t = 1; t < r.frames(); t++) acc.addExpected(ExpectedAccuracy.of(f, t * r.noteCount(), f, (t - 1) * r.noteCount(), r.noteCount()));
+            int n = r.noteCount();
+            float[] f = r.toFloats(), silence = new float[n];
+            for (int t = 0; t < r.frames(); t++) acc.addExpected(ExpectedAccuracy.of(f, t * n, t == 0 ? silence : f, t == 0 ? 0 : (t - 1) * n, n));
         }
         return acc.value();
     }

@@ -211,6 +211,16 @@ class NoteTrainerTest {
         assertArrayEquals(Files.readAllBytes(whole), Files.readAllBytes(resumed));
     }
 
+    /** Repeating the previous frame, silence before the first: {60}, {60}, {60, 64}, {} score 0, 1, 1/2, 0; silence 1. */
+    @Test
+    void repeatBaselineIsTheMeanOverTimeSteps() {
+        dev.tessitura.midi.PianoRoll r = dev.tessitura.midi.PianoRoll.builder(4, 60, NOTES).set(0, 60).set(1, 60).set(2, 60).set(2, 64).build();
+        dev.tessitura.midi.PianoRoll silent = dev.tessitura.midi.PianoRoll.builder(2, 60, NOTES).build();
+        assertEquals((0 + 1 + 0.5 + 0) / 4, NoteKind.repeatPerStep(List.of(r)), 1e-12);   // frame 3 is empty after {60, 64}: 0
+        assertEquals(1.0, NoteKind.repeatPerStep(List.of(silent)), 1e-12);                  // empty predicted for empty: 1
+        assertEquals((0 + 1 + 0.5 + 0 + 1 + 1) / 6, NoteKind.repeatPerStep(List.of(r, silent)), 1e-12);
+    }
+
     @Test
     void settingsRoundTripThroughACheckpointHeader() {
         NoteConfig c = NoteConfig.defaults().withFrame(new int[] {30, 20}).withNote(new int[] {10, 9}).withBatch(7).withSteps(11).withLr(0.003f)
