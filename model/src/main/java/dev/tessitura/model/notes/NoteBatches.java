@@ -4,7 +4,6 @@ import dev.tessitura.midi.PianoRoll;
 import dev.tessitura.model.lstm.Minibatches;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -65,20 +64,11 @@ final class NoteBatches {
         return out;
     }
 
-    /** One pool's chunks: its tunes dealt longest first, each to the stream with the fewest chunks (ties: the lowest). */
+    /** One pool's chunks: its tunes dealt longest first, each to the stream with the fewest chunks ({@link Minibatches#deal}). */
     private static void pool(List<int[][]> tunes, List<Integer> ids, int batch, int steps, List<Batch> out) {
-        List<Integer> sorted = new ArrayList<>(ids);
-        sorted.sort(Comparator.comparingInt((Integer i) -> tunes.get(i).length).reversed());
-        List<List<Integer>> streams = new ArrayList<>();
-        int[] chunks = new int[batch];
-        for (int b = 0; b < batch; b++) streams.add(new ArrayList<>());
-        for (int id : sorted) {
-            int b = 0;
-            for (int q = 1; q < batch; q++) if (chunks[q] < chunks[b]) b = q;
-            streams.get(b).add(id);
-            chunks[b] += (tunes.get(id).length + steps - 1) / steps;
-        }
-        int length = Arrays.stream(chunks).max().orElse(0);
+        Minibatches.Dealt<Integer> dealt = Minibatches.deal(ids, i -> tunes.get(i).length, batch, steps);
+        List<List<Integer>> streams = dealt.rows();
+        int length = dealt.chunks();
         int[] at = new int[batch], start = new int[batch];   // per stream: its current tune, the chunk it started at
         for (int chunk = 0; chunk < length; chunk++) {
             int[] tune = new int[steps * batch], frame = new int[steps * batch];

@@ -144,10 +144,8 @@ public final class NoteTrainer {
         Rng draws = new Rng(seed, 4);
         int n = model.n;
         double[][] lp = logProbs(tunes, stop, (lay, logP) -> {
-            if (samples > 0) {
-                if (sampler == null) sampler = new NoteSampler(model);
-                Tensor[] context = pass.frameInputs();
-                int[][] drawn = sampler.sample(context[0], context[1], samples, draws);
+            if (samples > 0 && lay.frames > 0) {
+                int[][] drawn = sampleLast(samples, draws);
                 float[] truth = new float[n], sampled = new float[samples * n];
                 for (int i = 0; i < lay.frames; i++) {
                     Arrays.fill(truth, 0f);
@@ -182,7 +180,7 @@ public final class NoteTrainer {
                 samples > 0 ? pooled.value() : Double.NaN);
     }
 
-    /** Frames drawn given the true past of each frame of the last forward (for tests). */
+    /** {@code samples} frames drawn given the true past of each frame of the last forward, in its layout's order. */
     int[][] sampleLast(int samples, Rng draws) {
         if (sampler == null) sampler = new NoteSampler(model);
         Tensor[] context = pass.frameInputs();
