@@ -5,6 +5,7 @@ import dev.tessitura.model.lstm.LstmKind;
 import dev.tessitura.model.melody.MelodyKind;
 import dev.tessitura.model.nade.NadeKind;
 import dev.tessitura.model.nade.RnnNadeKind;
+import dev.tessitura.model.notes.NoteKind;
 import dev.tessitura.model.rnnrbm.RnnRbmKind;
 import java.util.List;
 import java.util.Optional;
@@ -15,7 +16,7 @@ public final class Models {
 
     /** In the order the help lists them. */
     public static final List<ModelKind<?>> ALL = List.of(RnnRbmKind.RNN_RBM, RnnRbmKind.LSTM_RBM, RnnNadeKind.RNN_NADE,
-            RnnNadeKind.LSTM_NADE, NadeKind.NADE, LstmKind.LSTM, MelodyKind.MELODY);
+            RnnNadeKind.LSTM_NADE, NadeKind.NADE, LstmKind.LSTM, MelodyKind.MELODY, NoteKind.NOTES);
 
     public static Optional<ModelKind<?>> find(String name) {
         return ALL.stream().filter(k -> k.name().equals(name)).findFirst();

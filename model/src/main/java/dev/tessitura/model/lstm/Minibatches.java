@@ -88,7 +88,7 @@ public final class Minibatches {
     }
 
     /** Fisher-Yates with uniforms of Philox stream (seed, stream) from block {@code block}: the same order everywhere. */
-    static <T> void shuffle(List<T> list, long seed, int stream, long block) {
+    public static <T> void shuffle(List<T> list, long seed, int stream, long block) {
         int n = list.size();
         float[] u = new float[Math.max(n, 1)];
         Philox.uniforms(seed, stream, block, u, 0, n);
@@ -120,19 +120,9 @@ public final class Minibatches {
      * lowest row), each starting at a chunk boundary; then the rows' chunks side by side.
      */
     private static void packed(List<PianoRoll> tunes, Map<PianoRoll, Integer> first, int batch, int steps, List<Batch> out) {
-        List<PianoRoll> sorted = new ArrayList<>(tunes);
-        sorted.sort(LONGEST_FIRST);
-        List<List<PianoRoll>> rows = new ArrayList<>();
-        int[] chunksOf = new int[batch];
-        for (int b = 0; b < batch; b++) rows.add(new ArrayList<>());
-        for (PianoRoll tune : sorted) {
-            int b = 0;
-            for (int q = 1; q < batch; q++) if (chunksOf[q] < chunksOf[b]) b = q;
-            rows.get(b).add(tune);
-            chunksOf[b] += (tune.frames() - 1 + steps - 1) / steps;
-        }
-        int n = sorted.get(0).noteCount(), length = 0;
-        for (int c : chunksOf) length = Math.max(length, c);
+        Dealt<PianoRoll> dealt = deal(tunes, r -> r.frames() - 1, batch, steps);
+        List<List<PianoRoll>> rows = dealt.rows();
+        int n = rows.get(0).get(0).noteCount(), length = dealt.chunks();
         int[] tuneOf = new int[batch], startOf = new int[batch];        // per row: its current tune, and its first chunk
         float[][] roll = new float[batch][];
         for (int b = 0; b < batch; b++) roll[b] = rows.get(b).isEmpty() ? null : rows.get(b).get(0).toFloats();
@@ -157,6 +147,30 @@ public final class Minibatches {
             }
             out.add(new Batch(x, y, mask, frames, chunk > 0, fresh.stream().mapToInt(Integer::intValue).toArray(), at));
         }
+    }
+
+    /** Items dealt to B rows: each row's items in order, and the chunks of the longest row. */
+    public record Dealt<T>(List<List<T>> rows, int chunks) {}
+
+    /**
+     * Deals items longest first (a stable sort by {@code length}, the steps each fills), each to the row with the
+     * fewest chunks of {@code steps} so far (ties: the lowest row), each item starting at a chunk boundary.
+     */
+    public static <T> Dealt<T> deal(List<T> items, java.util.function.ToIntFunction<T> length, int batch, int steps) {
+        List<T> sorted = new ArrayList<>(items);
+        sorted.sort(java.util.Comparator.comparingInt(length).reversed());
+        List<List<T>> rows = new ArrayList<>();
+        int[] chunksOf = new int[batch];
+        for (int b = 0; b < batch; b++) rows.add(new ArrayList<>());
+        for (T item : sorted) {
+            int b = 0;
+            for (int q = 1; q < batch; q++) if (chunksOf[q] < chunksOf[b]) b = q;
+            rows.get(b).add(item);
+            chunksOf[b] += (length.applyAsInt(item) + steps - 1) / steps;
+        }
+        int longest = 0;
+        for (int c : chunksOf) longest = Math.max(longest, c);
+        return new Dealt<>(rows, longest);
     }
 
     private static void chunks(List<PianoRoll> group, Map<PianoRoll, Integer> first, int batch, int steps, List<Batch> out) {
