@@ -34,7 +34,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
                 "  -Dtessitura.backend=auto|scalar|simd|cuda   -Dtessitura.threads=N   -Dtessitura.vector=0|128|256|512|scalar"})
 public final class Main implements Callable<Integer> {
     /** Where a command writes: results to out, progress and messages to err. */
-    record Io(PrintStream out, PrintStream err) {}
+    public record Io(PrintStream out, PrintStream err) {}
 
     @Spec CommandSpec spec;
 
@@ -55,7 +55,7 @@ public final class Main implements Callable<Integer> {
     }
 
     /** Runs one command line; returns the process exit code. */
-    static int run(String[] args, PrintStream out, PrintStream err) {
+    public static int run(String[] args, PrintStream out, PrintStream err) {
         try {
             return commandLine(new Io(out, err)).execute(compatible(args));
         } catch (OutOfMemoryError e) {
@@ -71,6 +71,14 @@ public final class Main implements Callable<Integer> {
         cl.addSubcommand(TrainCommand.commandLine(io));
         cl.addSubcommand(ModelCommands.generate(io));
         cl.addSubcommand(ModelCommands.evaluate(io));
+        return configure(cl, io);
+    }
+
+    /**
+     * The conventions of every tessitura command tree, set on cl: the last of a repeated option counts, output to io,
+     * a usage mistake in one line (exit 2), a failure in one line (exit 1).
+     */
+    public static CommandLine configure(CommandLine cl, Io io) {
         cl.setOverwrittenOptionsAllowed(true);         // an option given twice: the last one counts, as in most tools
         cl.setOut(new PrintWriter(io.out(), true));
         cl.setErr(new PrintWriter(io.err(), true));
