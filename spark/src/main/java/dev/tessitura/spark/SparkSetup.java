@@ -103,9 +103,15 @@ final class SparkSetup {
         }
     }
 
-    /** Executors registered now (the driver is not one). */
+    /** Executors registered now (the driver is not one); the error of a context that Spark stopped. */
     static int executors(JavaSparkContext jsc) {
-        return Math.max(0, jsc.sc().getExecutorMemoryStatus().size() - 1);
+        checkRunning(jsc);
+        try {
+            return Math.max(0, jsc.sc().getExecutorMemoryStatus().size() - 1);
+        } catch (IllegalStateException e) {
+            checkRunning(jsc);                               // stopped in between
+            throw e;
+        }
     }
 
     private static boolean awaitExecutor(JavaSparkContext jsc, Duration wait) {
@@ -115,6 +121,14 @@ final class SparkSetup {
             sleep(100);
         }
         return true;
+    }
+
+    /** A standalone master gives up on an application whose executors keep failing; Spark then stops its context. */
+    private static void checkRunning(JavaSparkContext jsc) {
+        if (jsc.sc().isStopped()) {
+            throw new IllegalStateException("the cluster gave up on this application (its executors failed to start or kept failing: "
+                    + "see the workers' logs and work folders)");
+        }
     }
 
     /**
