@@ -15,6 +15,7 @@ import dev.tessitura.model.Settings;
 import dev.tessitura.model.io.SafeTensors;
 import java.io.IOException;
 import java.io.Serializable;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -129,8 +130,23 @@ final class ClusterEvaluation implements ModelCommands.Measure {
     static ArrayList<Serializable> part(Job job, Path data, Path checkpoint, int from, int to) throws IOException {
         ModelKind<?> kind = Models.byName(job.model());
         try (Backend be = Backends.create(job.backend(), new BackendOptions(job.threads(), job.vectorBits()))) {
-            return new ArrayList<>(parts(kind.evaluating(), be, SafeTensors.read(checkpoint), job, Rolls.selection(job.selection(data)), from, to));
+            return new ArrayList<>(parts(kind.evaluating(), be, SafeTensors.read(checkpoint), job, selection(job, data), from, to));
         }
+    }
+
+    /** The last selection an executor read, kept: its next tasks are of the same job (reading Nottingham takes ~0.5 s). */
+    private static final Map<String, List<PianoRoll>> LAST = new java.util.HashMap<>();
+
+    private static synchronized List<PianoRoll> selection(Job job, Path data) throws IOException {
+        String key = data.toAbsolutePath() + "\0" + Files.size(data) + "\0" + Files.getLastModifiedTime(data) + "\0" + job.split() + "\0"
+                + job.every() + "\0" + job.maxSequences();
+        List<PianoRoll> rolls = LAST.get(key);
+        if (rolls == null) {
+            rolls = Rolls.selection(job.selection(data));
+            LAST.clear();
+            LAST.put(key, rolls);
+        }
+        return rolls;
     }
 
     private static <E> List<? extends Serializable> parts(ModelKind.Evaluating<E> e, Backend be, SafeTensors.Contents c, Job job,

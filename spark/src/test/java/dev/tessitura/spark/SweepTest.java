@@ -94,10 +94,25 @@ class SweepTest {
         return e.evaluate(be, c, settings, new ModelKind.Selection(data, "valid", 1, 0), Report.QUIET).logLikelihood();
     }
 
+    /** trials.csv's rows after the header, each field unquoted. */
     static List<String[]> rows(Path out) throws Exception {
+        List<String> lines = Files.readAllLines(out.resolve("trials.csv"));
         List<String[]> rows = new ArrayList<>();
-        for (String line : Files.readAllLines(out.resolve("trials.csv")).subList(1, Files.readAllLines(out.resolve("trials.csv")).size())) {
-            rows.add(line.split(",", -1));
+        for (String line : lines.subList(1, lines.size())) {
+            List<String> f = new ArrayList<>();
+            StringBuilder b = new StringBuilder();
+            boolean quoted = false;
+            for (int i = 0; i < line.length(); i++) {
+                char c = line.charAt(i);
+                if (quoted && c == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') b.append(line.charAt(++i));
+                else if (c == '"') quoted = !quoted;
+                else if (c == ',' && !quoted) {
+                    f.add(b.toString());
+                    b.setLength(0);
+                } else b.append(c);
+            }
+            f.add(b.toString());
+            rows.add(f.toArray(String[]::new));
         }
         return rows;
     }
