@@ -41,11 +41,15 @@ public final class Main implements Callable<Integer> {
     private Main() {}
 
     public static void main(String[] args) {
-        // one line per log record ("INFO: backend cuda not used: ..."), not java.util.logging's two-line default
+        oneLineLogs();
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /** One line per log record ("INFO: backend cuda not used: ..."), not java.util.logging's two-line default. */
+    public static void oneLineLogs() {
         if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
             System.setProperty("java.util.logging.SimpleFormatter.format", "%4$s: %5$s%6$s%n");
         }
-        System.exit(run(args, System.out, System.err));
     }
 
     /** No command: the help, and the exit code of a usage error. */

@@ -43,8 +43,8 @@ final class ClusterEvaluation implements ModelCommands.Measure {
         CommandSpec spec = cl.getCommandSpec();
         spec.usageMessage().footer("", "Split by tunes into Spark tasks; the figures are those of the evaluation in one JVM (--master local[*]: "
                 + "this JVM, every core).");
-        spec.addOption(option("--master", "URL", String.class, "local[*], local[N], spark://host:7077, yarn, k8s://... (default: local[*])")
-                .defaultValue(SparkSetup.LOCAL).build());
+        spec.addOption(option("--master", "URL", String.class, "local[*], local[N], spark://host:7077, yarn, k8s://... (default: "
+                + "spark-submit's --master, else local[*])").build());
         spec.addOption(option("--tasks", "N", int.class, "Spark tasks, each a range of tunes of about equal frames (default: 0, four per core "
                 + "of the cluster, at most one per tune)").defaultValue("0").build());
         spec.addOption(option("--task-cpus", "N", int.class, "cores (backend threads) per task (default: 1)").defaultValue("1").build());
@@ -70,7 +70,7 @@ final class ClusterEvaluation implements ModelCommands.Measure {
         String[] conf = pr.matchedOptionValue("--conf", new String[0]);
         SparkSetup.Options o;
         try {
-            o = new SparkSetup.Options(pr.matchedOptionValue("--master", SparkSetup.LOCAL), pr.matchedOptionValue("--task-cpus", 1),
+            o = new SparkSetup.Options(SparkSetup.master(pr.matchedOptionValue("--master", null)), pr.matchedOptionValue("--task-cpus", 1),
                     Duration.ofSeconds(waitS), SparkSetup.conf(List.of(conf)));
         } catch (IllegalArgumentException ex) {
             throw new CommandLine.ParameterException(pr.commandSpec().commandLine(), ex.getMessage());
@@ -102,11 +102,16 @@ final class ClusterEvaluation implements ModelCommands.Measure {
             ranges = ranges(rolls, tasks > 0 ? tasks : 4 * jsc.defaultParallelism());
             jsc.setJobDescription("evaluate " + checkpoint.getFileName() + ": " + rolls.size() + " tunes in " + ranges.size() + " tasks");
             report.warning("evaluating " + rolls.size() + " tunes in " + ranges.size() + " Spark tasks on " + o.master());
-            JavaFutureAction<List<ArrayList<Serializable>>> f = jsc.parallelize(ranges, ranges.size())
+            // the longest ranges first, so that the last task to start is a short one; merged in tune order all the same
+            List<int[]> order = new ArrayList<>(ranges);
+            order.sort(java.util.Comparator.comparingLong((int[] r) -> -frames(rolls, r)).thenComparingInt(r -> r[0]));
+            JavaFutureAction<List<ArrayList<Serializable>>> f = jsc.parallelize(order, order.size())
                     .map(r -> part(job, SparkSetup.local(data), SparkSetup.local(ckpt), r[0], r[1])).collectAsync();
             SparkSetup.await(jsc, o, List.of(f), (i, r) -> {
                 if (r.failure() != null) throw new IllegalStateException("the evaluation failed on Spark: " + TrialRunner.line(r.failure()));
-                for (ArrayList<Serializable> p : r.value()) {
+                List<ArrayList<Serializable>> byRange = new ArrayList<>(java.util.Collections.nCopies(ranges.size(), null));
+                for (int k = 0; k < order.size(); k++) byRange.set(ranges.indexOf(order.get(k)), r.value().get(k));
+                for (ArrayList<Serializable> p : byRange) {
                     @SuppressWarnings("unchecked") List<P> own = (List<P>) (List<?>) p;
                     parts.addAll(own);
                 }
@@ -161,6 +166,12 @@ final class ClusterEvaluation implements ModelCommands.Measure {
             if (!x.options().isEmpty()) m.put(x.name().substring(2), x.show(x.get().apply(value)));
         }
         return m;
+    }
+
+    private static long frames(List<PianoRoll> rolls, int[] range) {
+        long n = 0;
+        for (int i = range[0]; i < range[1]; i++) n += rolls.get(i).frames();
+        return n;
     }
 
     /** At most n contiguous ranges [from, to) of the tunes with about equal frames each, none empty. */

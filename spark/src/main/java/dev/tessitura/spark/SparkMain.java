@@ -22,9 +22,7 @@ public final class SparkMain implements Callable<Integer> {
     private SparkMain() {}
 
     public static void main(String[] args) {
-        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
-            System.setProperty("java.util.logging.SimpleFormatter.format", "%4$s: %5$s%6$s%n");
-        }
+        Main.oneLineLogs();
         System.exit(run(args, System.out, System.err));
     }
 

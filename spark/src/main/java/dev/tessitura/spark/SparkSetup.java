@@ -52,6 +52,11 @@ final class SparkSetup {
 
     private SparkSetup() {}
 
+    /** --master as given; else spark-submit's (it sets spark.master); else local[*]. */
+    static String master(String given) {
+        return given != null ? given : System.getProperty("spark.master", LOCAL);
+    }
+
     /** KEY=VALUE pairs of --conf, in order; a pair without '=' is an error naming it. */
     static Map<String, String> conf(List<String> pairs) {
         Map<String, String> m = new LinkedHashMap<>();
@@ -78,7 +83,7 @@ final class SparkSetup {
         c.set("spark.network.timeout", "60s");
         c.set("spark.executor.heartbeatInterval", "5s");
         Path jar = ownJar();
-        if (!o.local() && jar != null) c.set("spark.jars", jar.toUri().toString());
+        if (!o.local() && jar != null && !c.contains("spark.jars")) c.set("spark.jars", jar.toUri().toString());   // spark-submit sets it
         o.conf().forEach((k, v) -> c.set(k, k.equals("spark.executor.extraJavaOptions") ? c.get(k) + " " + v : v));
         return c;
     }

@@ -61,8 +61,8 @@ final class SweepCommand implements Callable<Integer> {
     String backend;
     @Option(names = "--task-cpus", paramLabel = "N", defaultValue = "1", description = "cores (backend threads) per trial: Spark's spark.task.cpus (default: 1)")
     int taskCpus;
-    @Option(names = "--master", paramLabel = "URL", defaultValue = SparkSetup.LOCAL, description = "local[*] (this JVM, every core), local[N], "
-            + "spark://host:7077, yarn, k8s://... (default: local[*])")
+    @Option(names = "--master", paramLabel = "URL", description = "local[*] (this JVM, every core), local[N], "
+            + "spark://host:7077, yarn, k8s://... (default: spark-submit's --master, else local[*])")
     String master;
     @Option(names = "--conf", paramLabel = "KEY=VALUE", description = "a Spark setting (repeatable), e.g. spark.executor.memory=4g")
     List<String> conf = new ArrayList<>();
@@ -92,7 +92,7 @@ final class SweepCommand implements Callable<Integer> {
                 if (eq <= 0) throw new IllegalArgumentException("--eval: '" + kv.strip() + "' is not key=value");
                 evalSettings.put(kv.substring(0, eq).strip().replaceFirst("^--", ""), kv.substring(eq + 1).strip());
             }
-            o = new SparkSetup.Options(master, taskCpus, Duration.ofSeconds(executorWait), SparkSetup.conf(conf));
+            o = new SparkSetup.Options(SparkSetup.master(master), taskCpus, Duration.ofSeconds(executorWait), SparkSetup.conf(conf));
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         }

@@ -132,17 +132,7 @@ public final class SweepImage {
     private static void axes(Graphics2D g, Layout l, String name, String yLabel) {
         int x0 = l.plotX(), y0 = l.plotY(), w = l.plotWidth(), h = l.plotHeight();
         var fm = g.getFontMetrics();
-        int decimals = Math.max(0, (int) -Math.floor(Math.log10(l.yStep()) + 1e-9));
-        for (int k = 0; ; k++) {
-            double v = l.yMin() + k * l.yStep();
-            if (v > l.yMax() + l.yStep() * 1e-6) break;
-            int y = l.y(v);
-            g.setColor(TrainingCurveImage.GRID);
-            g.drawLine(x0, y, x0 + w - 1, y);
-            g.setColor(TrainingCurveImage.AXIS);
-            String s = String.format("%." + decimals + "f", v);
-            g.drawString(s, x0 - 6 - fm.stringWidth(s), y + fm.getAscent() / 2 - 1);
-        }
+        Draw.yAxis(g, x0, w, l.yMin(), l.yMax(), l.yStep(), l::y);
         // a tick and a label at every value tried (labels that would overlap the previous one are skipped)
         int lastRight = Integer.MIN_VALUE;
         for (String c : l.categories()) {
