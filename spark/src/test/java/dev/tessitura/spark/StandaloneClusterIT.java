@@ -132,6 +132,21 @@ class StandaloneClusterIT {
         }
     }
 
+    @Test
+    void aMasterWithoutWorkersIsAClearErrorAfterTheWait() throws Exception {
+        // as when its only worker could not start: no executor ever comes
+        try (LocalCluster empty = LocalCluster.start(Files.createDirectories(tmp.resolve("empty")), 0, true)) {
+            long t0 = System.nanoTime();
+            TestData.Result r = TestData.spark("evaluate", "--checkpoint", checkpoint.toString(), "--data", data.toString(),
+                    "--master", empty.master(), "--executor-wait", "3");
+            double s = (System.nanoTime() - t0) / 1e9;
+            assertEquals(1, r.code(), r.out());
+            assertTrue(r.err().contains("tessitura evaluate: no executor joined from " + empty.master() + " within 3 s: is a worker up with 1 "
+                    + "free core(s) and 1g of free memory"), r.err());
+            assertTrue(s < 15, "took " + s + " s");
+        }
+    }
+
     /** Waits until a task runs on the cluster, then kills the executor process running it with SIGKILL. */
     static void killAnExecutorMidTask(CompletableFuture<?> job) throws InterruptedException {
         long end = System.nanoTime() + 120_000_000_000L;
