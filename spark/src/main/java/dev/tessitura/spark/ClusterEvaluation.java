@@ -139,7 +139,7 @@ final class ClusterEvaluation implements ModelCommands.Measure {
         }
     }
 
-    /** The last selection an executor read, kept: its next tasks are of the same job (reading Nottingham takes ~0.5 s). */
+    /** The last selection an executor read, kept: its next tasks are of the same job, and need not parse the data again. */
     private static final Map<String, List<PianoRoll>> LAST = new java.util.HashMap<>();
 
     private static synchronized List<PianoRoll> selection(Job job, Path data) throws IOException {
