@@ -53,7 +53,10 @@ public final class ModelCommands {
     }
 
     static CommandLine evaluate(Io io) {
-        return evaluate(io, ModelCommands::measure);
+        CommandLine cl = evaluate(io, ModelCommands::measure);
+        cl.getCommandSpec().usageMessage().footer("", "With --master URL, ./tessitura runs this evaluation split by tunes on Apache Spark, "
+                + "with the same figures (spark/README.md).");
+        return cl;
     }
 
     /**
