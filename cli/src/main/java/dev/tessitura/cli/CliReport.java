@@ -4,10 +4,10 @@ import dev.tessitura.model.Report;
 import java.io.PrintStream;
 
 /** The CLI's {@link Report}: results on standard output, warnings and progress bars on standard error. */
-final class CliReport implements Report {
+public final class CliReport implements Report {
     private final PrintStream out, err;
 
-    CliReport(PrintStream out, PrintStream err) {
+    public CliReport(PrintStream out, PrintStream err) {
         this.out = out;
         this.err = err;
     }

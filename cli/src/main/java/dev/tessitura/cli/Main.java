@@ -31,21 +31,27 @@ import picocli.CommandLine.UnmatchedArgumentException;
         description = "A hand-tuned Java engine for polyphonic music sequence models.",
         subcommands = {Main.Info.class, DemoCommand.class, DatasetCommand.class, RenderCommand.class, AutoComplete.GenerateCompletion.class},
         footer = {"", "Global JVM settings (through JAVA_OPTS, or -D before the command on the java command line):",
-                "  -Dtessitura.backend=auto|scalar|simd|cuda   -Dtessitura.threads=N   -Dtessitura.vector=0|128|256|512|scalar"})
+                "  -Dtessitura.backend=auto|scalar|simd|cuda   -Dtessitura.threads=N   -Dtessitura.vector=0|128|256|512|scalar",
+                "", "On Apache Spark (spark/README.md): sweep ('tessitura sweep --help'),",
+                "  and evaluate ... --master URL, the evaluation split by tunes."})
 public final class Main implements Callable<Integer> {
     /** Where a command writes: results to out, progress and messages to err. */
-    record Io(PrintStream out, PrintStream err) {}
+    public record Io(PrintStream out, PrintStream err) {}
 
     @Spec CommandSpec spec;
 
     private Main() {}
 
     public static void main(String[] args) {
-        // one line per log record ("INFO: backend cuda not used: ..."), not java.util.logging's two-line default
+        oneLineLogs();
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /** One line per log record ("INFO: backend cuda not used: ..."), not java.util.logging's two-line default. */
+    public static void oneLineLogs() {
         if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
             System.setProperty("java.util.logging.SimpleFormatter.format", "%4$s: %5$s%6$s%n");
         }
-        System.exit(run(args, System.out, System.err));
     }
 
     /** No command: the help, and the exit code of a usage error. */
@@ -55,7 +61,7 @@ public final class Main implements Callable<Integer> {
     }
 
     /** Runs one command line; returns the process exit code. */
-    static int run(String[] args, PrintStream out, PrintStream err) {
+    public static int run(String[] args, PrintStream out, PrintStream err) {
         try {
             return commandLine(new Io(out, err)).execute(compatible(args));
         } catch (OutOfMemoryError e) {
@@ -71,6 +77,14 @@ public final class Main implements Callable<Integer> {
         cl.addSubcommand(TrainCommand.commandLine(io));
         cl.addSubcommand(ModelCommands.generate(io));
         cl.addSubcommand(ModelCommands.evaluate(io));
+        return configure(cl, io);
+    }
+
+    /**
+     * The conventions of every tessitura command tree, set on cl: the last of a repeated option counts, output to io,
+     * a usage mistake in one line (exit 2), a failure in one line (exit 1).
+     */
+    public static CommandLine configure(CommandLine cl, Io io) {
         cl.setOverwrittenOptionsAllowed(true);         // an option given twice: the last one counts, as in most tools
         cl.setOut(new PrintWriter(io.out(), true));
         cl.setErr(new PrintWriter(io.err(), true));

@@ -31,7 +31,7 @@ import picocli.CommandLine.ParseResult;
  * model it holds; each model adds its own options (listed with the models that read them), and an option of another
  * model is an error.
  */
-final class ModelCommands {
+public final class ModelCommands {
     /** The longest piece generate writes: a picture, a sound and the model's probabilities of it stay within memory. */
     static final int MAX_STEPS = 1 << 18;
 
@@ -53,9 +53,28 @@ final class ModelCommands {
     }
 
     static CommandLine evaluate(Io io) {
+        CommandLine cl = evaluate(io, ModelCommands::measure);
+        cl.getCommandSpec().usageMessage().footer("", "With --master URL, ./tessitura runs this evaluation split by tunes on Apache Spark, "
+                + "with the same figures (spark/README.md).");
+        return cl;
+    }
+
+    /**
+     * What {@code evaluate} does once its command line is checked: the model's evaluation with its settings from the
+     * options, on the selection; {@code pr} holds the options the caller added to {@link #evaluate(Io, Measure)}'s
+     * command.
+     */
+    public interface Measure {
+        /** Measures and reports; returns the scores. */
+        <E> ModelKind.Scores measure(ModelKind.Evaluating<E> e, E settings, SafeTensors.Contents c, ModelKind.Selection s, ParseResult pr, Io io)
+                throws IOException;
+    }
+
+    /** The evaluate command, measuring with {@code m} (a cluster's evaluation adds its options to the command). */
+    public static CommandLine evaluate(Io io, Measure m) {
         CommandSpec spec = spec("evaluate", "Log-likelihood per time step (averaged over all time steps of the split as one flat list, "
                 + "with its standard error) and frame-level accuracy ACC = sum TP / sum (TP + FP + FN) (Bay et al. 2009) of a "
-                + "trained model on a data set; melody-lstm: NLL per event and argmax accuracy.", pr -> evaluate(pr, io));
+                + "trained model on a data set; melody-lstm: NLL per event and argmax accuracy.", pr -> evaluate(pr, io, m));
         spec.addOption(TrainCommand.option("--checkpoint", "FILE", Path.class, "a checkpoint written by train").required(true).build());
         spec.addOption(TrainCommand.option("--data", "D", Path.class, "a data set: .pickle/.pkl, .mat, or a folder of MIDI files").required(true).build());
         spec.addOption(TrainCommand.option("--split", "SPLIT", String.class, "train, valid or test (default: test)").defaultValue("test").build());
@@ -148,7 +167,7 @@ final class ModelCommands {
         return s.generate(be, c, settings(pr, kind, s.settings(), k -> k.sampling().settings()), r, report);
     }
 
-    private static int evaluate(ParseResult pr, Io io) throws IOException {
+    private static int evaluate(ParseResult pr, Io io, Measure m) throws IOException {
         String split = pr.matchedOptionValue("--split", "test");
         if (!Dataset.SPLITS.contains(split)) throw new ParameterException(pr.commandSpec().commandLine(), "--split must be train, valid or test");
         int every = pr.matchedOptionValue("--every", 1), max = pr.matchedOptionValue("--max-sequences", 0);
@@ -158,14 +177,20 @@ final class ModelCommands {
         ModelKind<?> kind = Models.of(c);
         Path data = pr.matchedOptionValue("--data", null);
         if (!Files.exists(data)) throw new NoSuchFileException(data.toString());
-        try (Backend be = Backends.create(pr.matchedOptionValue("--backend", "auto"), BackendOptions.fromSystemProperties())) {
-            measure(kind.evaluating(), pr, kind, be, c, new ModelKind.Selection(data, split, every, max), io);
-            return 0;
-        }
+        run(m, kind.evaluating(), pr, kind, c, new ModelKind.Selection(data, split, every, max), io);
+        return 0;
     }
 
-    private static <E> void measure(ModelKind.Evaluating<E> e, ParseResult pr, ModelKind<?> kind, Backend be, SafeTensors.Contents c,
-                                    ModelKind.Selection s, Io io) throws IOException {
-        e.evaluate(be, c, settings(pr, kind, e.settings(), k -> k.evaluating().settings()), s, new CliReport(io.out(), io.err()));
+    private static <E> void run(Measure m, ModelKind.Evaluating<E> e, ParseResult pr, ModelKind<?> kind, SafeTensors.Contents c,
+                                ModelKind.Selection s, Io io) throws IOException {
+        m.measure(e, settings(pr, kind, e.settings(), k -> k.evaluating().settings()), c, s, pr, io);
+    }
+
+    /** In this JVM, on the backend of --backend. */
+    private static <E> ModelKind.Scores measure(ModelKind.Evaluating<E> e, E settings, SafeTensors.Contents c, ModelKind.Selection s,
+                                                ParseResult pr, Io io) throws IOException {
+        try (Backend be = Backends.create(pr.matchedOptionValue("--backend", "auto"), BackendOptions.fromSystemProperties())) {
+            return e.evaluate(be, c, settings, s, new CliReport(io.out(), io.err()));
+        }
     }
 }

@@ -5,7 +5,8 @@ package dev.tessitura.model;
  * predicted frame (true negatives do not count). Counts either a decided prediction (a note on or off) or, for a
  * note predicted on with probability p, its expected counts p y, p (1 - y) and (1 - p) y: the expected accuracy.
  */
-public final class FrameAccuracy {
+public final class FrameAccuracy implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
     private double tp, fp, fn;
 
     /** One note predicted {@code on} (or off) against the truth y (0 or 1). */
@@ -20,6 +21,13 @@ public final class FrameAccuracy {
         tp += p * y;
         fp += p * (1 - y);
         fn += (1 - p) * y;
+    }
+
+    /** Adds the counts of another (merging partial results: in a fixed order, for the same bits). */
+    public void add(FrameAccuracy o) {
+        tp += o.tp;
+        fp += o.fp;
+        fn += o.fn;
     }
 
     /** TP / (TP + FP + FN); NaN when nothing was counted. */

@@ -1,9 +1,12 @@
 package dev.tessitura.model;
 
 import dev.tessitura.engine.Backend;
+import dev.tessitura.midi.PianoRoll;
 import dev.tessitura.model.io.SafeTensors;
 import java.io.IOException;
+import java.io.Serializable;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -72,6 +75,29 @@ public interface ModelKind<C> {
 
         /** Evaluates on the selected data; the figures go to the report's lines and come back as scores. */
         Scores evaluate(Backend be, SafeTensors.Contents c, E settings, Selection data, Report report) throws IOException;
+
+        /** The evaluation split by tunes, for many machines; null where the model's evaluation does not split. */
+        default ByTunes<E, ?> byTunes() {
+            return null;
+        }
+    }
+
+    /**
+     * An evaluation split by tunes: parts computed anywhere for ranges of the selection's tunes, each tune's draws
+     * keyed by (seed, its index in the selection), and merged in tune order into exactly the figures (and report
+     * lines) of {@link Evaluating#evaluate}.
+     *
+     * @param <P> what a range of tunes gives, sent from where it was computed
+     */
+    interface ByTunes<E, P extends Serializable> {
+        /** The settings a split evaluation runs with; an IllegalArgumentException for those it cannot honour. */
+        E split(E settings);
+
+        /** The parts of the tunes [from, to) of the selection, in tune order. */
+        List<P> parts(Backend be, SafeTensors.Contents c, E settings, List<PianoRoll> selection, int from, int to) throws IOException;
+
+        /** The figures of all the parts in tune order, reported as evaluate reports them; t0: when it started (nanoTime). */
+        Scores merge(List<P> parts, E settings, Selection data, List<PianoRoll> selection, long t0, Report report);
     }
 
     /**

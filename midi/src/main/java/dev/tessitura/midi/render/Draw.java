@@ -10,7 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
 
-/** What the two image classes share: fonts, nice axis steps and PNG output. */
+/** What the image classes share: fonts, nice axis steps, the y axis and PNG output. */
 final class Draw {
     static final Font LABEL = new Font(Font.SANS_SERIF, Font.PLAIN, 11);
     static final Font TITLE = new Font(Font.SANS_SERIF, Font.BOLD, 13);
@@ -30,6 +30,26 @@ final class Draw {
         double p = Math.pow(10, Math.floor(Math.log10(rough)));
         for (double m : new double[] {1, 2, 5, 10}) if (m * p >= rough * (1 - 1e-9)) return m * p;
         return 10 * p;
+    }
+
+    /**
+     * The y axis of a plot x0 .. x0 + w - 1 wide: a grid line, a tick and a label at every multiple of step from
+     * yMin to yMax, with as many decimals as the step needs; {@code y} maps a value to its pixel row.
+     */
+    static void yAxis(Graphics2D g, int x0, int w, double yMin, double yMax, double step, java.util.function.DoubleToIntFunction y) {
+        var fm = g.getFontMetrics();
+        int decimals = Math.max(0, (int) -Math.floor(Math.log10(step) + 1e-9));
+        for (int k = 0; ; k++) {
+            double v = yMin + k * step;
+            if (v > yMax + step * 1e-6) break;
+            int row = y.applyAsInt(v);
+            g.setColor(TrainingCurveImage.GRID);
+            g.drawLine(x0, row, x0 + w - 1, row);
+            g.setColor(TrainingCurveImage.AXIS);
+            g.drawLine(x0 - 5, row, x0 - 1, row);
+            String s = String.format("%." + decimals + "f", v);
+            g.drawString(s, x0 - 8 - fm.stringWidth(s), row + fm.getAscent() / 2 - 1);
+        }
     }
 
     /** Draws {@code s} with its centre at x and its baseline at y. */

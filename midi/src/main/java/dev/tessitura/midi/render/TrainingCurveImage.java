@@ -101,18 +101,7 @@ public final class TrainingCurveImage {
     private static void axes(Graphics2D g, Layout l, int epochs, String title, String yLabel) {
         int x0 = l.plotX(), y0 = l.plotY(), w = l.plotWidth(), h = l.plotHeight();
         var fm = g.getFontMetrics();
-        int decimals = Math.max(0, (int) -Math.floor(Math.log10(l.yStep()) + 1e-9));
-        for (int k = 0; ; k++) {
-            double v = l.yMin() + k * l.yStep();
-            if (v > l.yMax() + l.yStep() * 1e-6) break;
-            int y = l.y(v);
-            g.setColor(GRID);
-            g.drawLine(x0, y, x0 + w - 1, y);
-            g.setColor(AXIS);
-            g.drawLine(x0 - 5, y, x0 - 1, y);
-            String s = String.format("%." + decimals + "f", v);
-            g.drawString(s, x0 - 8 - fm.stringWidth(s), y + fm.getAscent() / 2 - 1);
-        }
+        Draw.yAxis(g, x0, w, l.yMin(), l.yMax(), l.yStep(), l::y);
         int step = (int) Math.max(1, Draw.niceStep(Math.max(1, epochs) / 10.0));
         for (int e = step == 1 ? 1 : step; e <= Math.max(1, epochs); e += step) {
             int x = l.x(e);

@@ -5,6 +5,7 @@ import dev.tessitura.engine.Rng;
 import dev.tessitura.engine.Tensor;
 import dev.tessitura.midi.PianoRoll;
 import dev.tessitura.model.FrameAccuracy;
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
@@ -92,11 +93,13 @@ public final class ConditionalRbmEvaluation {
      * those samples (the mode prediction: P(v | v(<t)) = exp(-F_t(v)) / Z_t with one Z_t per frame, so the visited state of
      * least free energy is the most probable one; no AIS needed). With AIS, also the accuracies of the marginals that
      * its runs' weighted end states estimate (thresholded and expected): they do not depend on where a chain starts,
-     * which the Gibbs marginals of a slowly mixing model do. Draws: Philox stream (seed, 6). With 0 runs no
-     * log-likelihood is computed (NaN): accuracies only, and the AIS accuracies are NaN.
-     Consecutive sequences are evaluated together as one batch of conditionals, as many as keep frames x max(runs, 1)
+     * which the Gibbs marginals of a slowly mixing model do. With 0 runs no log-likelihood is computed (NaN):
+     * accuracies only, and the AIS accuracies are NaN.
+     * Consecutive sequences are evaluated together as one batch of conditionals, as many as keep frames x max(runs, 1)
      * within {@link Options#batchChains} (at least one sequence): the same estimates (every conditional has its own
-     * rows), the draws shared out differently (a batch of one sequence draws what a per-sequence loop draws).
+     * rows). Draws: a batch of one sequence (the CPU default) draws from its own Philox stream, keyed by (seed, the
+     * sequence's index in rolls), so that the figures do not depend on which sequences are evaluated where
+     * ({@link #tallies}); batches of several (a GPU's) share one stream (seed, 6) in batch order.
      */
     public Evaluation evaluate(List<PianoRoll> rolls, Options o, IntConsumer progress) {
         return evaluate(rolls, o, progress, () -> false);
@@ -104,6 +107,17 @@ public final class ConditionalRbmEvaluation {
 
     /** As above, checking {@code stop} between batches: null when it asked to stop. */
     public Evaluation evaluate(List<PianoRoll> rolls, Options o, IntConsumer progress, BooleanSupplier stop) {
+        List<Tally> parts = tallies(rolls, 0, rolls.size(), o, progress, stop);
+        return parts == null ? null : Tally.merge(parts, o.aisRuns() > 0).evaluation();
+    }
+
+    /**
+     * The sums of the sequences [from, to) of rolls, one {@link Tally} per batch in order (a sequence with no frames
+     * gives none), the AIS base rate from all of rolls; null when {@code stop} asked to stop. With one sequence per
+     * batch, tallies of any split of rolls into ranges, merged in sequence order ({@link Tally#merge}), are bit for
+     * bit what {@link #evaluate} gives.
+     */
+    public List<Tally> tallies(List<PianoRoll> rolls, int from, int to, Options o, IntConsumer progress, BooleanSupplier stop) {
         int runs = o.aisRuns(), burnIn = o.burnIn(), samples = o.samples(), batchChains = o.batchChains();
         ChainStart chainStart = o.chainStart();
         Ais.Schedule schedule = runs > 0 ? Ais.Schedule.paperShape(o.aisSteps()) : null;
@@ -122,23 +136,28 @@ public final class ConditionalRbmEvaluation {
             at += a.length;
         }
         Tensor base = runs > 0 ? Ais.baseRateBiases(be, be.of(flat, Math.toIntExact(count), nv)) : null;
-        double sum = 0, sumSq = 0, aisVar = 0;
-        // accuracies of the Gibbs marginals thresholded and expected, of one sample, of the mode; of the AIS marginals
-        FrameAccuracy acc = new FrameAccuracy(), expected = new FrameAccuracy(), sampled = new FrameAccuracy(),
-                modeAcc = new FrameAccuracy(), aisAcc = new FrameAccuracy(), aisExpected = new FrameAccuracy();
-        int nh = model.nh(), done = 0;                                     // rows of flat evaluated so far
-        for (int first = 0, next; first < rolls.size(); first = next) {
+        List<Tally> out = new ArrayList<>();
+        int nh = model.nh(), done = 0;                                     // rows of flat before the batch
+        for (int s = 0; s < from; s++) done += rolls.get(s).frames();
+        for (int first = from, next; first < to; first = next) {
             if (stop.getAsBoolean()) return null;
             // the batch: sequences [first, next), their frames one after another, each with its own bv(t), bh(t)
             long rows = 0;
             next = first;
-            while (next < rolls.size() && (next == first || (rows + rolls.get(next).frames()) * Math.max(runs, 1) <= batchChains)) {
+            while (next < to && (next == first || (rows + rolls.get(next).frames()) * Math.max(runs, 1) <= batchChains)) {
                 rows += rolls.get(next++).frames();
             }
             int steps = Math.toIntExact(rows);
             float[] x = java.util.Arrays.copyOfRange(flat, done * nv, (done + steps) * nv);
             done += steps;
             if (steps == 0) continue;
+            Rng rng = next - first == 1 ? new Rng(o.seed(), 6 | (long) first << 32) : g;   // stream 6 for sequence 0, as before
+            Tally tally = new Tally(runs > 0);
+            out.add(tally);
+            tally.frames = steps;
+            // accuracies of the Gibbs marginals thresholded and expected, of one sample, of the mode; of the AIS marginals
+            FrameAccuracy acc = tally.threshold, expected = tally.expected, sampled = tally.sampled, modeAcc = tally.mode,
+                    aisAcc = tally.aisThreshold, aisExpected = tally.aisExpected;
             Tensor bvt = be.zeros(steps, nv), bht = be.zeros(steps, nh);
             for (int s = first, row = 0; s < next; s++) {
                 int n = rolls.get(s).frames();
@@ -152,12 +171,12 @@ public final class ConditionalRbmEvaluation {
             float[] fe = be.toArray(f);
             if (runs > 0) {
                 float[] aisP = new float[x.length];
-                Ais.Estimate[] z = Ais.logZ(be, model.W(), bvt, bht, base, runs, schedule, g, aisP);
+                Ais.Estimate[] z = Ais.logZ(be, model.W(), bvt, bht, base, runs, schedule, rng, aisP);
                 for (int t = 0; t < steps; t++) {
                     double ll = -fe[t] - z[t].logZ();
-                    sum += ll;
-                    sumSq += ll * ll;
-                    aisVar += z[t].stdErr() * z[t].stdErr();
+                    tally.sum += ll;
+                    tally.sumSq += ll * ll;
+                    tally.aisVar += z[t].stdErr() * z[t].stdErr();
                 }
                 // the same runs' weighted end states give marginals that need no Gibbs chain to mix (see Ais)
                 for (int i = 0; i < x.length; i++) {
@@ -182,12 +201,12 @@ public final class ConditionalRbmEvaluation {
                 case TRUE_FRAME -> x.clone();
             };
             Tensor chain = be.of(start, steps, nv), vp = be.zeros(steps, nv), mean = be.zeros(steps, nv);
-            if (burnIn > 0) be.gibbsChain(chain, vp, model.W(), bvt, bht, burnIn, g);
+            if (burnIn > 0) be.gibbsChain(chain, vp, model.W(), bvt, bht, burnIn, rng);
             // the mode prediction: per frame, the sampled state of least free energy F_t (ties: the earliest)
             float[] mode = new float[x.length], modeF = new float[steps];
             java.util.Arrays.fill(modeF, Float.POSITIVE_INFINITY);
             for (int i = 0; i < samples; i++) {
-                be.gibbsChain(chain, vp, model.W(), bvt, bht, 1, g);
+                be.gibbsChain(chain, vp, model.W(), bvt, bht, 1, rng);
                 be.axpy(mean, vp, 1f / samples);
                 be.freeEnergy(f, chain, model.W(), bvt, bht);
                 float[] fc = be.toArray(f);
@@ -208,10 +227,56 @@ public final class ConditionalRbmEvaluation {
             }
             if (progress != null) progress.accept(steps);
         }
-        double mean = runs > 0 ? sum / count : Double.NaN, var = Math.max(sumSq / count - mean * mean, 0);
-        return new Evaluation(count, mean, Math.sqrt(var / count), Math.sqrt(aisVar) / count,
-                expected.value(), acc.value(), sampled.value(), modeAcc.value(),
-                runs > 0 ? aisExpected.value() : Double.NaN, runs > 0 ? aisAcc.value() : Double.NaN);
+        return out;
+    }
+
+    /**
+     * What one batch adds: frames, the sum of the frames' log-likelihoods, of their squares, of the AIS estimates'
+     * variances, and the accuracy counts. Merged by plain additions in order, so the same tallies merged in the same
+     * order give the same bits wherever they were computed.
+     */
+    public static final class Tally implements Serializable {
+        private static final long serialVersionUID = 1L;
+        private final boolean ais;
+        private long frames;
+        private double sum, sumSq, aisVar;
+        private final FrameAccuracy threshold = new FrameAccuracy(), expected = new FrameAccuracy(), sampled = new FrameAccuracy(),
+                mode = new FrameAccuracy(), aisThreshold = new FrameAccuracy(), aisExpected = new FrameAccuracy();
+
+        /** Empty; {@code ais}: whether it holds log-likelihoods (AIS runs > 0). */
+        public Tally(boolean ais) {
+            this.ais = ais;
+        }
+
+        /** The tallies added one after another to an empty one. */
+        public static Tally merge(List<Tally> parts, boolean ais) {
+            Tally all = new Tally(ais);
+            for (Tally t : parts) all.add(t);
+            return all;
+        }
+
+        public void add(Tally o) {
+            frames += o.frames;
+            sum += o.sum;
+            sumSq += o.sumSq;
+            aisVar += o.aisVar;
+            threshold.add(o.threshold);
+            expected.add(o.expected);
+            sampled.add(o.sampled);
+            mode.add(o.mode);
+            aisThreshold.add(o.aisThreshold);
+            aisExpected.add(o.aisExpected);
+        }
+
+        public long frames() { return frames; }
+
+        /** The measures over the frames added (see {@link Evaluation}). */
+        public Evaluation evaluation() {
+            double mean = ais ? sum / frames : Double.NaN, var = Math.max(sumSq / frames - mean * mean, 0);
+            return new Evaluation(frames, mean, Math.sqrt(var / frames), Math.sqrt(aisVar) / frames,
+                    expected.value(), threshold.value(), sampled.value(), mode.value(),
+                    ais ? aisExpected.value() : Double.NaN, ais ? aisThreshold.value() : Double.NaN);
+        }
     }
 
     /** The expected frame-level accuracy alone (no AIS): a cheap validation monitor. */

@@ -275,32 +275,65 @@ public final class RnnRbmKind implements ModelKind<RnnRbmConfig> {
                         rolls.stream().mapToLong(PianoRoll::frames).sum());
                 ConditionalRbmEvaluation.Evaluation ev = new ConditionalRbmEvaluation(be, t.model).evaluate(rolls, o, bar::advance);
                 bar.finish();
-                if (o.chainStart() == ChainStart.TRUE_FRAME) {
-                    report.line("diagnostic: the Gibbs chains start at the true frame v(t), so the accuracies below see the answer "
-                            + "and are not predictions");
-                }
-                report.line(String.format(Locale.ROOT, "%s, split %s: %d sequences, %,d frames (%.1f s)", s.data(), s.split(), rolls.size(),
-                        ev.frames(), (System.nanoTime() - t0) / 1e9));
-                report.line(runs > 0 ? String.format(Locale.ROOT, "log-likelihood per time step: %.4f +- %.4f (AIS: %d runs, %d temperatures; "
-                        + "AIS error %.4f)", ev.logLikelihood(), ev.stdErr(), runs, o.aisSteps(), ev.aisStdErr())
-                        : "log-likelihood per time step: not computed (--ais-runs 0)");
-                report.line(String.format(Locale.ROOT, "frame-level accuracy: %.2f%% (expected under the model), %.2f%% (p > 0.5), "
-                        + "%.2f%% (one sample), %.2f%% (most probable sampled frame)",
-                        100 * ev.accExpected(), 100 * ev.accThreshold(), 100 * ev.accSampled(), 100 * ev.accMode()));
-                if (runs > 0) {
-                    report.line(String.format(Locale.ROOT, "frame-level accuracy of the AIS runs' weighted marginals (no chain start): "
-                            + "%.2f%% (expected under the model), %.2f%% (p > 0.5)", 100 * ev.accAisExpected(), 100 * ev.accAisThreshold()));
-                }
-                report.line(Rolls.repeatBaseline(rolls));
-                Map<String, Double> more = new LinkedHashMap<>();
-                more.put("acc_threshold", ev.accThreshold());
-                more.put("acc_sampled", ev.accSampled());
-                more.put("acc_mode", ev.accMode());
-                more.put("acc_ais_expected", ev.accAisExpected());
-                more.put("acc_ais_threshold", ev.accAisThreshold());
-                more.put("ais_stderr", ev.aisStdErr());
-                return new Scores(ev.frames(), ev.logLikelihood(), ev.stdErr(), ev.accExpected(), more);
+                return scores(ev, o, s, rolls, t0, report);
+            }
+
+            @Override public ByTunes<ConditionalRbmEvaluation.Options, ConditionalRbmEvaluation.Tally> byTunes() {
+                return BY_TUNES;
             }
         };
+    }
+
+    /** One tune per batch, so that each tune's draws are keyed by its index (see ConditionalRbmEvaluation#tallies). */
+    private static final ByTunes<ConditionalRbmEvaluation.Options, ConditionalRbmEvaluation.Tally> BY_TUNES = new ByTunes<>() {
+        @Override public ConditionalRbmEvaluation.Options split(ConditionalRbmEvaluation.Options o) {
+            if (o.batchChains() > 1) {
+                throw new IllegalArgumentException("--batch-chains " + o.batchChains() + " batches tunes for one GPU; split by tunes, "
+                        + "each tune is its own batch: leave --batch-chains out");
+            }
+            return o.withBatchChains(1);
+        }
+
+        @Override public List<ConditionalRbmEvaluation.Tally> parts(Backend be, SafeTensors.Contents c, ConditionalRbmEvaluation.Options o,
+                                                                   List<PianoRoll> selection, int from, int to) {
+            RnnRbmTrainer t = RnnRbmTrainer.load(be, c);
+            return new ConditionalRbmEvaluation(be, t.model).tallies(selection, from, to, split(o), null, () -> false);
+        }
+
+        @Override public Scores merge(List<ConditionalRbmEvaluation.Tally> parts, ConditionalRbmEvaluation.Options o, Selection s,
+                                      List<PianoRoll> selection, long t0, Report report) {
+            return scores(ConditionalRbmEvaluation.Tally.merge(parts, o.aisRuns() > 0).evaluation(), o, s, selection, t0, report);
+        }
+    };
+
+    /** The evaluation's report lines and scores. */
+    private static Scores scores(ConditionalRbmEvaluation.Evaluation ev, ConditionalRbmEvaluation.Options o, Selection s,
+                                 List<PianoRoll> rolls, long t0, Report report) {
+        int runs = o.aisRuns();
+        if (o.chainStart() == ChainStart.TRUE_FRAME) {
+            report.line("diagnostic: the Gibbs chains start at the true frame v(t), so the accuracies below see the answer "
+                    + "and are not predictions");
+        }
+        report.line(String.format(Locale.ROOT, "%s, split %s: %d sequences, %,d frames (%.1f s)", s.data(), s.split(), rolls.size(),
+                ev.frames(), (System.nanoTime() - t0) / 1e9));
+        report.line(runs > 0 ? String.format(Locale.ROOT, "log-likelihood per time step: %.4f +- %.4f (AIS: %d runs, %d temperatures; "
+                + "AIS error %.4f)", ev.logLikelihood(), ev.stdErr(), runs, o.aisSteps(), ev.aisStdErr())
+                : "log-likelihood per time step: not computed (--ais-runs 0)");
+        report.line(String.format(Locale.ROOT, "frame-level accuracy: %.2f%% (expected under the model), %.2f%% (p > 0.5), "
+                + "%.2f%% (one sample), %.2f%% (most probable sampled frame)",
+                100 * ev.accExpected(), 100 * ev.accThreshold(), 100 * ev.accSampled(), 100 * ev.accMode()));
+        if (runs > 0) {
+            report.line(String.format(Locale.ROOT, "frame-level accuracy of the AIS runs' weighted marginals (no chain start): "
+                    + "%.2f%% (expected under the model), %.2f%% (p > 0.5)", 100 * ev.accAisExpected(), 100 * ev.accAisThreshold()));
+        }
+        report.line(Rolls.repeatBaseline(rolls));
+        Map<String, Double> more = new LinkedHashMap<>();
+        more.put("acc_threshold", ev.accThreshold());
+        more.put("acc_sampled", ev.accSampled());
+        more.put("acc_mode", ev.accMode());
+        more.put("acc_ais_expected", ev.accAisExpected());
+        more.put("acc_ais_threshold", ev.accAisThreshold());
+        more.put("ais_stderr", ev.aisStdErr());
+        return new Scores(ev.frames(), ev.logLikelihood(), ev.stdErr(), ev.accExpected(), more);
     }
 }
