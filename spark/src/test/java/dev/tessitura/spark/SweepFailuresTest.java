@@ -64,9 +64,9 @@ class SweepFailuresTest {
             assertTrue(r.err().startsWith(c[2]), r.err());
             assertEquals(1, r.err().strip().lines().count(), r.err());
         }
-        TestData.Result r = TestData.spark("sweep", "--model", "rbm", "--data", data.toString(), "--out", out.toString(), "--grid", "k=1");
+        TestData.Result r = TestData.spark("sweep", "--model", "gru", "--data", data.toString(), "--out", out.toString(), "--grid", "k=1");
         assertEquals(2, r.code());
-        assertTrue(r.err().startsWith("tessitura sweep: unknown model 'rbm' (rnn-rbm, lstm-rbm, lstm, melody-lstm)"), r.err());
+        assertTrue(r.err().startsWith("tessitura sweep: unknown model 'gru' (" + dev.tessitura.model.Models.names() + ")"), r.err());
         assertFalse(Files.exists(out), "nothing was written");
     }
 }
