@@ -26,6 +26,35 @@ public final class ExpectedAccuracy {
         return tp + fp + fn == 0 ? 1 : (double) tp / (tp + fp + fn);
     }
 
+    /**
+     * The exact expected accuracy of a frame drawn with independent notes, note j on with probability p[pOff + j],
+     * against the truth (n notes from off). With k true notes, TP + FP + FN = k + FP, and TP (a sum over the true
+     * notes) is independent of FP (a sum over the others), so E[TP / (k + FP)] = E[TP] E[1 / (k + FP)]: the
+     * distribution of FP (Poisson-binomial) by the usual recursion, O(n^2). With k = 0 it is P(FP = 0), the chance of
+     * predicting the empty frame. {@code scratch} holds at least n + 1 doubles.
+     */
+    public static double independent(float[] truth, int off, double[] p, int pOff, int n, double[] scratch) {
+        int k = 0, m = 0;
+        double tp = 0;
+        double[] fp = scratch;                      // fp[c] = P(FP = c) over the false notes seen so far
+        fp[0] = 1;
+        for (int j = 0; j < n; j++) {
+            double q = p[pOff + j];
+            if (truth[off + j] > 0.5f) {
+                k++;
+                tp += q;
+                continue;
+            }
+            fp[++m] = 0;
+            for (int c = m; c > 0; c--) fp[c] = fp[c] * (1 - q) + fp[c - 1] * q;
+            fp[0] *= 1 - q;
+        }
+        if (k == 0) return fp[0];
+        double inv = 0;
+        for (int c = 0; c <= m; c++) inv += fp[c] / (k + c);
+        return tp * inv;
+    }
+
     /** One time step: the truth (n notes from off) and s sampled frames (s consecutive rows of n from sOff). */
     public void add(float[] truth, int off, float[] samples, int sOff, int s, int n) {
         double a = 0;
