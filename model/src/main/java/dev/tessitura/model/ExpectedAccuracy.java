@@ -11,7 +11,7 @@ public final class ExpectedAccuracy {
     /** Samples per time step where the expectation is estimated by sampling. */
     public static final int SAMPLES = 50;
 
-    private double sum;
+    private double sum, sumSq;
     private long frames;
 
     /** The accuracy of one predicted frame against the truth, n notes each (0/1 values) from the given offsets. */
@@ -65,12 +65,19 @@ public final class ExpectedAccuracy {
     /** One time step whose expected accuracy is known. */
     public void addExpected(double accuracy) {
         sum += accuracy;
+        sumSq += accuracy * accuracy;
         frames++;
     }
 
     /** The mean over the time steps added; NaN when none was. */
     public double value() {
         return sum / frames;
+    }
+
+    /** The standard error of {@link #value} over the time steps (their spread, not the sampling's). */
+    public double stdErr() {
+        double mean = value();
+        return Math.sqrt(Math.max(sumSq / frames - mean * mean, 0) / frames);
     }
 
     public long frames() {

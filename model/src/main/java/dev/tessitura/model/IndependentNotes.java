@@ -15,11 +15,12 @@ import java.util.Map;
  */
 public final class IndependentNotes {
     /** The figures; accSampled is NaN when no frames were sampled. */
-    public record Result(long frames, double logLikelihood, double stdErr, double accuracy, double accPooled, double accThreshold,
-                         double accSampled) {
+    public record Result(long frames, double logLikelihood, double stdErr, double accuracy, double accStdErr, double accPooled,
+                         double accThreshold, double accSampled) {
         /** As the registry's scores: the headline accuracy, and the secondary figures by name. */
         public ModelKind.Scores scores() {
             Map<String, Double> more = new LinkedHashMap<>();
+            more.put(ModelKind.ACC_STDERR, accStdErr);
             more.put("acc_pooled", accPooled);
             more.put("acc_threshold", accThreshold);
             if (!Double.isNaN(accSampled)) more.put("acc_sampled", accSampled);
@@ -108,7 +109,7 @@ public final class IndependentNotes {
     /** The figures so far; NaN where no frame was added. */
     public Result result() {
         double mean = sum / frames, var = Math.max(sumSq / frames - mean * mean, 0);
-        return new Result(frames, mean, Math.sqrt(var / frames), exact.value(), pooled.value(), threshold.value(),
+        return new Result(frames, mean, Math.sqrt(var / frames), exact.value(), exact.stdErr(), pooled.value(), threshold.value(),
                 samples > 0 ? sampled.value() : Double.NaN);
     }
 }

@@ -1,5 +1,8 @@
 package dev.tessitura.model;
 
+import dev.tessitura.model.baseline.NgramKind;
+import dev.tessitura.model.baseline.RandomKind;
+import dev.tessitura.model.baseline.RepeatKind;
 import dev.tessitura.model.io.SafeTensors;
 import dev.tessitura.model.lstm.LstmKind;
 import dev.tessitura.model.melody.MelodyKind;
@@ -12,7 +15,8 @@ public final class Models {
     private Models() {}
 
     /** In the order the help lists them. */
-    public static final List<ModelKind<?>> ALL = List.of(RnnRbmKind.RNN_RBM, RnnRbmKind.LSTM_RBM, LstmKind.LSTM, MelodyKind.MELODY);
+    public static final List<ModelKind<?>> ALL = List.of(RnnRbmKind.RNN_RBM, RnnRbmKind.LSTM_RBM, LstmKind.LSTM, MelodyKind.MELODY,
+            RandomKind.RANDOM, NgramKind.NGRAM, RepeatKind.REPEAT);
 
     public static Optional<ModelKind<?>> find(String name) {
         return ALL.stream().filter(k -> k.name().equals(name)).findFirst();

@@ -45,11 +45,23 @@ public final class Rolls {
         List<PianoRoll> rolls = DatasetLoader.load(s.data()).split(s.split());
         if (s.every() > 1) rolls = IntStream.range(0, rolls.size()).filter(i -> i % s.every() == 0).mapToObj(rolls::get).toList();
         if (s.maxSequences() > 0) rolls = rolls.subList(0, Math.min(s.maxSequences(), rolls.size()));
+        if (s.maxFrames() > 0) rolls = firstFrames(rolls, s.maxFrames());
         if (rolls.stream().mapToLong(PianoRoll::frames).sum() == 0) {
             throw new IllegalArgumentException(s.data() + ": the " + s.split() + " split has no frames to evaluate"
                     + (rolls.isEmpty() ? " (no sequences)" : ""));
         }
         return rolls;
+    }
+
+    /** The rolls' first {@code frames} frames in all: whole rolls while they fit, then the next one cut short. */
+    static List<PianoRoll> firstFrames(List<PianoRoll> rolls, int frames) {
+        List<PianoRoll> out = new java.util.ArrayList<>();
+        for (PianoRoll r : rolls) {
+            if (frames <= 0) break;
+            out.add(r.frames() <= frames ? r : first(r, frames));
+            frames -= r.frames();
+        }
+        return out;
     }
 
     /**
@@ -120,9 +132,11 @@ public final class Rolls {
         return out;
     }
 
-    /** The lines every independent-notes model prints: the log-likelihood (how it is computed) and the accuracies. */
+    /** The lines every independent-notes model prints: the log-likelihood (how it is computed; none when NaN) and the accuracies. */
     public static void reportIndependent(Report report, IndependentNotes.Result ev, String how) {
-        report.line(String.format(Locale.ROOT, "log-likelihood per time step: %.4f +- %.4f (%s)", ev.logLikelihood(), ev.stdErr(), how));
+        if (!Double.isNaN(ev.logLikelihood())) {
+            report.line(String.format(Locale.ROOT, "log-likelihood per time step: %.4f +- %.4f (%s)", ev.logLikelihood(), ev.stdErr(), how));
+        }
         report.line(String.format(Locale.ROOT, "frame-level accuracy: %.2f%% (expected per time step, exact)%s; pooled sum TP / "
                 + "sum (TP + FP + FN): %.2f%% expected, %.2f%% (p > 0.5)", 100 * ev.accuracy(),
                 Double.isNaN(ev.accSampled()) ? "" : String.format(Locale.ROOT, ", %.2f%% (from sampled frames)", 100 * ev.accSampled()),

@@ -88,12 +88,14 @@ public final class ConditionalRbmEvaluation {
      * The measures over all frames of a split as one flat list: log-likelihood per time step with its standard error
      * (over frames) and the AIS estimates' share of it. Accuracies by the paper's rule ({@link ExpectedAccuracy}, the
      * mean over time steps of each step's expected TP / (TP + FP + FN)): of the AIS runs' weighted end states
-     * ({@code accAisFrames}) and of the frames the Gibbs chains visit ({@code accChainFrames}). Pooled accuracies
+     * ({@code accAisFrames}) and of the frames the Gibbs chains visit ({@code accChainFrames}); the standard error
+     * over time steps of the headline one ({@link #accuracy}). Pooled accuracies
      * sum TP / sum (TP + FP + FN), secondary: of the Gibbs marginals (expected, thresholded at 0.5), of one sample,
      * of the most probable sampled frame; of the AIS runs' weighted marginals (expected, thresholded). NaN where not
      * computed.
      */
     public record Evaluation(long frames, double logLikelihood, double stdErr, double aisStdErr, double accAisFrames, double accChainFrames,
+                             double accStdErr,
                              double accExpected, double accThreshold, double accSampled, double accMode,
                              double accAisExpected, double accAisThreshold) {
         /**
@@ -265,7 +267,8 @@ public final class ConditionalRbmEvaluation {
         }
         double mean = runs > 0 ? sum / count : Double.NaN, var = Math.max(sumSq / count - mean * mean, 0);
         return new Evaluation(count, mean, Math.sqrt(var / count), Math.sqrt(aisVar) / count,
-                runs > 0 ? aisFrames.value() : Double.NaN, chainFrames.value(), expected.value(), acc.value(), sampled.value(), modeAcc.value(),
+                runs > 0 ? aisFrames.value() : Double.NaN, chainFrames.value(), runs > 0 ? aisFrames.stdErr() : chainFrames.stdErr(),
+                expected.value(), acc.value(), sampled.value(), modeAcc.value(),
                 runs > 0 ? aisExpected.value() : Double.NaN, runs > 0 ? aisAcc.value() : Double.NaN);
     }
 

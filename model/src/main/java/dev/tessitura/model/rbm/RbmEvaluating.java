@@ -63,6 +63,7 @@ public final class RbmEvaluating {
         }
         report.line(Rolls.repeatBaseline(rolls));
         Map<String, Double> more = new LinkedHashMap<>();
+        more.put(ModelKind.ACC_STDERR, ev.accStdErr());
         more.put("acc_chain", ev.accChainFrames());
         more.put("acc_pooled", ev.accExpected());
         more.put("acc_threshold", ev.accThreshold());
