@@ -3,6 +3,7 @@ package dev.tessitura.model;
 import dev.tessitura.model.baseline.NgramKind;
 import dev.tessitura.model.baseline.RandomKind;
 import dev.tessitura.model.baseline.RepeatKind;
+import dev.tessitura.model.framerbm.FrameRbmKind;
 import dev.tessitura.model.io.SafeTensors;
 import dev.tessitura.model.lstm.LstmKind;
 import dev.tessitura.model.melody.MelodyKind;
@@ -16,7 +17,7 @@ public final class Models {
 
     /** In the order the help lists them. */
     public static final List<ModelKind<?>> ALL = List.of(RnnRbmKind.RNN_RBM, RnnRbmKind.LSTM_RBM, LstmKind.LSTM, MelodyKind.MELODY,
-            RandomKind.RANDOM, NgramKind.NGRAM, RepeatKind.REPEAT);
+            RandomKind.RANDOM, NgramKind.NGRAM, RepeatKind.REPEAT, FrameRbmKind.RBM);
 
     public static Optional<ModelKind<?>> find(String name) {
         return ALL.stream().filter(k -> k.name().equals(name)).findFirst();
