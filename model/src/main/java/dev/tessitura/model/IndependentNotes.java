@@ -28,6 +28,19 @@ public final class IndependentNotes {
         }
     }
 
+    /** evaluate's settings for such a model: frames sampled per step for the sampled check (0: none), and their seed. */
+    public record Options(int samples, long seed) {
+        public Options {
+            if (samples < 0) throw new IllegalArgumentException("--samples must be >= 0, got " + samples);
+        }
+    }
+
+    public static final Settings<Options> SETTINGS = Settings.of(new Options(ExpectedAccuracy.SAMPLES, 1))
+            .integer(null, "--samples", "N", "frames drawn per time step to check the exact expected accuracy by sampling (0: none)",
+                    Options::samples, (o, v) -> new Options(v, o.seed()))
+            .longInt(null, "--seed", "S", "seed of the sampled frames", Options::seed, (o, v) -> new Options(o.samples(), v))
+            .build();
+
     private final int n;
     private final int samples;
     private final long seed, stream;

@@ -7,6 +7,7 @@ import dev.tessitura.model.framerbm.FrameRbmKind;
 import dev.tessitura.model.io.SafeTensors;
 import dev.tessitura.model.lstm.LstmKind;
 import dev.tessitura.model.melody.MelodyKind;
+import dev.tessitura.model.rnnrbm.RnnKind;
 import dev.tessitura.model.rnnrbm.RnnRbmKind;
 import java.util.List;
 import java.util.Optional;
@@ -17,7 +18,7 @@ public final class Models {
 
     /** In the order the help lists them. */
     public static final List<ModelKind<?>> ALL = List.of(RnnRbmKind.RNN_RBM, RnnRbmKind.LSTM_RBM, LstmKind.LSTM, MelodyKind.MELODY,
-            RandomKind.RANDOM, NgramKind.NGRAM, RepeatKind.REPEAT, FrameRbmKind.RBM);
+            RandomKind.RANDOM, NgramKind.NGRAM, RepeatKind.REPEAT, FrameRbmKind.RBM, RnnKind.RNN);
 
     public static Optional<ModelKind<?>> find(String name) {
         return ALL.stream().filter(k -> k.name().equals(name)).findFirst();

@@ -4,7 +4,6 @@ import dev.tessitura.engine.Backend;
 import dev.tessitura.engine.Tensor;
 import dev.tessitura.midi.PianoRoll;
 import dev.tessitura.model.EpochResult;
-import dev.tessitura.model.ExpectedAccuracy;
 import dev.tessitura.model.IndependentNotes;
 import dev.tessitura.model.ModelKind;
 import dev.tessitura.model.Position;
@@ -102,24 +101,11 @@ public final class LstmKind implements ModelKind<LstmConfig> {
         };
     }
 
-    /** Evaluation's settings: frames sampled per step for the sampled check of the expected accuracy, and their seed. */
-    public record EvalOptions(int samples, long seed) {
-        public EvalOptions {
-            if (samples < 0) throw new IllegalArgumentException("--samples must be >= 0, got " + samples);
-        }
-    }
-
-    private static final Settings<EvalOptions> EVALUATE = Settings.of(new EvalOptions(ExpectedAccuracy.SAMPLES, 1))
-            .integer(null, "--samples", "N", "frames drawn per time step to check the exact expected accuracy by sampling (0: none)",
-                    EvalOptions::samples, (o, v) -> new EvalOptions(v, o.seed()))
-            .longInt(null, "--seed", "S", "seed of the sampled frames", EvalOptions::seed, (o, v) -> new EvalOptions(o.samples(), v))
-            .build();
-
-    @Override public Evaluating<EvalOptions> evaluating() {
+    @Override public Evaluating<IndependentNotes.Options> evaluating() {
         return new Evaluating<>() {
-            @Override public Settings<EvalOptions> settings() { return EVALUATE; }
+            @Override public Settings<IndependentNotes.Options> settings() { return IndependentNotes.SETTINGS; }
 
-            @Override public Scores evaluate(Backend be, SafeTensors.Contents c, EvalOptions o, Selection s, Report report) throws IOException {
+            @Override public Scores evaluate(Backend be, SafeTensors.Contents c, IndependentNotes.Options o, Selection s, Report report) throws IOException {
                 long t0 = System.nanoTime();
                 List<PianoRoll> rolls = Rolls.selection(s);
                 // a silent frame before each tune: the first frame is predicted too (from it and the zero state), so
