@@ -7,6 +7,7 @@ import dev.tessitura.model.framerbm.FrameRbmKind;
 import dev.tessitura.model.io.SafeTensors;
 import dev.tessitura.model.lstm.LstmKind;
 import dev.tessitura.model.melody.MelodyKind;
+import dev.tessitura.model.mlp.MlpKind;
 import dev.tessitura.model.rnnrbm.RnnKind;
 import dev.tessitura.model.rnnrbm.RnnRbmKind;
 import java.util.List;
@@ -18,7 +19,7 @@ public final class Models {
 
     /** In the order the help lists them. */
     public static final List<ModelKind<?>> ALL = List.of(RnnRbmKind.RNN_RBM, RnnRbmKind.LSTM_RBM, LstmKind.LSTM, MelodyKind.MELODY,
-            RandomKind.RANDOM, NgramKind.NGRAM, RepeatKind.REPEAT, FrameRbmKind.RBM, RnnKind.RNN);
+            RandomKind.RANDOM, NgramKind.NGRAM, RepeatKind.REPEAT, FrameRbmKind.RBM, RnnKind.RNN, MlpKind.MLP);
 
     public static Optional<ModelKind<?>> find(String name) {
         return ALL.stream().filter(k -> k.name().equals(name)).findFirst();

@@ -1,7 +1,6 @@
 package dev.tessitura.model.framerbm;
 
 import dev.tessitura.engine.Backend;
-import dev.tessitura.engine.Philox;
 import dev.tessitura.engine.Rng;
 import dev.tessitura.engine.Tensor;
 import dev.tessitura.midi.PianoRoll;
@@ -14,6 +13,7 @@ import dev.tessitura.model.Position;
 import dev.tessitura.model.Report;
 import dev.tessitura.model.Rolls;
 import dev.tessitura.model.Settings;
+import dev.tessitura.model.Shuffle;
 import dev.tessitura.model.Trainer;
 import dev.tessitura.model.io.Checkpoints;
 import dev.tessitura.model.io.SafeTensors;
@@ -120,7 +120,7 @@ public final class FrameRbmKind implements ModelKind<FrameRbmConfig> {
         @Override public long framesPerEpoch() { return count; }
 
         @Override public EpochResult trainEpoch(Position from, BooleanSupplier stop, IntConsumer progress) {
-            int[] order = shuffle(count, c.seed(), from.epoch());
+            int[] order = Shuffle.order(count, c.seed(), 1, (long) from.epoch() << 24);
             int batches = (count + c.batch() - 1) / c.batch();
             double sum = from.costSum();
             long done = from.frames();
@@ -164,21 +164,6 @@ public final class FrameRbmKind implements ModelKind<FrameRbmConfig> {
             meta.put("rng_block", Long.toString(rng.position()));
             Checkpoints.write(file, be, meta, NAMES, name -> param(rbm, name), none);
         }
-    }
-
-    /** A Philox shuffle of 0..count-1 for (seed, epoch). */
-    static int[] shuffle(int count, long seed, int epoch) {
-        int[] order = new int[count];
-        for (int i = 0; i < count; i++) order[i] = i;
-        float[] u = new float[Math.max(count, 1)];
-        Philox.uniforms(seed, 1, (long) epoch << 24, u, 0, count);
-        for (int i = count - 1; i > 0; i--) {
-            int j = Math.min(i, (int) (u[i] * (i + 1)));
-            int t = order[i];
-            order[i] = order[j];
-            order[j] = t;
-        }
-        return order;
     }
 
     @Override public Sampling<NoSettings> sampling() {
