@@ -132,6 +132,12 @@ public final class Rolls {
         return out;
     }
 
+    /** The first line of every evaluate: what was read, how much, in how long (since t0, System.nanoTime). */
+    public static String selectionLine(ModelKind.Selection s, int sequences, long frames, long t0) {
+        return String.format(Locale.ROOT, "%s, split %s: %d sequences, %,d frames (%.1f s)", s.data(), s.split(), sequences, frames,
+                (System.nanoTime() - t0) / 1e9);
+    }
+
     /** The lines every independent-notes model prints: the log-likelihood (how it is computed; none when NaN) and the accuracies. */
     public static void reportIndependent(Report report, IndependentNotes.Result ev, String how) {
         if (!Double.isNaN(ev.logLikelihood())) {

@@ -18,7 +18,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntConsumer;
@@ -176,8 +175,7 @@ abstract class BaselineKind<C> implements ModelKind<C> {
                 int n = Checkpoints.integer(c, "notes");
                 List<PianoRoll> rolls = Rolls.selection(s);
                 IndependentNotes.Result ev = measure(load(config(c), c, n), rolls, n, () -> false);
-                report.line(String.format(Locale.ROOT, "%s, split %s: %d sequences, %,d frames (%.1f s)", s.data(), s.split(), rolls.size(),
-                        ev.frames(), (System.nanoTime() - t0) / 1e9));
+                report.line(Rolls.selectionLine(s, rolls.size(), ev.frames(), t0));
                 if (!likelihood()) report.line("log-likelihood per time step: none (the predictions are certain: a missed note has probability 0)");
                 Rolls.reportIndependent(report, ev, "exact");
                 report.line(Rolls.repeatBaseline(rolls));

@@ -191,8 +191,7 @@ public final class FrameRbmKind implements ModelKind<FrameRbmConfig> {
                 Rbm rbm = load(be, c);
                 List<PianoRoll> rolls = Rolls.selection(s);
                 ConditionalRbmEvaluation.Evaluation ev = FrameRbmEvaluation.evaluate(be, rbm, rolls, Rolls.trainingSplit(s.data()), o, report);
-                report.line(String.format(Locale.ROOT, "%s, split %s: %d sequences, %,d frames (%.1f s)", s.data(), s.split(), rolls.size(),
-                        ev.frames(), (System.nanoTime() - t0) / 1e9));
+                report.line(Rolls.selectionLine(s, rolls.size(), ev.frames(), t0));
                 return RbmEvaluating.report(ev, o, report, rolls);
             }
         };

@@ -17,7 +17,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntConsumer;
@@ -111,8 +110,7 @@ public final class LstmKind implements ModelKind<LstmConfig> {
                 // a silent frame before each tune: the first frame is predicted too (from it and the zero state), so
                 // that the log-likelihood is over all frames as one flat list, as every model's is
                 IndependentNotes.Result ev = LstmTrainer.load(be, c).evaluate(Rolls.withLeadingSilence(rolls), o.samples(), o.seed(), () -> false);
-                report.line(String.format(Locale.ROOT, "%s, split %s: %d sequences, %,d frames (%.1f s)", s.data(), s.split(),
-                        rolls.size(), ev.frames(), (System.nanoTime() - t0) / 1e9));
+                report.line(Rolls.selectionLine(s, rolls.size(), ev.frames(), t0));
                 Rolls.reportIndependent(report, ev, "exact for independent sigmoid outputs");
                 report.line(Rolls.repeatBaseline(rolls));
                 return ev.scores();

@@ -270,8 +270,7 @@ public final class MlpKind implements ModelKind<MlpKind.Config> {
                 State s = new State(config(c), c);
                 List<PianoRoll> rolls = Rolls.selection(sel);
                 IndependentNotes.Result ev = measure(s.net, s.weights(), rolls, o.samples(), o.seed(), () -> false);
-                report.line(String.format(Locale.ROOT, "%s, split %s: %d sequences, %,d frames (%.1f s)", sel.data(), sel.split(), rolls.size(),
-                        ev.frames(), (System.nanoTime() - t0) / 1e9));
+                report.line(Rolls.selectionLine(sel, rolls.size(), ev.frames(), t0));
                 Rolls.reportIndependent(report, ev, "exact for independent sigmoid outputs");
                 report.line(Rolls.repeatBaseline(rolls));
                 return ev.scores();

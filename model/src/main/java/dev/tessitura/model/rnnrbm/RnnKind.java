@@ -167,8 +167,7 @@ public final class RnnKind implements ModelKind<RnnKind.Config> {
                 long t0 = System.nanoTime();
                 List<PianoRoll> rolls = Rolls.selection(s);
                 IndependentNotes.Result ev = measure(load(be, c), rolls, o.samples(), o.seed(), () -> false);
-                report.line(String.format(Locale.ROOT, "%s, split %s: %d sequences, %,d frames (%.1f s)", s.data(), s.split(), rolls.size(),
-                        ev.frames(), (System.nanoTime() - t0) / 1e9));
+                report.line(Rolls.selectionLine(s, rolls.size(), ev.frames(), t0));
                 Rolls.reportIndependent(report, ev, "exact for independent sigmoid outputs");
                 report.line(Rolls.repeatBaseline(rolls));
                 return ev.scores();

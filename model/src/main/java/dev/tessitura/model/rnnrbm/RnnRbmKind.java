@@ -257,8 +257,7 @@ public final class RnnRbmKind implements ModelKind<RnnRbmConfig> {
                 ConditionalRbmEvaluation.Evaluation ev = new ConditionalRbmEvaluation(be, t.model).evaluate(rolls,
                         runs > 0 ? Rolls.trainingSplit(s.data()) : rolls, o, bar::advance, () -> false);
                 bar.finish();
-                report.line(String.format(Locale.ROOT, "%s, split %s: %d sequences, %,d frames (%.1f s)", s.data(), s.split(), rolls.size(),
-                        ev.frames(), (System.nanoTime() - t0) / 1e9));
+                report.line(Rolls.selectionLine(s, rolls.size(), ev.frames(), t0));
                 return RbmEvaluating.report(ev, o, report, rolls);
             }
         };

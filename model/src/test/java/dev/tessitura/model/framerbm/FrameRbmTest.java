@@ -1,8 +1,6 @@
 package dev.tessitura.model.framerbm;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tessitura.engine.Backend;
@@ -11,11 +9,11 @@ import dev.tessitura.engine.Backends;
 import dev.tessitura.midi.Dataset;
 import dev.tessitura.midi.DatasetWriters;
 import dev.tessitura.midi.PianoRoll;
-import dev.tessitura.model.EpochResult;
 import dev.tessitura.model.ExpectedAccuracy;
 import dev.tessitura.model.ModelKind;
 import dev.tessitura.model.Position;
 import dev.tessitura.model.Report;
+import dev.tessitura.model.ResumeCheck;
 import dev.tessitura.model.Trainer;
 import dev.tessitura.model.io.SafeTensors;
 import dev.tessitura.model.rbm.ConditionalRbmEvaluation;
@@ -114,23 +112,9 @@ class FrameRbmTest {
 
     @Test
     void aStoppedEpochResumesBitForBit() throws Exception {
-        Path data = data(dir);
-        FrameRbmConfig c = FrameRbmConfig.SETTINGS.parse(List.of("--hidden", "5", "--k", "2", "--batch", "7"));
         try (Backend be = backend()) {
-            Trainer whole = FrameRbmKind.RBM.trainer(be, c, data, 0, Report.QUIET);
-            for (int e = 0; e < 2; e++) whole.trainEpoch(Position.start(e), () -> false, null);
-            float[] want = be.toArray(whole.parameters());
-
-            Trainer first = FrameRbmKind.RBM.trainer(be, c, data, 0, Report.QUIET);
-            first.trainEpoch(Position.start(0), () -> false, null);
-            int[] polls = {0};
-            EpochResult part = first.trainEpoch(Position.start(1), () -> ++polls[0] > 5, null);
-            assertFalse(part.completed());
-            Path ckpt = dir.resolve("stopped.safetensors");
-            first.save(ckpt, part.at(), Map.of());
-            Trainer resumed = FrameRbmKind.RBM.resume(be, SafeTensors.read(ckpt), c, data, 0, Report.QUIET);
-            assertTrue(resumed.trainEpoch(part.at(), () -> false, null).completed());
-            assertArrayEquals(want, be.toArray(resumed.parameters()));
+            ResumeCheck.stoppedEpochResumesBitForBit(FrameRbmKind.RBM, FrameRbmConfig.SETTINGS.parse(List.of("--hidden", "5", "--k", "2", "--batch", "7")),
+                    be, data(dir), dir);
         }
     }
 }

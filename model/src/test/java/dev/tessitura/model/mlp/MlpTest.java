@@ -1,8 +1,6 @@
 package dev.tessitura.model.mlp;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tessitura.engine.Backend;
@@ -11,15 +9,13 @@ import dev.tessitura.engine.Backends;
 import dev.tessitura.midi.Dataset;
 import dev.tessitura.midi.DatasetWriters;
 import dev.tessitura.midi.PianoRoll;
-import dev.tessitura.model.EpochResult;
 import dev.tessitura.model.Position;
 import dev.tessitura.model.Report;
+import dev.tessitura.model.ResumeCheck;
 import dev.tessitura.model.Trainer;
-import dev.tessitura.model.io.SafeTensors;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -93,19 +89,7 @@ class MlpTest {
             assertTrue(after.cost() < 1 && before > 30, "valid cross-entropy " + before + " -> " + after.cost());
             assertTrue(after.accuracy() > 0.8, "expected accuracy " + after.accuracy());
 
-            Trainer x = MlpKind.MLP.trainer(be, c, data, 0, Report.QUIET), y = MlpKind.MLP.trainer(be, c, data, 0, Report.QUIET);
-            for (int e = 0; e < 2; e++) x.trainEpoch(Position.start(e), () -> false, null);
-            y.trainEpoch(Position.start(0), () -> false, null);
-            int[] polls = {0};
-            EpochResult part = y.trainEpoch(Position.start(1), () -> ++polls[0] > 3, null);
-            assertFalse(part.completed());
-            Path ckpt = dir.resolve("mlp.safetensors");
-            y.save(ckpt, part.at(), Map.of());
-            Trainer z = MlpKind.MLP.resume(be, SafeTensors.read(ckpt), c, data, 0, Report.QUIET);
-            EpochResult rest = z.trainEpoch(part.at(), () -> false, null);
-            assertTrue(rest.completed());
-            assertArrayEquals(be.toArray(x.parameters()), be.toArray(z.parameters()));
-            assertEquals(x.validate(2, () -> false).cost(), z.validate(2, () -> false).cost(), 0);
+            ResumeCheck.stoppedEpochResumesBitForBit(MlpKind.MLP, c, be, data, dir);
         }
     }
 }

@@ -1,8 +1,6 @@
 package dev.tessitura.model.rnnrbm;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tessitura.engine.Backend;
@@ -11,11 +9,11 @@ import dev.tessitura.engine.Backends;
 import dev.tessitura.midi.Dataset;
 import dev.tessitura.midi.DatasetWriters;
 import dev.tessitura.midi.PianoRoll;
-import dev.tessitura.model.EpochResult;
 import dev.tessitura.model.IndependentNotes;
 import dev.tessitura.model.ModelKind;
 import dev.tessitura.model.Position;
 import dev.tessitura.model.Report;
+import dev.tessitura.model.ResumeCheck;
 import dev.tessitura.model.Trainer;
 import dev.tessitura.model.io.SafeTensors;
 import java.nio.file.Path;
@@ -62,18 +60,7 @@ class RnnKindTest {
             assertEquals(last, -s.logLikelihood(), 1e-4 * cost);
             assertEquals(s.accuracy(), s.more().get("acc_sampled"), 0.03, "200 sampled frames per step against the exact figure");
 
-            // an epoch stopped after a few chunks resumes to the same weights
-            Trainer a = RnnKind.RNN.trainer(be, c, data, 0, Report.QUIET), b = RnnKind.RNN.trainer(be, c, data, 0, Report.QUIET);
-            for (int e = 0; e < 2; e++) a.trainEpoch(Position.start(e), () -> false, null);
-            b.trainEpoch(Position.start(0), () -> false, null);
-            int[] polls = {0};
-            EpochResult part = b.trainEpoch(Position.start(1), () -> ++polls[0] > 3, null);
-            assertFalse(part.completed());
-            Path stopped = dir.resolve("stopped.safetensors");
-            b.save(stopped, part.at(), Map.of());
-            Trainer r = RnnKind.RNN.resume(be, SafeTensors.read(stopped), c, data, 0, Report.QUIET);
-            assertTrue(r.trainEpoch(part.at(), () -> false, null).completed());
-            assertArrayEquals(be.toArray(a.parameters()), be.toArray(r.parameters()));
+            ResumeCheck.stoppedEpochResumesBitForBit(RnnKind.RNN, c, be, data, dir);
         }
     }
 }
