@@ -19,7 +19,7 @@ public final class Models {
 
     /** In the order the help lists them. */
     public static final List<ModelKind<?>> ALL = List.of(RnnRbmKind.RNN_RBM, RnnRbmKind.LSTM_RBM, LstmKind.LSTM, MelodyKind.MELODY,
-            RandomKind.RANDOM, NgramKind.NGRAM, RepeatKind.REPEAT, FrameRbmKind.RBM, RnnKind.RNN, MlpKind.MLP);
+            RandomKind.RANDOM, NgramKind.NGRAM, RepeatKind.REPEAT, FrameRbmKind.RBM, RnnKind.RNN, MlpKind.MLP, RnnRbmKind.RTRBM);
 
     public static Optional<ModelKind<?>> find(String name) {
         return ALL.stream().filter(k -> k.name().equals(name)).findFirst();

@@ -25,35 +25,40 @@ import java.util.function.BooleanSupplier;
 import java.util.function.IntConsumer;
 import java.util.stream.IntStream;
 
-/** The RNN-RBM (rnn-rbm) and the LSTM-RBM (lstm-rbm, an LSTM stack as the recurrence) in the registry. */
+/**
+ * The RNN-RBM (rnn-rbm), the LSTM-RBM (lstm-rbm, an LSTM stack as the recurrence) and the RTRBM (rtrbm, the RBM's mean
+ * hidden state as the recurrence) in the registry.
+ */
 public final class RnnRbmKind implements ModelKind<RnnRbmConfig> {
-    public static final RnnRbmKind RNN_RBM = new RnnRbmKind(false), LSTM_RBM = new RnnRbmKind(true);
+    public static final RnnRbmKind RNN_RBM = new RnnRbmKind(false, false), LSTM_RBM = new RnnRbmKind(true, false),
+            RTRBM = new RnnRbmKind(false, true);
 
-    private final boolean lstm;
+    private final boolean lstm, rtrbm;
     private final Settings<RnnRbmConfig> settings;
 
-    private RnnRbmKind(boolean lstm) {
+    private RnnRbmKind(boolean lstm, boolean rtrbm) {
         this.lstm = lstm;
-        this.settings = RnnRbmConfig.settings(lstm);
+        this.rtrbm = rtrbm;
+        this.settings = RnnRbmConfig.settings(lstm, rtrbm);
     }
 
     /** The kind of this configuration. */
     static RnnRbmKind of(RnnRbmConfig c) {
-        return c.isLstm() ? LSTM_RBM : RNN_RBM;
+        return c.isLstm() ? LSTM_RBM : c.rtrbm() ? RTRBM : RNN_RBM;
     }
 
-    /** The kind of a checkpoint, which must be one of these two. */
+    /** The kind of a checkpoint, which must be one of these three. */
     static RnnRbmKind of(SafeTensors.Contents c) {
         String kind = c.metadata().get("kind");
-        if (RNN_RBM.name().equals(kind)) return RNN_RBM;
-        if (LSTM_RBM.name().equals(kind)) return LSTM_RBM;
-        throw new IllegalArgumentException("not an RNN-RBM or LSTM-RBM checkpoint (kind " + kind + ")");
+        for (RnnRbmKind k : List.of(RNN_RBM, LSTM_RBM, RTRBM)) if (k.name().equals(kind)) return k;
+        throw new IllegalArgumentException("not an RNN-RBM, LSTM-RBM or RTRBM checkpoint (kind " + kind + ")");
     }
 
-    @Override public String name() { return lstm ? "lstm-rbm" : "rnn-rbm"; }
+    @Override public String name() { return lstm ? "lstm-rbm" : rtrbm ? "rtrbm" : "rnn-rbm"; }
 
     @Override public String summary() {
         return lstm ? "the RNN-RBM with an LSTM stack as its recurrence (Lyu et al. 2015)"
+                : rtrbm ? "the recurrent temporal RBM (Sutskever et al. 2008): the RBM's mean hidden state as the recurrence"
                 : "the RNN-RBM of Boulanger-Lewandowski et al. (ICML 2012), the tutorial's defaults";
     }
 
@@ -114,7 +119,7 @@ public final class RnnRbmKind implements ModelKind<RnnRbmConfig> {
 
         @Override public String describe() {
             RnnRbmConfig c = t.config();
-            String u = c.isLstm() ? "LSTM " + Arrays.toString(c.lstmLayers()) : Integer.toString(c.nu());
+            String u = c.isLstm() ? "LSTM " + Arrays.toString(c.lstmLayers()) : c.rtrbm() ? "its mean hidden state" : Integer.toString(c.nu());
             return c.kind() + " " + t.model.nv + "/" + c.nh() + "/" + u + ", CD-" + c.k() + ", " + t.model.params.size() + " parameters"
                     + (c.batch() > 1 ? ", " + c.batch() + " chunks of " + c.chunk() + " per update" : "");
         }

@@ -470,7 +470,7 @@ class RnnRbmTrainerTest {
         assertThrows(IllegalArgumentException.class, () -> RnnRbmConfig.defaults().withNh(10).withNu(8).withK(5).withChunk(7).withLr(0.1f).withLearnU0(true).withSeed(2).withLstmLayers(new int[] {8}));
         // the record's own check: u(t)'s size nu must be the top layer's (withLstmLayers keeps them equal)
         assertThrows(IllegalArgumentException.class, () -> new RnnRbmConfig(10, 7, 5, 7, Optimizer.Kind.SGD, 0.1f, 0.1f, 0.9f, 0f, 1f,
-                false, 0, 2, new int[] {8}, 0, 0.001f, 1, 0));
+                false, 0, 2, new int[] {8}, 0, 0.001f, 1, 0, false));
     }
     @Test
     void rnnPretrainingLearnsTheCycleAsAPredictorAndTheRnnRbmStartsFromItsLikelihood() {
