@@ -1,7 +1,12 @@
 package dev.tessitura.model;
 
+import dev.tessitura.engine.Backend;
 import dev.tessitura.engine.Philox;
+import dev.tessitura.midi.PianoRoll;
+import dev.tessitura.model.io.SafeTensors;
+import java.io.IOException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -40,6 +45,32 @@ public final class IndependentNotes {
                     Options::samples, (o, v) -> new Options(v, o.seed()))
             .longInt(null, "--seed", "S", "seed of the sampled frames", Options::seed, (o, v) -> new Options(o.samples(), v))
             .build();
+
+    /** How a model with independent notes measures a checkpoint on the selected rolls. */
+    public interface Measure {
+        Result of(Backend be, SafeTensors.Contents c, List<PianoRoll> rolls, Options o) throws IOException;
+    }
+
+    /**
+     * The registry's evaluate for such a model: the selection, the measure, and the lines every such model prints
+     * (what was read, the log-likelihood, the accuracies, the repeat baseline on the same rolls).
+     */
+    public static ModelKind.Evaluating<Options> evaluating(Measure measure) {
+        return new ModelKind.Evaluating<>() {
+            @Override public Settings<Options> settings() { return SETTINGS; }
+
+            @Override public ModelKind.Scores evaluate(Backend be, SafeTensors.Contents c, Options o, ModelKind.Selection s, Report report)
+                    throws IOException {
+                long t0 = System.nanoTime();
+                List<PianoRoll> rolls = Rolls.selection(s);
+                Result ev = measure.of(be, c, rolls, o);
+                report.line(Rolls.selectionLine(s, rolls.size(), ev.frames(), t0));
+                Rolls.reportIndependent(report, ev, "exact for independent sigmoid outputs");
+                report.line(Rolls.repeatBaseline(rolls));
+                return ev.scores();
+            }
+        };
+    }
 
     private final int n;
     private final int samples;

@@ -16,7 +16,6 @@ import dev.tessitura.model.io.SafeTensors;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntConsumer;
@@ -101,20 +100,9 @@ public final class LstmKind implements ModelKind<LstmConfig> {
     }
 
     @Override public Evaluating<IndependentNotes.Options> evaluating() {
-        return new Evaluating<>() {
-            @Override public Settings<IndependentNotes.Options> settings() { return IndependentNotes.SETTINGS; }
-
-            @Override public Scores evaluate(Backend be, SafeTensors.Contents c, IndependentNotes.Options o, Selection s, Report report) throws IOException {
-                long t0 = System.nanoTime();
-                List<PianoRoll> rolls = Rolls.selection(s);
-                // a silent frame before each tune: the first frame is predicted too (from it and the zero state), so
-                // that the log-likelihood is over all frames as one flat list, as every model's is
-                IndependentNotes.Result ev = LstmTrainer.load(be, c).evaluate(Rolls.withLeadingSilence(rolls), o.samples(), o.seed(), () -> false);
-                report.line(Rolls.selectionLine(s, rolls.size(), ev.frames(), t0));
-                Rolls.reportIndependent(report, ev, "exact for independent sigmoid outputs");
-                report.line(Rolls.repeatBaseline(rolls));
-                return ev.scores();
-            }
-        };
+        // a silent frame before each tune: the first frame is predicted too (from it and the zero state), so that the
+        // log-likelihood is over all frames as one flat list, as every model's is
+        return IndependentNotes.evaluating((be, c, rolls, o) ->
+                LstmTrainer.load(be, c).evaluate(Rolls.withLeadingSilence(rolls), o.samples(), o.seed(), () -> false));
     }
 }

@@ -261,20 +261,9 @@ public final class MlpKind implements ModelKind<MlpKind.Config> {
     }
 
     @Override public Evaluating<IndependentNotes.Options> evaluating() {
-        return new Evaluating<>() {
-            @Override public Settings<IndependentNotes.Options> settings() { return IndependentNotes.SETTINGS; }
-
-            @Override public Scores evaluate(Backend be, SafeTensors.Contents c, IndependentNotes.Options o, Selection sel, Report report)
-                    throws IOException {
-                long t0 = System.nanoTime();
-                State s = new State(config(c), c);
-                List<PianoRoll> rolls = Rolls.selection(sel);
-                IndependentNotes.Result ev = measure(s.net, s.weights(), rolls, o.samples(), o.seed(), () -> false);
-                report.line(Rolls.selectionLine(sel, rolls.size(), ev.frames(), t0));
-                Rolls.reportIndependent(report, ev, "exact for independent sigmoid outputs");
-                report.line(Rolls.repeatBaseline(rolls));
-                return ev.scores();
-            }
-        };
+        return IndependentNotes.evaluating((be, c, rolls, o) -> {
+            State s = new State(config(c), c);
+            return measure(s.net, s.weights(), rolls, o.samples(), o.seed(), () -> false);
+        });
     }
 }

@@ -159,19 +159,6 @@ public final class RnnKind implements ModelKind<RnnKind.Config> {
     }
 
     @Override public Evaluating<IndependentNotes.Options> evaluating() {
-        return new Evaluating<>() {
-            @Override public Settings<IndependentNotes.Options> settings() { return IndependentNotes.SETTINGS; }
-
-            @Override public Scores evaluate(Backend be, SafeTensors.Contents c, IndependentNotes.Options o, Selection s, Report report)
-                    throws IOException {
-                long t0 = System.nanoTime();
-                List<PianoRoll> rolls = Rolls.selection(s);
-                IndependentNotes.Result ev = measure(load(be, c), rolls, o.samples(), o.seed(), () -> false);
-                report.line(Rolls.selectionLine(s, rolls.size(), ev.frames(), t0));
-                Rolls.reportIndependent(report, ev, "exact for independent sigmoid outputs");
-                report.line(Rolls.repeatBaseline(rolls));
-                return ev.scores();
-            }
-        };
+        return IndependentNotes.evaluating((be, c, rolls, o) -> measure(load(be, c), rolls, o.samples(), o.seed(), () -> false));
     }
 }
