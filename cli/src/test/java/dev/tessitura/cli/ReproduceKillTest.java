@@ -13,15 +13,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A smoke reproduction (in JVMs of its own) killed with kill -9 twice, at random but seeded moments, and started again
- * each time, ends with the figures of one never stopped: TABLE.md up to its timings and results.json without them,
- * character for character.
+ * A smoke reproduction (in JVMs of its own) killed with kill -9 twice, at random but seeded moments, then stopped by
+ * Ctrl-C, and started again each time, ends with the figures of one never stopped: TABLE.md up to its timings and
+ * results.json without them, character for character.
  */
 class ReproduceKillTest {
     @TempDir Path dir;
 
     @Test
-    void killedTwiceItFinishesWithTheFiguresOfARunNeverStopped() throws Exception {
+    void killedTwiceAndInterruptedItFinishesWithTheFiguresOfARunNeverStopped() throws Exception {
         Path data = ReproduceCommandTest.smokeData(dir), ref = dir.resolve("ref"), out = dir.resolve("killed");
         long t0 = System.nanoTime();
         assertEquals(0, InterruptTest.jvm(List.of(ReproduceCommandTest.smoke(data, ref)), null, dir.resolve("ref.log")),
@@ -39,6 +39,13 @@ class ReproduceKillTest {
             }
         }
         assertTrue(hit >= 1, "no kill found the reproduction running (an uninterrupted run took " + whole + " ms)");
+        // then Ctrl-C (SIGINT to the process, by its id): exit 130 with what was running saved, or 0 if it had finished
+        Process p = start(ReproduceCommandTest.smoke(data, out), dir.resolve("int.log"));
+        if (!p.waitFor(800 + (long) (r.nextDouble() * 0.2 * whole), TimeUnit.MILLISECONDS)) {
+            new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
+        }
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the reproduction ended after SIGINT");
+        assertTrue(p.exitValue() == 130 || p.exitValue() == 0, "exit " + p.exitValue() + "\n" + read(dir.resolve("int.log")));
         assertEquals(0, InterruptTest.jvm(List.of(ReproduceCommandTest.smoke(data, out)), null, dir.resolve("last.log")),
                 () -> read(dir.resolve("last.log")));
         assertEquals(ReproduceCommandTest.figures(ref), ReproduceCommandTest.figures(out));
