@@ -166,7 +166,8 @@ final class Results {
                 standard error over time steps; exact for independent notes, over the AIS runs' importance-weighted end \
                 states for the RBM-based models (the Gibbs chains' figure is under "Secondary accuracies").
                 - **Paper**: Table 1 of Boulanger-Lewandowski, Bengio and Vincent (ICML 2012), for a data set recognised by \
-                its SHA-256; blank where the recipes hold no figure.
+                its SHA-256; blank where the recipes hold no figure. Not reproduced: the rows that need Hessian-free \
+                optimisation (RNN (HF), RNN-RBM (HF), RNN-NADE (HF)).
                 """);
         List<RowResult> checked = rows.stream().filter(r -> r.check() != null).toList();
         if (!checked.isEmpty()) {
