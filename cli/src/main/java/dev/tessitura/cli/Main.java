@@ -29,7 +29,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
  */
 @Command(name = "tessitura", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "A hand-tuned Java engine for polyphonic music sequence models.",
-        subcommands = {Main.Info.class, DemoCommand.class, DatasetCommand.class, RenderCommand.class, AutoComplete.GenerateCompletion.class},
+        subcommands = {Main.Info.class, DemoCommand.class, DatasetCommand.class, RenderCommand.class, ReproduceCommand.class,
+                AutoComplete.GenerateCompletion.class},
         footer = {"", "Global JVM settings (through JAVA_OPTS, or -D before the command on the java command line):",
                 "  -Dtessitura.backend=auto|scalar|simd|cuda   -Dtessitura.threads=N   -Dtessitura.vector=0|128|256|512|scalar",
                 "", "On Apache Spark (spark/README.md): sweep ('tessitura sweep --help'),",

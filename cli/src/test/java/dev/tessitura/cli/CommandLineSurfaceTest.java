@@ -77,7 +77,7 @@ class CommandLineSurfaceTest {
             }
         }
         MainTest.Result gen = run("generate", "--help");
-        assertTrue(gen.out().replaceAll("\\s+", " ").contains("[rnn-rbm, lstm-rbm]"), gen.out());
+        assertTrue(gen.out().replaceAll("\\s+", " ").contains("[rnn-rbm, lstm-rbm, rtrbm]"), gen.out());
     }
 
     @Test

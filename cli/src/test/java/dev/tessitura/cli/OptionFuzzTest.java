@@ -62,7 +62,7 @@ class OptionFuzzTest {
             }
             List<Settings.Setting<?>> options = new ArrayList<>();
             for (Settings.Setting<?> s : k.settings().all()) if (!s.options().isEmpty()) options.add(s);
-            for (int j = 0, n = 1 + r.nextInt(4); j < n; j++) {
+            for (int j = 0, n = options.isEmpty() ? 0 : 1 + r.nextInt(4); j < n; j++) {   // repeat has no options
                 Settings.Setting<?> s = options.get(r.nextInt(options.size()));
                 String v = value(s, r);
                 args.add(s.name());

@@ -50,8 +50,15 @@ public interface ModelKind<C> {
     /** What `generate` gives every model: frames to add, an optional primer, the seed and the output MIDI file. */
     record Request(int steps, Path prime, long seed, Path song) {}
 
-    /** The data `evaluate` reads: a split of a data set, every N-th sequence, at most max (0 = all). */
-    record Selection(Path data, String split, int every, int maxSequences) {}
+    /**
+     * The data `evaluate` reads: a split of a data set, every N-th sequence, at most maxSequences of those and at most
+     * maxFrames frames (the last sequence cut short; 0 = no limit).
+     */
+    record Selection(Path data, String split, int every, int maxSequences, int maxFrames) {
+        public Selection(Path data, String split, int every, int maxSequences) {
+            this(data, split, every, maxSequences, 0);
+        }
+    }
 
     /** The settings of a verb that has none of its own. */
     record NoSettings() {
@@ -93,8 +100,12 @@ public interface ModelKind<C> {
         /** The settings a split evaluation runs with; an IllegalArgumentException for those it cannot honour. */
         E split(E settings);
 
-        /** The parts of the tunes [from, to) of the selection, in tune order. */
-        List<P> parts(Backend be, SafeTensors.Contents c, E settings, List<PianoRoll> selection, int from, int to) throws IOException;
+        /**
+         * The parts of the tunes [from, to) of the selection, in tune order; {@code data} is the data set the selection
+         * came from (e.g. for AIS's base rate from its training split).
+         */
+        List<P> parts(Backend be, SafeTensors.Contents c, E settings, List<PianoRoll> selection, Path data, int from, int to)
+                throws IOException;
 
         /** The figures of all the parts in tune order, reported as evaluate reports them; t0: when it started (nanoTime). */
         Scores merge(List<P> parts, E settings, Selection data, List<PianoRoll> selection, long t0, Report report);
@@ -105,5 +116,13 @@ public interface ModelKind<C> {
      * (NaN where not computed) with its standard error, and the expected frame-level accuracy; {@code more} holds the
      * model's other figures by name.
      */
-    record Scores(long frames, double logLikelihood, double stdErr, double accuracy, Map<String, Double> more) {}
+    record Scores(long frames, double logLikelihood, double stdErr, double accuracy, Map<String, Double> more) {
+        /** The standard error of the accuracy over time steps, where the model gives it; NaN otherwise. */
+        public double accStdErr() {
+            return more.getOrDefault(ACC_STDERR, Double.NaN);
+        }
+    }
+
+    /** The key in {@link Scores#more} of the accuracy's standard error over time steps. */
+    String ACC_STDERR = "acc_stderr";
 }

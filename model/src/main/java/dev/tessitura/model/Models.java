@@ -1,11 +1,17 @@
 package dev.tessitura.model;
 
+import dev.tessitura.model.baseline.NgramKind;
+import dev.tessitura.model.baseline.RandomKind;
+import dev.tessitura.model.baseline.RepeatKind;
+import dev.tessitura.model.framerbm.FrameRbmKind;
 import dev.tessitura.model.io.SafeTensors;
 import dev.tessitura.model.lstm.LstmKind;
 import dev.tessitura.model.melody.MelodyKind;
+import dev.tessitura.model.mlp.MlpKind;
 import dev.tessitura.model.nade.NadeKind;
 import dev.tessitura.model.nade.RnnNadeKind;
 import dev.tessitura.model.notes.NoteKind;
+import dev.tessitura.model.rnnrbm.RnnKind;
 import dev.tessitura.model.rnnrbm.RnnRbmKind;
 import java.util.List;
 import java.util.Optional;
@@ -15,8 +21,9 @@ public final class Models {
     private Models() {}
 
     /** In the order the help lists them. */
-    public static final List<ModelKind<?>> ALL = List.of(RnnRbmKind.RNN_RBM, RnnRbmKind.LSTM_RBM, RnnNadeKind.RNN_NADE,
-            RnnNadeKind.LSTM_NADE, NadeKind.NADE, LstmKind.LSTM, MelodyKind.MELODY, NoteKind.NOTES);
+    public static final List<ModelKind<?>> ALL = List.of(RnnRbmKind.RNN_RBM, RnnRbmKind.LSTM_RBM, RnnRbmKind.RTRBM,
+            RnnNadeKind.RNN_NADE, RnnNadeKind.LSTM_NADE, NadeKind.NADE, LstmKind.LSTM, MelodyKind.MELODY, NoteKind.NOTES,
+            RandomKind.RANDOM, NgramKind.NGRAM, RepeatKind.REPEAT, FrameRbmKind.RBM, RnnKind.RNN, MlpKind.MLP);
 
     public static Optional<ModelKind<?>> find(String name) {
         return ALL.stream().filter(k -> k.name().equals(name)).findFirst();

@@ -35,16 +35,33 @@ public final class Rolls {
         return t;
     }
 
+    /** The training split of a data set: what AIS's base-rate model is fit to. */
+    public static List<PianoRoll> trainingSplit(Path data) throws IOException {
+        return DatasetLoader.load(data).train();
+    }
+
     /** The sequences an evaluation reads: a split, every N-th of it, the first max of those. */
     public static List<PianoRoll> selection(ModelKind.Selection s) throws IOException {
         List<PianoRoll> rolls = DatasetLoader.load(s.data()).split(s.split());
         if (s.every() > 1) rolls = IntStream.range(0, rolls.size()).filter(i -> i % s.every() == 0).mapToObj(rolls::get).toList();
         if (s.maxSequences() > 0) rolls = rolls.subList(0, Math.min(s.maxSequences(), rolls.size()));
+        if (s.maxFrames() > 0) rolls = firstFrames(rolls, s.maxFrames());
         if (rolls.stream().mapToLong(PianoRoll::frames).sum() == 0) {
             throw new IllegalArgumentException(s.data() + ": the " + s.split() + " split has no frames to evaluate"
                     + (rolls.isEmpty() ? " (no sequences)" : ""));
         }
         return rolls;
+    }
+
+    /** The rolls' first {@code frames} frames in all: whole rolls while they fit, then the next one cut short. */
+    static List<PianoRoll> firstFrames(List<PianoRoll> rolls, int frames) {
+        List<PianoRoll> out = new java.util.ArrayList<>();
+        for (PianoRoll r : rolls) {
+            if (frames <= 0) break;
+            out.add(r.frames() <= frames ? r : first(r, frames));
+            frames -= r.frames();
+        }
+        return out;
     }
 
     /**
@@ -104,9 +121,54 @@ public final class Rolls {
                 : PianoRoll.fromFloats(java.util.Arrays.copyOf(roll.toFloats(), frames * roll.noteCount()), frames, roll.lowestNote(), roll.noteCount());
     }
 
+    /** Each roll with a silent frame before it, so that a model that predicts frame t + 1 from frame t predicts every frame. */
+    public static List<PianoRoll> withLeadingSilence(List<PianoRoll> rolls) {
+        List<PianoRoll> out = new java.util.ArrayList<>(rolls.size());
+        for (PianoRoll r : rolls) {
+            PianoRoll.Builder b = PianoRoll.builder(r.frames() + 1, r.lowestNote(), r.noteCount());
+            for (int t = 0; t < r.frames(); t++) for (int n : r.notesAt(t)) b.set(t + 1, n);
+            out.add(b.build());
+        }
+        return out;
+    }
+
+    /** The first line of every evaluate: what was read, how much, in how long (since t0, System.nanoTime). */
+    public static String selectionLine(ModelKind.Selection s, int sequences, long frames, long t0) {
+        return String.format(Locale.ROOT, "%s, split %s: %d sequences, %,d frames (%.1f s)", s.data(), s.split(), sequences, frames,
+                (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** The lines every independent-notes model prints: the log-likelihood (how it is computed; none when NaN) and the accuracies. */
+    public static void reportIndependent(Report report, IndependentNotes.Result ev, String how) {
+        if (!Double.isNaN(ev.logLikelihood())) {
+            report.line(String.format(Locale.ROOT, "log-likelihood per time step: %.4f +- %.4f (%s)", ev.logLikelihood(), ev.stdErr(), how));
+        }
+        report.line(String.format(Locale.ROOT, "frame-level accuracy: %.2f%% (expected per time step, exact)%s; pooled sum TP / "
+                + "sum (TP + FP + FN): %.2f%% expected, %.2f%% (p > 0.5)", 100 * ev.accuracy(),
+                Double.isNaN(ev.accSampled()) ? "" : String.format(Locale.ROOT, ", %.2f%% (from sampled frames)", 100 * ev.accSampled()),
+                100 * ev.accPooled(), 100 * ev.accThreshold()));
+    }
+
     /** The trivial predictor's score on the same sequences, so that a model's accuracy can be read against it. */
     public static String repeatBaseline(List<PianoRoll> rolls) {
-        return String.format(Locale.ROOT, "baseline: %.2f%% frame-level accuracy from repeating the previous frame",
-                100 * DatasetStats.repeatAccuracy(rolls));
+        return String.format(Locale.ROOT, "baseline: repeating the previous frame scores %.2f%% (per time step), %.2f%% pooled",
+                100 * repeatAccuracy(rolls), 100 * DatasetStats.repeatAccuracy(rolls));
+    }
+
+    /**
+     * The accuracy, by {@link ExpectedAccuracy}'s rule, of predicting every frame as a copy of the one before (silence
+     * before the first): the mean over all frames of TP / (TP + FP + FN), an empty frame predicted for an empty one
+     * counting 1.
+     */
+    public static double repeatAccuracy(List<PianoRoll> rolls) {
+        ExpectedAccuracy acc = new ExpectedAccuracy();
+        for (PianoRoll r : rolls) {
+            float[] x = r.toFloats(), silence = new float[r.noteCount()];
+            for (int t = 0; t < r.frames(); t++) {
+                acc.addExpected(t == 0 ? ExpectedAccuracy.of(x, 0, silence, 0, r.noteCount())
+                        : ExpectedAccuracy.of(x, t * r.noteCount(), x, (t - 1) * r.noteCount(), r.noteCount()));
+            }
+        }
+        return acc.value();
     }
 }

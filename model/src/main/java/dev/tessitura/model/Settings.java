@@ -137,6 +137,35 @@ public final class Settings<C> {
         return s.with().apply(c, s.parse(text));
     }
 
+    /**
+     * The defaults with options applied as on the command line ("--hidden", "8", "--skip"): a flag takes no value,
+     * every other option one; the values are applied in declaration order, as the CLI applies them. An option these
+     * settings lack, a missing value or a bad one is an error naming it.
+     */
+    public C parse(List<String> args) {
+        java.util.Map<Setting<C>, String> given = new java.util.HashMap<>();
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            Setting<C> s = option(a);
+            if (s == null) throw new IllegalArgumentException("unknown option '" + a + "'");
+            if (s.type() == Type.FLAG) {
+                given.put(s, "true");
+            } else {
+                if (i + 1 == args.size()) throw new IllegalArgumentException(a + " needs a value (" + s.wants() + ")");
+                given.put(s, args.get(++i));
+            }
+        }
+        C c = defaults;
+        for (Setting<C> s : list) if (given.containsKey(s)) c = with(c, s, given.get(s));
+        return c;
+    }
+
+    /** The setting whose command-line option is {@code name} ("--hidden"), or null. */
+    public Setting<C> option(String name) {
+        for (Setting<C> s : list) if (s.options().contains(name)) return s;
+        return null;
+    }
+
     /** Writes every setting that has a key into a header's metadata. */
     public void encode(C c, Map<String, String> meta) {
         for (Setting<C> s : list) if (s.key() != null) meta.put(s.key(), s.write(s.get().apply(c)));

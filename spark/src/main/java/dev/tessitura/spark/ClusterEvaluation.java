@@ -135,7 +135,7 @@ final class ClusterEvaluation implements ModelCommands.Measure {
     static ArrayList<Serializable> part(Job job, Path data, Path checkpoint, int from, int to) throws IOException {
         ModelKind<?> kind = Models.byName(job.model());
         try (Backend be = Backends.create(job.backend(), new BackendOptions(job.threads(), job.vectorBits()))) {
-            return new ArrayList<>(parts(kind.evaluating(), be, SafeTensors.read(checkpoint), job, selection(job, data), from, to));
+            return new ArrayList<>(parts(kind.evaluating(), be, SafeTensors.read(checkpoint), job, selection(job, data), data, from, to));
         }
     }
 
@@ -155,8 +155,8 @@ final class ClusterEvaluation implements ModelCommands.Measure {
     }
 
     private static <E> List<? extends Serializable> parts(ModelKind.Evaluating<E> e, Backend be, SafeTensors.Contents c, Job job,
-                                                         List<PianoRoll> rolls, int from, int to) throws IOException {
-        return e.byTunes().parts(be, c, Grid.apply(e.settings(), job.settings()), rolls, from, to);
+                                                         List<PianoRoll> rolls, Path data, int from, int to) throws IOException {
+        return e.byTunes().parts(be, c, Grid.apply(e.settings(), job.settings()), rolls, data, from, to);
     }
 
     /** Every setting of a value as the command line writes it, by option name without --. */

@@ -4,6 +4,7 @@ import dev.tessitura.engine.Backend;
 import dev.tessitura.engine.Tensor;
 import dev.tessitura.midi.PianoRoll;
 import dev.tessitura.model.EpochResult;
+import dev.tessitura.model.IndependentNotes;
 import dev.tessitura.model.ModelKind;
 import dev.tessitura.model.Position;
 import dev.tessitura.model.Report;
@@ -15,8 +16,6 @@ import dev.tessitura.model.io.SafeTensors;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntConsumer;
@@ -62,8 +61,8 @@ public final class LstmKind implements ModelKind<LstmConfig> {
 
         @Override public Validation validate(int epoch, BooleanSupplier stop) {
             if (d.valid().isEmpty()) return Validation.NONE;
-            LstmTrainer.Evaluation ev = t.evaluate(d.valid(), stop);
-            return ev == null ? null : new Validation(ev.nll(), ev.accThreshold());
+            IndependentNotes.Result ev = t.evaluate(d.valid(), 0, 0, stop);
+            return ev == null ? null : new Validation(-ev.logLikelihood(), ev.accThreshold());
         }
 
         @Override public String costName() { return "cross-entropy per frame"; }
@@ -100,24 +99,10 @@ public final class LstmKind implements ModelKind<LstmConfig> {
         };
     }
 
-    @Override public Evaluating<NoSettings> evaluating() {
-        return new Evaluating<>() {
-            @Override public Settings<NoSettings> settings() { return NoSettings.NONE; }
-
-            @Override public Scores evaluate(Backend be, SafeTensors.Contents c, NoSettings o, Selection s, Report report) throws IOException {
-                long t0 = System.nanoTime();
-                List<PianoRoll> rolls = Rolls.selection(s);
-                LstmTrainer.Evaluation ev = LstmTrainer.load(be, c).evaluate(rolls);
-                if (ev.frames() == 0) throw new IllegalArgumentException(s.data() + ": no sequence of the selection has 2 or more frames to predict");
-                report.line(String.format(Locale.ROOT, "%s, split %s: %d sequences, %,d predicted frames (%.1f s)", s.data(), s.split(),
-                        rolls.size(), ev.frames(), (System.nanoTime() - t0) / 1e9));
-                report.line(String.format(Locale.ROOT, "log-likelihood per time step: %.4f +- %.4f (exact for independent sigmoid outputs)",
-                        ev.logLikelihood(), ev.nllStdErr()));
-                report.line(String.format(Locale.ROOT, "frame-level accuracy: %.2f%% (p > 0.5), %.2f%% (expected under the model)",
-                        100 * ev.accThreshold(), 100 * ev.accExpected()));
-                report.line(Rolls.repeatBaseline(rolls));
-                return new Scores(ev.frames(), ev.logLikelihood(), ev.nllStdErr(), ev.accExpected(), Map.of("acc_threshold", ev.accThreshold()));
-            }
-        };
+    @Override public Evaluating<IndependentNotes.Options> evaluating() {
+        // a silent frame before each tune: the first frame is predicted too (from it and the zero state), so that the
+        // log-likelihood is over all frames as one flat list, as every model's is
+        return IndependentNotes.evaluating((be, c, rolls, o) ->
+                LstmTrainer.load(be, c).evaluate(Rolls.withLeadingSilence(rolls), o.samples(), o.seed(), () -> false));
     }
 }

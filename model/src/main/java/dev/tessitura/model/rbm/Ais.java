@@ -121,18 +121,51 @@ public final class Ais {
      * B M rows; rng supplies every draw (one of B M nv for v_0, then those of K - 1 Gibbs steps).
      */
     public static Estimate[] logZ(Backend be, Tensor w, Tensor bv, Tensor bh, Tensor baseBv, int runs, Schedule schedule, Rng rng) {
-        return logZ(be, w, bv, bh, baseBv, runs, schedule, rng, null);
+        return run(be, w, bv, bh, baseBv, runs, schedule, rng).estimates();
     }
 
     /**
-     * As {@link #logZ(Backend, Tensor, Tensor, Tensor, Tensor, int, Schedule, Rng)}, and where {@code marginals}
-     * (B nv floats) is not null, also each conditional's note marginals P(v_i = 1) estimated from the same runs:
-     * every run ends in a state v_r of weight w_r, a weighted sample of the target RBM, so
-     * P(v_i = 1) ~ sum_r w_r v_ri / sum_r w_r (self-normalised importance sampling). No chain has to mix between
-     * the RBM's modes for this: each run starts from the base-rate model's independent draw.
+     * What the runs of {@link #run} leave: each conditional's estimate, and every run's log importance weight (B M)
+     * and end state (B M, nv), rows c M .. (c + 1) M - 1 those of conditional c. Each end state v_r, weighted by w_r,
+     * is a weighted sample of the target RBM (self-normalised importance sampling), and no chain has to mix between
+     * the RBM's modes for it: each run starts from the base-rate model's independent draw.
      */
-    public static Estimate[] logZ(Backend be, Tensor w, Tensor bv, Tensor bh, Tensor baseBv, int runs, Schedule schedule, Rng rng,
-                                  float[] marginals) {
+    public record Runs(Estimate[] estimates, double[] logW, float[] ends, int runs, int nv) {
+        /** Conditional c's note marginals P(v_i = 1) ~ sum_r w_r v_ri / sum_r w_r into out (nv from off). */
+        public void marginals(int c, float[] out, int off) {
+            double[] w = weights(c);
+            double[] sum = new double[nv];
+            for (int r = 0; r < runs; r++) for (int i = 0; i < nv; i++) sum[i] += w[r] * ends[(c * runs + r) * nv + i];
+            for (int i = 0; i < nv; i++) out[off + i] = (float) sum[i];
+        }
+
+        /**
+         * The expected accuracy ({@link dev.tessitura.model.ExpectedAccuracy}) of a frame drawn from conditional c
+         * against the truth (nv from off): sum_r w_r acc(v_r) / sum_r w_r over its weighted end states.
+         */
+        public double expectedAccuracy(int c, float[] truth, int off) {
+            double[] w = weights(c);
+            double a = 0;
+            for (int r = 0; r < runs; r++) a += w[r] * dev.tessitura.model.ExpectedAccuracy.of(truth, off, ends, (c * runs + r) * nv, nv);
+            return a;
+        }
+
+        /** Conditional c's normalised weights w_r / sum w (computed as exp(logW - max)). */
+        double[] weights(int c) {
+            double max = Double.NEGATIVE_INFINITY, total = 0;
+            for (int r = c * runs; r < (c + 1) * runs; r++) max = Math.max(max, logW[r]);
+            double[] w = new double[runs];
+            for (int r = 0; r < runs; r++) total += w[r] = Math.exp(logW[c * runs + r] - max);
+            for (int r = 0; r < runs; r++) w[r] /= total;
+            return w;
+        }
+    }
+
+    /**
+     * As {@link #logZ(Backend, Tensor, Tensor, Tensor, Tensor, int, Schedule, Rng)}, keeping every run's weight and
+     * end state ({@link Runs}).
+     */
+    public static Runs run(Backend be, Tensor w, Tensor bv, Tensor bh, Tensor baseBv, int runs, Schedule schedule, Rng rng) {
         if (runs < 2) throw new IllegalArgumentException("ais: need at least 2 runs for an error estimate, got " + runs);
         int nv = w.rows(), nh = w.cols();
         int b = Math.max(bv.size() == nv ? 1 : bv.rows(), bh.size() == nh ? 1 : bh.rows());
@@ -205,27 +238,7 @@ public final class Ais {
 
         Estimate[] out = new Estimate[b];
         for (int c = 0; c < b; c++) out[c] = estimate(logW, c * runs, runs, logZBase[c]);
-        if (marginals != null) weightedMarginals(marginals, logW, be.toArray(v), b, runs, nv);
-        return out;
-    }
-
-    /** marginals[c nv + i] = sum_r w_r v[r, i] / sum_r w_r over the runs r of conditional c (weights as exp(logW - max)). */
-    static void weightedMarginals(float[] marginals, double[] logW, float[] v, int b, int runs, int nv) {
-        if (marginals.length != (long) b * nv) {
-            throw new IllegalArgumentException("ais: marginals need " + (long) b * nv + " floats, got " + marginals.length);
-        }
-        double[] sum = new double[nv];
-        for (int c = 0; c < b; c++) {
-            double max = Double.NEGATIVE_INFINITY, total = 0;
-            for (int r = c * runs; r < (c + 1) * runs; r++) max = Math.max(max, logW[r]);
-            java.util.Arrays.fill(sum, 0);
-            for (int r = c * runs; r < (c + 1) * runs; r++) {
-                double wr = Math.exp(logW[r] - max);
-                total += wr;
-                for (int i = 0; i < nv; i++) sum[i] += wr * v[r * nv + i];
-            }
-            for (int i = 0; i < nv; i++) marginals[c * nv + i] = (float) (sum[i] / total);
-        }
+        return new Runs(out, logW, be.toArray(v), runs, nv);
     }
 
     /** (B, n) or (n) to (B M, n): row c of x (or x itself when shared) repeated M times. */

@@ -4,6 +4,7 @@ import dev.tessitura.engine.Backend;
 import dev.tessitura.engine.Rng;
 import dev.tessitura.engine.Tensor;
 import dev.tessitura.midi.PianoRoll;
+import dev.tessitura.model.ExpectedAccuracy;
 import dev.tessitura.model.FrameAccuracy;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -33,12 +34,21 @@ public final class ConditionalRbmEvaluation {
     /**
      * How to evaluate: AIS runs per frame (0: accuracies only) and temperatures (of the shape of the paper's
      * schedule), Gibbs burn-in and samples for the marginals, where the chains start, frames x runs per batch (at
-     * least one sequence: 0 or 1 mean one sequence per batch), the seed of the draws. Defaults: the paper's AIS (100 runs, 14,500 temperatures), 20 + 50 Gibbs steps from v(t-1),
-     * one sequence per batch.
+     * least one sequence: 0 or 1 mean one sequence per batch), the seed of the draws. Defaults: the cheaper AIS
+     * ({@link AisPreset#QUICK}), 20 + 50 Gibbs steps from v(t-1), one sequence per batch.
      */
     public record Options(int aisRuns, int aisSteps, int burnIn, int samples, ChainStart chainStart, int batchChains, long seed) {
         public static Options defaults() {
-            return new Options(100, 14_500, 20, 50, ChainStart.PREVIOUS, 1, 1);
+            return new Options(AisPreset.QUICK.runs, AisPreset.QUICK.steps, 20, ExpectedAccuracy.SAMPLES, ChainStart.PREVIOUS, 1, 1);
+        }
+
+        /** The AIS runs and temperatures of a preset. */
+        public Options withAis(AisPreset p) { return withAisRuns(p.runs).withAisSteps(p.steps); }
+
+        /** The preset these runs and temperatures are, or null. */
+        public AisPreset ais() {
+            for (AisPreset p : AisPreset.values()) if (p.runs == aisRuns && p.steps == aisSteps) return p;
+            return null;
         }
 
         public Options {
@@ -59,14 +69,46 @@ public final class ConditionalRbmEvaluation {
     }
 
     /**
-     * The measures over all frames of a split as one flat list: log-likelihood per time step with its standard error
-     * (over frames) and the AIS estimates' share of it; accuracies of the Gibbs marginals (expected, thresholded at
-     * 0.5), of one sample, of the most probable sampled frame; of the AIS runs' weighted marginals (expected,
-     * thresholded). NaN where not computed.
+     * Named AIS budgets. {@link #PAPER} is the paper's protocol: 100 runs per conditional RBM and the ~14,500
+     * temperatures of the cited AIS code's schedule ({@link Ais.Schedule#paper()}; about 3 days of one CPU core for
+     * Nottingham's test split). {@link #QUICK}, 20 runs x 1,000 temperatures of the same shape, reads about 0.04 nats
+     * optimistic on a trained Nottingham RNN-RBM (REPRODUCTION.md) at a seventieth of the cost.
      */
-    public record Evaluation(long frames, double logLikelihood, double stdErr, double aisStdErr,
+    public enum AisPreset {
+        QUICK(20, 1000), PAPER(100, 14_500);
+
+        public final int runs, steps;
+
+        AisPreset(int runs, int steps) {
+            this.runs = runs;
+            this.steps = steps;
+        }
+    }
+
+    /**
+     * The measures over all frames of a split as one flat list: log-likelihood per time step with its standard error
+     * (over frames) and the AIS estimates' share of it. Accuracies by the paper's rule ({@link ExpectedAccuracy}, the
+     * mean over time steps of each step's expected TP / (TP + FP + FN)): of the AIS runs' weighted end states
+     * ({@code accAisFrames}) and of the frames the Gibbs chains visit ({@code accChainFrames}); the standard error
+     * over time steps of the headline one ({@link #accuracy}). Pooled accuracies
+     * sum TP / sum (TP + FP + FN), secondary: of the Gibbs marginals (expected, thresholded at 0.5), of one sample,
+     * of the most probable sampled frame; of the AIS runs' weighted marginals (expected, thresholded). NaN where not
+     * computed.
+     */
+    public record Evaluation(long frames, double logLikelihood, double stdErr, double aisStdErr, double accAisFrames, double accChainFrames,
+                             double accStdErr,
                              double accExpected, double accThreshold, double accSampled, double accMode,
-                             double accAisExpected, double accAisThreshold) {}
+                             double accAisExpected, double accAisThreshold) {
+        /**
+         * The headline accuracy: from the AIS runs' weighted end states where AIS ran, because that estimate does not
+         * depend on where a chain starts (the conditionals of a trained model mix so slowly that chains from the
+         * previous frame, from zeros or from the answer still disagree by points after thousands of steps:
+         * REPRODUCTION.md); from the Gibbs chains started at v(t-1) otherwise.
+         */
+        public double accuracy() {
+            return Double.isNaN(accAisFrames) ? accChainFrames : accAisFrames;
+        }
+    }
 
     /**
      * Where the accuracy's Gibbs chains start for frame t. {@link #PREVIOUS} is the prediction: v(t-1) is known when
@@ -87,7 +129,7 @@ public final class ConditionalRbmEvaluation {
     /**
      * The paper's protocol over every frame of {@code rolls} as one flat list (longer sequences weigh more):
      * log P(v(t) | v(<t)) = -F_t(v(t)) - log Z_t with log Z_t by AIS ({@link Options#aisRuns} chains per frame, {@link Options#aisSteps} temperatures of the paper's schedule's shape,
-     * base rate from the split's note frequencies); accuracy from the note marginals P(v_j(t) = 1 | v(<t)) estimated
+     * base rate: see the evaluate form with baseRate); accuracy from the note marginals P(v_j(t) = 1 | v(<t)) estimated
      * as the mean of P(v | h) over {@link Options#samples} Gibbs steps after {@link Options#burnIn} from the previous frame (see {@link ChainStart}), and from the state
      * of the last of those steps (a sampled prediction), and from the most probable frame the chain visited among
      * those samples (the mode prediction: P(v | v(<t)) = exp(-F_t(v)) / Z_t with one Z_t per frame, so the visited state of
@@ -107,17 +149,26 @@ public final class ConditionalRbmEvaluation {
 
     /** As above, checking {@code stop} between batches: null when it asked to stop. */
     public Evaluation evaluate(List<PianoRoll> rolls, Options o, IntConsumer progress, BooleanSupplier stop) {
-        List<Tally> parts = tallies(rolls, 0, rolls.size(), o, progress, stop);
+        return evaluate(rolls, rolls, o, progress, stop);
+    }
+
+    /**
+     * As above with AIS's base-rate model fit to the note frequencies of {@code baseRate} (the paper's: the training
+     * data; the validation monitor uses the split it reads).
+     */
+    public Evaluation evaluate(List<PianoRoll> rolls, List<PianoRoll> baseRate, Options o, IntConsumer progress, BooleanSupplier stop) {
+        List<Tally> parts = tallies(rolls, baseRate, 0, rolls.size(), o, progress, stop);
         return parts == null ? null : Tally.merge(parts, o.aisRuns() > 0).evaluation();
     }
 
     /**
      * The sums of the sequences [from, to) of rolls, one {@link Tally} per batch in order (a sequence with no frames
-     * gives none), the AIS base rate from all of rolls; null when {@code stop} asked to stop. With one sequence per
+     * gives none), the AIS base rate from baseRate; null when {@code stop} asked to stop. With one sequence per
      * batch, tallies of any split of rolls into ranges, merged in sequence order ({@link Tally#merge}), are bit for
      * bit what {@link #evaluate} gives.
      */
-    public List<Tally> tallies(List<PianoRoll> rolls, int from, int to, Options o, IntConsumer progress, BooleanSupplier stop) {
+    public List<Tally> tallies(List<PianoRoll> rolls, List<PianoRoll> baseRate, int from, int to, Options o, IntConsumer progress,
+                               BooleanSupplier stop) {
         int runs = o.aisRuns(), burnIn = o.burnIn(), samples = o.samples(), batchChains = o.batchChains();
         ChainStart chainStart = o.chainStart();
         Ais.Schedule schedule = runs > 0 ? Ais.Schedule.paperShape(o.aisSteps()) : null;
@@ -135,7 +186,7 @@ public final class ConditionalRbmEvaluation {
             System.arraycopy(a, 0, flat, at, a.length);
             at += a.length;
         }
-        Tensor base = runs > 0 ? Ais.baseRateBiases(be, be.of(flat, Math.toIntExact(count), nv)) : null;
+        Tensor base = runs > 0 ? baseRate(baseRate, nv) : null;
         List<Tally> out = new ArrayList<>();
         int nh = model.nh(), done = 0;                                     // rows of flat before the batch
         for (int s = 0; s < from; s++) done += rolls.get(s).frames();
@@ -158,6 +209,8 @@ public final class ConditionalRbmEvaluation {
             // accuracies of the Gibbs marginals thresholded and expected, of one sample, of the mode; of the AIS marginals
             FrameAccuracy acc = tally.threshold, expected = tally.expected, sampled = tally.sampled, modeAcc = tally.mode,
                     aisAcc = tally.aisThreshold, aisExpected = tally.aisExpected;
+            // the paper's rule: per time step, over the AIS runs' weighted end states and over the chains' sampled frames
+            ExpectedAccuracy aisFrames = tally.aisFrames, chainFrames = tally.chainFrames;
             Tensor bvt = be.zeros(steps, nv), bht = be.zeros(steps, nh);
             for (int s = first, row = 0; s < next; s++) {
                 int n = rolls.get(s).frames();
@@ -171,12 +224,15 @@ public final class ConditionalRbmEvaluation {
             float[] fe = be.toArray(f);
             if (runs > 0) {
                 float[] aisP = new float[x.length];
-                Ais.Estimate[] z = Ais.logZ(be, model.W(), bvt, bht, base, runs, schedule, rng, aisP);
+                Ais.Runs ais = Ais.run(be, model.W(), bvt, bht, base, runs, schedule, rng);
                 for (int t = 0; t < steps; t++) {
-                    double ll = -fe[t] - z[t].logZ();
+                    Ais.Estimate z = ais.estimates()[t];
+                    double ll = -fe[t] - z.logZ();
                     tally.sum += ll;
                     tally.sumSq += ll * ll;
-                    tally.aisVar += z[t].stdErr() * z[t].stdErr();
+                    tally.aisVar += z.stdErr() * z.stdErr();
+                    ais.marginals(t, aisP, t * nv);
+                    aisFrames.addExpected(ais.expectedAccuracy(t, x, t * nv));
                 }
                 // the same runs' weighted end states give marginals that need no Gibbs chain to mix (see Ais)
                 for (int i = 0; i < x.length; i++) {
@@ -205,19 +261,21 @@ public final class ConditionalRbmEvaluation {
             // the mode prediction: per frame, the sampled state of least free energy F_t (ties: the earliest)
             float[] mode = new float[x.length], modeF = new float[steps];
             java.util.Arrays.fill(modeF, Float.POSITIVE_INFINITY);
+            double[] chainAcc = new double[steps];                          // per frame, the sum over its sampled states
             for (int i = 0; i < samples; i++) {
                 be.gibbsChain(chain, vp, model.W(), bvt, bht, 1, rng);
                 be.axpy(mean, vp, 1f / samples);
                 be.freeEnergy(f, chain, model.W(), bvt, bht);
                 float[] fc = be.toArray(f);
-                float[] state = null;
+                float[] state = be.toArray(chain);
                 for (int t = 0; t < steps; t++) {
+                    chainAcc[t] += ExpectedAccuracy.of(x, t * nv, state, t * nv, nv);
                     if (!(fc[t] < modeF[t])) continue;
-                    if (state == null) state = be.toArray(chain);
                     modeF[t] = fc[t];
                     System.arraycopy(state, t * nv, mode, t * nv, nv);
                 }
             }
+            for (int t = 0; t < steps; t++) chainFrames.addExpected(chainAcc[t] / samples);
             float[] p = be.toArray(mean), smp = be.toArray(chain);
             for (int i = 0; i < p.length; i++) {
                 acc.add(p[i] > 0.5, x[i]);
@@ -228,6 +286,19 @@ public final class ConditionalRbmEvaluation {
             if (progress != null) progress.accept(steps);
         }
         return out;
+    }
+
+    /** AIS's base-rate visible biases from the note frequencies of these rolls (nv notes each). */
+    private Tensor baseRate(List<PianoRoll> rolls, int nv) {
+        long n = rolls.stream().mapToLong(PianoRoll::frames).sum();
+        float[] flat = new float[Math.toIntExact(n * nv)];
+        int at = 0;
+        for (PianoRoll r : rolls) {
+            float[] a = r.toFloats();
+            System.arraycopy(a, 0, flat, at, a.length);
+            at += a.length;
+        }
+        return Ais.baseRateBiases(be, be.of(flat, Math.toIntExact(n), nv));
     }
 
     /**
@@ -242,6 +313,7 @@ public final class ConditionalRbmEvaluation {
         private double sum, sumSq, aisVar;
         private final FrameAccuracy threshold = new FrameAccuracy(), expected = new FrameAccuracy(), sampled = new FrameAccuracy(),
                 mode = new FrameAccuracy(), aisThreshold = new FrameAccuracy(), aisExpected = new FrameAccuracy();
+        private final ExpectedAccuracy aisFrames = new ExpectedAccuracy(), chainFrames = new ExpectedAccuracy();
 
         /** Empty; {@code ais}: whether it holds log-likelihoods (AIS runs > 0). */
         public Tally(boolean ais) {
@@ -266,6 +338,8 @@ public final class ConditionalRbmEvaluation {
             mode.add(o.mode);
             aisThreshold.add(o.aisThreshold);
             aisExpected.add(o.aisExpected);
+            aisFrames.add(o.aisFrames);
+            chainFrames.add(o.chainFrames);
         }
 
         public long frames() { return frames; }
@@ -274,6 +348,7 @@ public final class ConditionalRbmEvaluation {
         public Evaluation evaluation() {
             double mean = ais ? sum / frames : Double.NaN, var = Math.max(sumSq / frames - mean * mean, 0);
             return new Evaluation(frames, mean, Math.sqrt(var / frames), Math.sqrt(aisVar) / frames,
+                    ais ? aisFrames.value() : Double.NaN, chainFrames.value(), ais ? aisFrames.stdErr() : chainFrames.stdErr(),
                     expected.value(), threshold.value(), sampled.value(), mode.value(),
                     ais ? aisExpected.value() : Double.NaN, ais ? aisThreshold.value() : Double.NaN);
         }

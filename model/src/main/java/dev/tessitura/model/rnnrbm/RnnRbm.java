@@ -49,10 +49,19 @@ public final class RnnRbm implements ConditionalRbmEvaluation.ConditionalRbms {
 
     /** The LSTM-RBM: u(t) is the top h of an LSTM stack with these layer sizes over v(1..t). */
     public RnnRbm(Backend backend, int nv, int nh, int[] lstmLayers) {
-        this(backend, nv, nh, lstmLayers[lstmLayers.length - 1], lstmLayers.clone());
+        this(backend, nv, nh, lstmLayers[lstmLayers.length - 1], lstmLayers.clone(), false);
+    }
+
+    /** The RTRBM: u(t) is the RBM's own mean hidden activation given v(t) ({@link RtrbmRecurrence}), nu = nh. */
+    public static RnnRbm rtrbm(Backend backend, int nv, int nh) {
+        return new RnnRbm(backend, nv, nh, nh, null, true);
     }
 
     private RnnRbm(Backend backend, int nv, int nh, int nu, int[] lstmLayers) {
+        this(backend, nv, nh, nu, lstmLayers, false);
+    }
+
+    private RnnRbm(Backend backend, int nv, int nh, int nu, int[] lstmLayers, boolean rtrbm) {
         this.be = backend;
         this.nv = nv;
         this.nh = nh;
@@ -60,8 +69,8 @@ public final class RnnRbm implements ConditionalRbmEvaluation.ConditionalRbms {
         int[][] shapes = {{nv, nh}, {nv}, {nh}, {nu, nh}, {nu, nv}};
         long rbm = 0;
         for (int[] s : shapes) rbm += s.length == 1 ? s[0] : (long) s[0] * s[1];
-        long rec = lstmLayers == null ? TanhRecurrence.size(nv, nu) : LstmRecurrence.size(nv, lstmLayers);
-        int size = Sizes.parameters(be, lstmLayers == null ? "rnn-rbm" : "lstm-rbm", rbm + rec);
+        long rec = rtrbm ? 0 : lstmLayers == null ? TanhRecurrence.size(nv, nu) : LstmRecurrence.size(nv, lstmLayers);
+        int size = Sizes.parameters(be, rtrbm ? "rtrbm" : lstmLayers == null ? "rnn-rbm" : "lstm-rbm", rbm + rec);
         params = be.zeros(size);
         grads = be.zeros(size);
         Tensor[] p = new Tensor[5], g = new Tensor[5];
@@ -73,10 +82,15 @@ public final class RnnRbm implements ConditionalRbmEvaluation.ConditionalRbms {
         }
         W = p[0]; bv = p[1]; bh = p[2]; Wuh = p[3]; Wuv = p[4];
         gW = g[0]; gBv = g[1]; gBh = g[2]; gWuh = g[3]; gWuv = g[4];
-        Tensor recParams = params.view(at, Math.toIntExact(rec)), recGrads = grads.view(at, Math.toIntExact(rec));
-        recurrence = lstmLayers == null ? new TanhRecurrence(be, nv, nu, recParams, recGrads)
-                : new LstmRecurrence(be, nv, lstmLayers, recParams, recGrads);
-        biases = new TimeBiases(be, lstmLayers == null ? "rnn-rbm" : "lstm-rbm", recurrence, bv, bh, Wuh, Wuv, gBv, gBh, gWuh, gWuv);
+        if (rtrbm) {
+            recurrence = new RtrbmRecurrence(be, W, bh, Wuh, gW, gBh, gWuh);
+        } else {
+            Tensor recParams = params.view(at, Math.toIntExact(rec)), recGrads = grads.view(at, Math.toIntExact(rec));
+            recurrence = lstmLayers == null ? new TanhRecurrence(be, nv, nu, recParams, recGrads)
+                    : new LstmRecurrence(be, nv, lstmLayers, recParams, recGrads);
+        }
+        biases = new TimeBiases(be, rtrbm ? "rtrbm" : lstmLayers == null ? "rnn-rbm" : "lstm-rbm", recurrence, bv, bh, Wuh, Wuv,
+                gBv, gBh, gWuh, gWuv);
         List<String> n = new ArrayList<>(List.of("W", "bv", "bh", "Wuh", "Wuv"));
         List<Tensor> pv = new ArrayList<>(List.of(p)), gv = new ArrayList<>(List.of(g));
         n.addAll(recurrence.names());

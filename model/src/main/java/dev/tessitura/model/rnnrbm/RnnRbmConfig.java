@@ -16,10 +16,15 @@ import dev.tessitura.model.Settings;
  */
 public record RnnRbmConfig(int nh, int nu, int k, int chunk, Optimizer.Kind optimizer, float lrRbm, float lrRnn,
                            float momentum, float clipNorm, float lrDecay, boolean learnU0, int pretrainEpochs, long seed,
-                           int[] lstmLayers, int pretrainRnnEpochs, float pretrainRnnLr, int batch, int monitorLl) {
+                           int[] lstmLayers, int pretrainRnnEpochs, float pretrainRnnLr, int batch, int monitorLl, boolean rtrbm) {
     public static RnnRbmConfig defaults() {
         return new RnnRbmConfig(150, 100, 15, 100, Optimizer.Kind.SGD, 0.001f, 0.001f, 0.9f, 0f, 1f, false, 0, 1,
-                new int[0], 0, 0.001f, 1, 0);
+                new int[0], 0, 0.001f, 1, 0, false);
+    }
+
+    /** The RTRBM's defaults: the tutorial's RBM part (150 hidden units, also the state's size). */
+    public static RnnRbmConfig rtrbmDefaults() {
+        return defaults().withRtrbm(true);
     }
 
     /** The LSTM-RBM's defaults: one LSTM layer of 100 units. */
@@ -29,6 +34,11 @@ public record RnnRbmConfig(int nh, int nu, int k, int chunk, Optimizer.Kind opti
 
     public RnnRbmConfig {
         if (nh < 1 || nu < 1 || k < 1 || chunk < 1) throw new IllegalArgumentException("rnn-rbm: sizes, k and chunk must be >= 1");
+        if (rtrbm) {
+            nu = nh;                                                     // the state is the RBM's own hidden layer
+            if (lstmLayers != null && lstmLayers.length > 0) throw new IllegalArgumentException("rtrbm: no LSTM layers");
+            if (learnU0) throw new IllegalArgumentException("rtrbm: u(0) is 0; --learn-u0 is for rnn-rbm");
+        }
         if (batch < 1) throw new IllegalArgumentException("rnn-rbm: batch (chunks per update) must be >= 1, got " + batch);
         lstmLayers = lstmLayers == null ? new int[0] : lstmLayers.clone();
         if (lstmLayers.length > 0) {
@@ -52,43 +62,45 @@ public record RnnRbmConfig(int nh, int nu, int k, int chunk, Optimizer.Kind opti
 
     public boolean isLstm() { return lstmLayers.length > 0; }
 
-    /** The model kind: rnn-rbm or lstm-rbm. */
-    public String kind() { return isLstm() ? RnnRbmKind.LSTM_RBM.name() : RnnRbmKind.RNN_RBM.name(); }
+    /** The model kind: rnn-rbm, lstm-rbm or rtrbm. */
+    public String kind() { return RnnRbmKind.of(this).name(); }
 
-    public RnnRbmConfig withNh(int v) { return new RnnRbmConfig(v, nu, k, chunk, optimizer, lrRbm, lrRnn, momentum, clipNorm, lrDecay, learnU0, pretrainEpochs, seed, lstmLayers, pretrainRnnEpochs, pretrainRnnLr, batch, monitorLl); }
-    public RnnRbmConfig withNu(int v) { return new RnnRbmConfig(nh, v, k, chunk, optimizer, lrRbm, lrRnn, momentum, clipNorm, lrDecay, learnU0, pretrainEpochs, seed, lstmLayers, pretrainRnnEpochs, pretrainRnnLr, batch, monitorLl); }
-    public RnnRbmConfig withK(int v) { return new RnnRbmConfig(nh, nu, v, chunk, optimizer, lrRbm, lrRnn, momentum, clipNorm, lrDecay, learnU0, pretrainEpochs, seed, lstmLayers, pretrainRnnEpochs, pretrainRnnLr, batch, monitorLl); }
-    public RnnRbmConfig withChunk(int v) { return new RnnRbmConfig(nh, nu, k, v, optimizer, lrRbm, lrRnn, momentum, clipNorm, lrDecay, learnU0, pretrainEpochs, seed, lstmLayers, pretrainRnnEpochs, pretrainRnnLr, batch, monitorLl); }
-    public RnnRbmConfig withOptimizer(Optimizer.Kind v) { return new RnnRbmConfig(nh, nu, k, chunk, v, lrRbm, lrRnn, momentum, clipNorm, lrDecay, learnU0, pretrainEpochs, seed, lstmLayers, pretrainRnnEpochs, pretrainRnnLr, batch, monitorLl); }
-    public RnnRbmConfig withLrRbm(float v) { return new RnnRbmConfig(nh, nu, k, chunk, optimizer, v, lrRnn, momentum, clipNorm, lrDecay, learnU0, pretrainEpochs, seed, lstmLayers, pretrainRnnEpochs, pretrainRnnLr, batch, monitorLl); }
-    public RnnRbmConfig withLrRnn(float v) { return new RnnRbmConfig(nh, nu, k, chunk, optimizer, lrRbm, v, momentum, clipNorm, lrDecay, learnU0, pretrainEpochs, seed, lstmLayers, pretrainRnnEpochs, pretrainRnnLr, batch, monitorLl); }
+    public RnnRbmConfig withNh(int v) { return new RnnRbmConfig(v, nu, k, chunk, optimizer, lrRbm, lrRnn, momentum, clipNorm, lrDecay, learnU0, pretrainEpochs, seed, lstmLayers, pretrainRnnEpochs, pretrainRnnLr, batch, monitorLl, rtrbm); }
+    public RnnRbmConfig withNu(int v) { return new RnnRbmConfig(nh, v, k, chunk, optimizer, lrRbm, lrRnn, momentum, clipNorm, lrDecay, learnU0, pretrainEpochs, seed, lstmLayers, pretrainRnnEpochs, pretrainRnnLr, batch, monitorLl, rtrbm); }
+    public RnnRbmConfig withK(int v) { return new RnnRbmConfig(nh, nu, v, chunk, optimizer, lrRbm, lrRnn, momentum, clipNorm, lrDecay, learnU0, pretrainEpochs, seed, lstmLayers, pretrainRnnEpochs, pretrainRnnLr, batch, monitorLl, rtrbm); }
+    public RnnRbmConfig withChunk(int v) { return new RnnRbmConfig(nh, nu, k, v, optimizer, lrRbm, lrRnn, momentum, clipNorm, lrDecay, learnU0, pretrainEpochs, seed, lstmLayers, pretrainRnnEpochs, pretrainRnnLr, batch, monitorLl, rtrbm); }
+    public RnnRbmConfig withOptimizer(Optimizer.Kind v) { return new RnnRbmConfig(nh, nu, k, chunk, v, lrRbm, lrRnn, momentum, clipNorm, lrDecay, learnU0, pretrainEpochs, seed, lstmLayers, pretrainRnnEpochs, pretrainRnnLr, batch, monitorLl, rtrbm); }
+    public RnnRbmConfig withLrRbm(float v) { return new RnnRbmConfig(nh, nu, k, chunk, optimizer, v, lrRnn, momentum, clipNorm, lrDecay, learnU0, pretrainEpochs, seed, lstmLayers, pretrainRnnEpochs, pretrainRnnLr, batch, monitorLl, rtrbm); }
+    public RnnRbmConfig withLrRnn(float v) { return new RnnRbmConfig(nh, nu, k, chunk, optimizer, lrRbm, v, momentum, clipNorm, lrDecay, learnU0, pretrainEpochs, seed, lstmLayers, pretrainRnnEpochs, pretrainRnnLr, batch, monitorLl, rtrbm); }
     /** Both learning rates. */
     public RnnRbmConfig withLr(float v) { return withLrRbm(v).withLrRnn(v); }
-    public RnnRbmConfig withMomentum(float v) { return new RnnRbmConfig(nh, nu, k, chunk, optimizer, lrRbm, lrRnn, v, clipNorm, lrDecay, learnU0, pretrainEpochs, seed, lstmLayers, pretrainRnnEpochs, pretrainRnnLr, batch, monitorLl); }
-    public RnnRbmConfig withClipNorm(float v) { return new RnnRbmConfig(nh, nu, k, chunk, optimizer, lrRbm, lrRnn, momentum, v, lrDecay, learnU0, pretrainEpochs, seed, lstmLayers, pretrainRnnEpochs, pretrainRnnLr, batch, monitorLl); }
-    public RnnRbmConfig withLrDecay(float v) { return new RnnRbmConfig(nh, nu, k, chunk, optimizer, lrRbm, lrRnn, momentum, clipNorm, v, learnU0, pretrainEpochs, seed, lstmLayers, pretrainRnnEpochs, pretrainRnnLr, batch, monitorLl); }
-    public RnnRbmConfig withLearnU0(boolean v) { return new RnnRbmConfig(nh, nu, k, chunk, optimizer, lrRbm, lrRnn, momentum, clipNorm, lrDecay, v, pretrainEpochs, seed, lstmLayers, pretrainRnnEpochs, pretrainRnnLr, batch, monitorLl); }
-    public RnnRbmConfig withPretrainEpochs(int v) { return new RnnRbmConfig(nh, nu, k, chunk, optimizer, lrRbm, lrRnn, momentum, clipNorm, lrDecay, learnU0, v, seed, lstmLayers, pretrainRnnEpochs, pretrainRnnLr, batch, monitorLl); }
-    public RnnRbmConfig withSeed(long v) { return new RnnRbmConfig(nh, nu, k, chunk, optimizer, lrRbm, lrRnn, momentum, clipNorm, lrDecay, learnU0, pretrainEpochs, v, lstmLayers, pretrainRnnEpochs, pretrainRnnLr, batch, monitorLl); }
+    public RnnRbmConfig withMomentum(float v) { return new RnnRbmConfig(nh, nu, k, chunk, optimizer, lrRbm, lrRnn, v, clipNorm, lrDecay, learnU0, pretrainEpochs, seed, lstmLayers, pretrainRnnEpochs, pretrainRnnLr, batch, monitorLl, rtrbm); }
+    public RnnRbmConfig withClipNorm(float v) { return new RnnRbmConfig(nh, nu, k, chunk, optimizer, lrRbm, lrRnn, momentum, v, lrDecay, learnU0, pretrainEpochs, seed, lstmLayers, pretrainRnnEpochs, pretrainRnnLr, batch, monitorLl, rtrbm); }
+    public RnnRbmConfig withLrDecay(float v) { return new RnnRbmConfig(nh, nu, k, chunk, optimizer, lrRbm, lrRnn, momentum, clipNorm, v, learnU0, pretrainEpochs, seed, lstmLayers, pretrainRnnEpochs, pretrainRnnLr, batch, monitorLl, rtrbm); }
+    public RnnRbmConfig withLearnU0(boolean v) { return new RnnRbmConfig(nh, nu, k, chunk, optimizer, lrRbm, lrRnn, momentum, clipNorm, lrDecay, v, pretrainEpochs, seed, lstmLayers, pretrainRnnEpochs, pretrainRnnLr, batch, monitorLl, rtrbm); }
+    public RnnRbmConfig withPretrainEpochs(int v) { return new RnnRbmConfig(nh, nu, k, chunk, optimizer, lrRbm, lrRnn, momentum, clipNorm, lrDecay, learnU0, v, seed, lstmLayers, pretrainRnnEpochs, pretrainRnnLr, batch, monitorLl, rtrbm); }
+    public RnnRbmConfig withSeed(long v) { return new RnnRbmConfig(nh, nu, k, chunk, optimizer, lrRbm, lrRnn, momentum, clipNorm, lrDecay, learnU0, pretrainEpochs, v, lstmLayers, pretrainRnnEpochs, pretrainRnnLr, batch, monitorLl, rtrbm); }
     /** The LSTM-RBM's layers; nu becomes the last layer's size. */
-    public RnnRbmConfig withLstmLayers(int[] v) { return new RnnRbmConfig(nh, v.length > 0 ? v[v.length - 1] : nu, k, chunk, optimizer, lrRbm, lrRnn, momentum, clipNorm, lrDecay, learnU0, pretrainEpochs, seed, v, pretrainRnnEpochs, pretrainRnnLr, batch, monitorLl); }
-    public RnnRbmConfig withPretrainRnnEpochs(int v) { return new RnnRbmConfig(nh, nu, k, chunk, optimizer, lrRbm, lrRnn, momentum, clipNorm, lrDecay, learnU0, pretrainEpochs, seed, lstmLayers, v, pretrainRnnLr, batch, monitorLl); }
-    public RnnRbmConfig withPretrainRnnLr(float v) { return new RnnRbmConfig(nh, nu, k, chunk, optimizer, lrRbm, lrRnn, momentum, clipNorm, lrDecay, learnU0, pretrainEpochs, seed, lstmLayers, pretrainRnnEpochs, v, batch, monitorLl); }
-    public RnnRbmConfig withBatch(int v) { return new RnnRbmConfig(nh, nu, k, chunk, optimizer, lrRbm, lrRnn, momentum, clipNorm, lrDecay, learnU0, pretrainEpochs, seed, lstmLayers, pretrainRnnEpochs, pretrainRnnLr, v, monitorLl); }
-    public RnnRbmConfig withMonitorLl(int v) { return new RnnRbmConfig(nh, nu, k, chunk, optimizer, lrRbm, lrRnn, momentum, clipNorm, lrDecay, learnU0, pretrainEpochs, seed, lstmLayers, pretrainRnnEpochs, pretrainRnnLr, batch, v); }
+    public RnnRbmConfig withLstmLayers(int[] v) { return new RnnRbmConfig(nh, v.length > 0 ? v[v.length - 1] : nu, k, chunk, optimizer, lrRbm, lrRnn, momentum, clipNorm, lrDecay, learnU0, pretrainEpochs, seed, v, pretrainRnnEpochs, pretrainRnnLr, batch, monitorLl, rtrbm); }
+    public RnnRbmConfig withPretrainRnnEpochs(int v) { return new RnnRbmConfig(nh, nu, k, chunk, optimizer, lrRbm, lrRnn, momentum, clipNorm, lrDecay, learnU0, pretrainEpochs, seed, lstmLayers, v, pretrainRnnLr, batch, monitorLl, rtrbm); }
+    public RnnRbmConfig withPretrainRnnLr(float v) { return new RnnRbmConfig(nh, nu, k, chunk, optimizer, lrRbm, lrRnn, momentum, clipNorm, lrDecay, learnU0, pretrainEpochs, seed, lstmLayers, pretrainRnnEpochs, v, batch, monitorLl, rtrbm); }
+    public RnnRbmConfig withBatch(int v) { return new RnnRbmConfig(nh, nu, k, chunk, optimizer, lrRbm, lrRnn, momentum, clipNorm, lrDecay, learnU0, pretrainEpochs, seed, lstmLayers, pretrainRnnEpochs, pretrainRnnLr, v, monitorLl, rtrbm); }
+    public RnnRbmConfig withRtrbm(boolean v) { return new RnnRbmConfig(nh, nu, k, chunk, optimizer, lrRbm, lrRnn, momentum, clipNorm, lrDecay, learnU0, pretrainEpochs, seed, lstmLayers, pretrainRnnEpochs, pretrainRnnLr, batch, monitorLl, v); }
+    public RnnRbmConfig withMonitorLl(int v) { return new RnnRbmConfig(nh, nu, k, chunk, optimizer, lrRbm, lrRnn, momentum, clipNorm, lrDecay, learnU0, pretrainEpochs, seed, lstmLayers, pretrainRnnEpochs, pretrainRnnLr, batch, v, rtrbm); }
 
     /**
-     * The settings of rnn-rbm ({@code lstm} false) or lstm-rbm: command-line options and checkpoint keys. The keys
-     * are those checkpoints have always had (both kinds write nu and learn_u0; only lstm-rbm writes lstm_layers).
+     * The settings of rnn-rbm, lstm-rbm or rtrbm: command-line options and checkpoint keys. The keys are those
+     * checkpoints have always had (every kind writes nu and learn_u0; only lstm-rbm writes lstm_layers); the kind in
+     * a checkpoint's header says which recurrence it has.
      */
-    static Settings<RnnRbmConfig> settings(boolean lstm) {
-        Settings.Builder<RnnRbmConfig> b = Settings.of(lstm ? lstmDefaults() : defaults());
+    static Settings<RnnRbmConfig> settings(boolean lstm, boolean rtrbm) {
+        Settings.Builder<RnnRbmConfig> b = Settings.of(lstm ? lstmDefaults() : rtrbm ? rtrbmDefaults() : defaults());
         if (lstm) {
             b.integers("lstm_layers", "--layers", "H,H,...", "LSTM units per layer (the last is u(t)'s size)",
                     RnnRbmConfig::lstmLayers, RnnRbmConfig::withLstmLayers);
         }
         b.integer("nh", "--hidden", "N", "RBM hidden units", RnnRbmConfig::nh, RnnRbmConfig::withNh)
-                .integer("nu", lstm ? null : "--recurrent", "N", "recurrent units u(t)", RnnRbmConfig::nu, RnnRbmConfig::withNu)
+                .integer("nu", lstm || rtrbm ? null : "--recurrent", "N", "recurrent units u(t)", RnnRbmConfig::nu, RnnRbmConfig::withNu)
                 .integer("k", "--k", "N", "Gibbs steps of the CD-k negative phase", RnnRbmConfig::k, RnnRbmConfig::withK)
                 .integer("chunk", "--steps|--chunk", "T", "frames per chunk (an update's time steps; each chunk starts from u(0))",
                         RnnRbmConfig::chunk, RnnRbmConfig::withChunk)
@@ -102,7 +114,7 @@ public record RnnRbmConfig(int nh, int nu, int k, int chunk, Optimizer.Kind opti
                 .floating("momentum", "--momentum", "MU", "momentum of --optimizer momentum and nesterov", RnnRbmConfig::momentum, RnnRbmConfig::withMomentum)
                 .floating("clip_norm", "--clip-norm", "C", "clip the gradient to this L2 norm (0: off)", RnnRbmConfig::clipNorm, RnnRbmConfig::withClipNorm)
                 .floating("lr_decay", "--lr-decay", "D", "the learning rates' factor per epoch", RnnRbmConfig::lrDecay, RnnRbmConfig::withLrDecay)
-                .flag("learn_u0", lstm ? null : "--learn-u0", "learn u(0) instead of fixing it at 0", RnnRbmConfig::learnU0, RnnRbmConfig::withLearnU0)
+                .flag("learn_u0", lstm || rtrbm ? null : "--learn-u0", "learn u(0) instead of fixing it at 0", RnnRbmConfig::learnU0, RnnRbmConfig::withLearnU0)
                 .integer("pretrain_epochs", "--pretrain", "N", "epochs of RBM pretraining (W, bv, bh as a plain RBM on shuffled frames) first",
                         RnnRbmConfig::pretrainEpochs, RnnRbmConfig::withPretrainEpochs)
                 .integer("pretrain_rnn_epochs", "--pretrain-rnn", "N", "epochs of RNN pretraining first: the RNN part alone as a "

@@ -13,7 +13,7 @@ import dev.tessitura.model.Trainer;
 import dev.tessitura.model.io.Checkpoints;
 import dev.tessitura.model.io.SafeTensors;
 import dev.tessitura.model.rbm.ConditionalRbmEvaluation;
-import dev.tessitura.model.rbm.ConditionalRbmEvaluation.ChainStart;
+import dev.tessitura.model.rbm.RbmEvaluating;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -25,35 +25,40 @@ import java.util.function.BooleanSupplier;
 import java.util.function.IntConsumer;
 import java.util.stream.IntStream;
 
-/** The RNN-RBM (rnn-rbm) and the LSTM-RBM (lstm-rbm, an LSTM stack as the recurrence) in the registry. */
+/**
+ * The RNN-RBM (rnn-rbm), the LSTM-RBM (lstm-rbm, an LSTM stack as the recurrence) and the RTRBM (rtrbm, the RBM's mean
+ * hidden state as the recurrence) in the registry.
+ */
 public final class RnnRbmKind implements ModelKind<RnnRbmConfig> {
-    public static final RnnRbmKind RNN_RBM = new RnnRbmKind(false), LSTM_RBM = new RnnRbmKind(true);
+    public static final RnnRbmKind RNN_RBM = new RnnRbmKind(false, false), LSTM_RBM = new RnnRbmKind(true, false),
+            RTRBM = new RnnRbmKind(false, true);
 
-    private final boolean lstm;
+    private final boolean lstm, rtrbm;
     private final Settings<RnnRbmConfig> settings;
 
-    private RnnRbmKind(boolean lstm) {
+    private RnnRbmKind(boolean lstm, boolean rtrbm) {
         this.lstm = lstm;
-        this.settings = RnnRbmConfig.settings(lstm);
+        this.rtrbm = rtrbm;
+        this.settings = RnnRbmConfig.settings(lstm, rtrbm);
     }
 
     /** The kind of this configuration. */
     static RnnRbmKind of(RnnRbmConfig c) {
-        return c.isLstm() ? LSTM_RBM : RNN_RBM;
+        return c.isLstm() ? LSTM_RBM : c.rtrbm() ? RTRBM : RNN_RBM;
     }
 
-    /** The kind of a checkpoint, which must be one of these two. */
+    /** The kind of a checkpoint, which must be one of these three. */
     static RnnRbmKind of(SafeTensors.Contents c) {
         String kind = c.metadata().get("kind");
-        if (RNN_RBM.name().equals(kind)) return RNN_RBM;
-        if (LSTM_RBM.name().equals(kind)) return LSTM_RBM;
-        throw new IllegalArgumentException("not an RNN-RBM or LSTM-RBM checkpoint (kind " + kind + ")");
+        for (RnnRbmKind k : List.of(RNN_RBM, LSTM_RBM, RTRBM)) if (k.name().equals(kind)) return k;
+        throw new IllegalArgumentException("not an RNN-RBM, LSTM-RBM or RTRBM checkpoint (kind " + kind + ")");
     }
 
-    @Override public String name() { return lstm ? "lstm-rbm" : "rnn-rbm"; }
+    @Override public String name() { return lstm ? "lstm-rbm" : rtrbm ? "rtrbm" : "rnn-rbm"; }
 
     @Override public String summary() {
         return lstm ? "the RNN-RBM with an LSTM stack as its recurrence (Lyu et al. 2015)"
+                : rtrbm ? "the recurrent temporal RBM (Sutskever et al. 2008): the RBM's mean hidden state as the recurrence"
                 : "the RNN-RBM of Boulanger-Lewandowski et al. (ICML 2012), the tutorial's defaults";
     }
 
@@ -114,7 +119,7 @@ public final class RnnRbmKind implements ModelKind<RnnRbmConfig> {
 
         @Override public String describe() {
             RnnRbmConfig c = t.config();
-            String u = c.isLstm() ? "LSTM " + Arrays.toString(c.lstmLayers()) : Integer.toString(c.nu());
+            String u = c.isLstm() ? "LSTM " + Arrays.toString(c.lstmLayers()) : c.rtrbm() ? "its mean hidden state" : Integer.toString(c.nu());
             return c.kind() + " " + t.model.nv + "/" + c.nh() + "/" + u + ", CD-" + c.k() + ", " + t.model.params.size() + " parameters"
                     + (c.batch() > 1 ? ", " + c.batch() + " chunks of " + c.chunk() + " per update" : "");
         }
@@ -238,31 +243,12 @@ public final class RnnRbmKind implements ModelKind<RnnRbmConfig> {
 
     // ---------------------------------------------------------------- evaluate
 
-    private static final Settings<ConditionalRbmEvaluation.Options> EVALUATE = Settings.of(ConditionalRbmEvaluation.Options.defaults().withBatchChains(0))
-            .integer(null, "--ais-runs", "N", "AIS runs per frame for the log-likelihood (0: accuracies only)",
-                    ConditionalRbmEvaluation.Options::aisRuns, ConditionalRbmEvaluation.Options::withAisRuns)
-            .integer(null, "--ais-steps", "N", "AIS temperatures, of the shape of the paper's schedule (fewer: faster, coarser)",
-                    ConditionalRbmEvaluation.Options::aisSteps, ConditionalRbmEvaluation.Options::withAisSteps)
-            .integer(null, "--gibbs-burn-in", "N", "Gibbs steps before the note marginals are averaged",
-                    ConditionalRbmEvaluation.Options::burnIn, ConditionalRbmEvaluation.Options::withBurnIn)
-            .integer(null, "--gibbs-samples", "N", "Gibbs steps averaged for the note marginals",
-                    ConditionalRbmEvaluation.Options::samples, ConditionalRbmEvaluation.Options::withSamples)
-            .word(null, "--chain-start", "WHERE", "where frame t's chains start: previous (v(t-1), known when v(t) is predicted), "
-                    + "zeros, or true-frame (the answer v(t): a diagnostic, not a prediction)", ChainStart.class,
-                    ConditionalRbmEvaluation.Options::chainStart, ConditionalRbmEvaluation.Options::withChainStart)
-            .integer(null, "--batch-chains", "N", "sequences evaluated together while frames x runs stay within N "
-                    + "(0: the backend's choice, one sequence at a time on a CPU, 2097152 on a GPU)",
-                    ConditionalRbmEvaluation.Options::batchChains, ConditionalRbmEvaluation.Options::withBatchChains)
-            .longInt(null, "--seed", "S", "seed of the AIS and Gibbs draws",
-                    ConditionalRbmEvaluation.Options::seed, ConditionalRbmEvaluation.Options::withSeed)
-            .build();
-
     /** Chains per batch on a GPU: Nottingham's whole test split at 100 AIS runs is 4.4 M chains (engine-cuda's README). */
     private static final int GPU_BATCH_CHAINS = 1 << 21;
 
     @Override public Evaluating<ConditionalRbmEvaluation.Options> evaluating() {
         return new Evaluating<>() {
-            @Override public Settings<ConditionalRbmEvaluation.Options> settings() { return EVALUATE; }
+            @Override public Settings<ConditionalRbmEvaluation.Options> settings() { return RbmEvaluating.SETTINGS; }
 
             @Override public Scores evaluate(Backend be, SafeTensors.Contents c, ConditionalRbmEvaluation.Options o, Selection s,
                                              Report report) throws IOException {
@@ -273,7 +259,8 @@ public final class RnnRbmKind implements ModelKind<RnnRbmConfig> {
                 int runs = o.aisRuns();
                 Report.Phase bar = report.phase(runs == 0 ? "note marginals" : "AIS, " + runs + " runs x " + o.aisSteps() + " temperatures",
                         rolls.stream().mapToLong(PianoRoll::frames).sum());
-                ConditionalRbmEvaluation.Evaluation ev = new ConditionalRbmEvaluation(be, t.model).evaluate(rolls, o, bar::advance);
+                ConditionalRbmEvaluation.Evaluation ev = new ConditionalRbmEvaluation(be, t.model).evaluate(rolls,
+                        runs > 0 ? Rolls.trainingSplit(s.data()) : rolls, o, bar::advance, () -> false);
                 bar.finish();
                 return scores(ev, o, s, rolls, t0, report);
             }
@@ -295,9 +282,10 @@ public final class RnnRbmKind implements ModelKind<RnnRbmConfig> {
         }
 
         @Override public List<ConditionalRbmEvaluation.Tally> parts(Backend be, SafeTensors.Contents c, ConditionalRbmEvaluation.Options o,
-                                                                   List<PianoRoll> selection, int from, int to) {
+                                                                   List<PianoRoll> selection, Path data, int from, int to) throws IOException {
             RnnRbmTrainer t = RnnRbmTrainer.load(be, c);
-            return new ConditionalRbmEvaluation(be, t.model).tallies(selection, from, to, split(o), null, () -> false);
+            List<PianoRoll> baseRate = o.aisRuns() > 0 ? Rolls.trainingSplit(data) : selection;
+            return new ConditionalRbmEvaluation(be, t.model).tallies(selection, baseRate, from, to, split(o), null, () -> false);
         }
 
         @Override public Scores merge(List<ConditionalRbmEvaluation.Tally> parts, ConditionalRbmEvaluation.Options o, Selection s,
@@ -309,31 +297,7 @@ public final class RnnRbmKind implements ModelKind<RnnRbmConfig> {
     /** The evaluation's report lines and scores. */
     private static Scores scores(ConditionalRbmEvaluation.Evaluation ev, ConditionalRbmEvaluation.Options o, Selection s,
                                  List<PianoRoll> rolls, long t0, Report report) {
-        int runs = o.aisRuns();
-        if (o.chainStart() == ChainStart.TRUE_FRAME) {
-            report.line("diagnostic: the Gibbs chains start at the true frame v(t), so the accuracies below see the answer "
-                    + "and are not predictions");
-        }
-        report.line(String.format(Locale.ROOT, "%s, split %s: %d sequences, %,d frames (%.1f s)", s.data(), s.split(), rolls.size(),
-                ev.frames(), (System.nanoTime() - t0) / 1e9));
-        report.line(runs > 0 ? String.format(Locale.ROOT, "log-likelihood per time step: %.4f +- %.4f (AIS: %d runs, %d temperatures; "
-                + "AIS error %.4f)", ev.logLikelihood(), ev.stdErr(), runs, o.aisSteps(), ev.aisStdErr())
-                : "log-likelihood per time step: not computed (--ais-runs 0)");
-        report.line(String.format(Locale.ROOT, "frame-level accuracy: %.2f%% (expected under the model), %.2f%% (p > 0.5), "
-                + "%.2f%% (one sample), %.2f%% (most probable sampled frame)",
-                100 * ev.accExpected(), 100 * ev.accThreshold(), 100 * ev.accSampled(), 100 * ev.accMode()));
-        if (runs > 0) {
-            report.line(String.format(Locale.ROOT, "frame-level accuracy of the AIS runs' weighted marginals (no chain start): "
-                    + "%.2f%% (expected under the model), %.2f%% (p > 0.5)", 100 * ev.accAisExpected(), 100 * ev.accAisThreshold()));
-        }
-        report.line(Rolls.repeatBaseline(rolls));
-        Map<String, Double> more = new LinkedHashMap<>();
-        more.put("acc_threshold", ev.accThreshold());
-        more.put("acc_sampled", ev.accSampled());
-        more.put("acc_mode", ev.accMode());
-        more.put("acc_ais_expected", ev.accAisExpected());
-        more.put("acc_ais_threshold", ev.accAisThreshold());
-        more.put("ais_stderr", ev.aisStdErr());
-        return new Scores(ev.frames(), ev.logLikelihood(), ev.stdErr(), ev.accExpected(), more);
+        report.line(Rolls.selectionLine(s, rolls.size(), ev.frames(), t0));
+        return RbmEvaluating.report(ev, o, report, rolls);
     }
 }

@@ -4,7 +4,9 @@ import dev.tessitura.engine.Backend;
 import dev.tessitura.engine.Philox;
 import dev.tessitura.engine.Tensor;
 import dev.tessitura.midi.PianoRoll;
+import dev.tessitura.model.EpochResult;
 import dev.tessitura.model.Optimizer;
+import dev.tessitura.model.Position;
 import dev.tessitura.model.StackedFrames;
 import dev.tessitura.model.rbm.Rbm;
 import java.util.ArrayList;
@@ -46,11 +48,25 @@ public final class RnnRbmPretraining {
 
     /** As above, checking {@code stop} before every update: NaN when it asked to stop (the epoch is then partly done). */
     public double rnnEpoch(List<PianoRoll> rolls, int epoch, IntConsumer progress, BooleanSupplier stop) {
-        double total = 0;
-        long frames = 0;
+        EpochResult r = rnnEpoch(rolls, Position.start(epoch), () -> stop.getAsBoolean(), progress, true);
+        return r.completed() ? r.meanCost() : Double.NaN;
+    }
+
+    /**
+     * As above from {@code from} (its chunk index, and the cost summed before it), to the end of its epoch or until
+     * {@code stop} says so before a chunk after the first (before the first too when {@code atOnce}): a stopped
+     * epoch's position resumes exactly, given the model and the Adam state of the moment.
+     */
+    public EpochResult rnnEpoch(List<PianoRoll> rolls, Position from, BooleanSupplier stop, IntConsumer progress, boolean atOnce) {
+        double total = from.costSum();
+        long frames = from.frames();
         StackedFrames.Stack stack = trainer.stacked(rolls);
-        for (int[] c : trainer.chunks(rolls, 8, epoch)) {
-            if (stop.getAsBoolean()) return Double.NaN;
+        List<int[]> chunks = trainer.chunks(rolls, 8, from.epoch());
+        for (int i = from.index(); i < chunks.size(); i++) {
+            if ((atOnce || i > from.index()) && stop.getAsBoolean()) {
+                return new EpochResult(total / Math.max(frames, 1), new Position(from.epoch(), i, total, frames), false);
+            }
+            int[] c = chunks.get(i);
             Tensor v = stack.rows(c[0], c[1], c[2]);
             model.forward(v, c[2]);
             model.zeroGrads();
@@ -62,7 +78,7 @@ public final class RnnRbmPretraining {
             frames += c[2];
             if (progress != null) progress.accept(c[2]);
         }
-        return total / Math.max(frames, 1);
+        return EpochResult.completed(from.epoch(), chunks.size(), total, frames);
     }
 
     /**

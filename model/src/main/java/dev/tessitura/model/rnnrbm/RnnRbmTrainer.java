@@ -44,7 +44,8 @@ public final class RnnRbmTrainer {
     public RnnRbmTrainer(Backend backend, RnnRbmConfig config, int nv) {
         this.be = backend;
         this.config = config;
-        this.model = config.isLstm() ? new RnnRbm(backend, nv, config.nh(), config.lstmLayers()) : new RnnRbm(backend, nv, config.nh(), config.nu());
+        this.model = config.isLstm() ? new RnnRbm(backend, nv, config.nh(), config.lstmLayers())
+                : config.rtrbm() ? RnnRbm.rtrbm(backend, nv, config.nh()) : new RnnRbm(backend, nv, config.nh(), config.nu());
         model.learnU0(config.learnU0());
         model.initTutorial(config.seed());
         this.optimizer = new Optimizer(backend, config.optimizer(), model.params, config.momentum());

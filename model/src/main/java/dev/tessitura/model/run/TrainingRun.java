@@ -36,6 +36,12 @@ public final class TrainingRun {
 
         void saved();
 
+        /**
+         * Whether a stop asked for now must wait until a run has saved ({@link #saved}): true while a run trains,
+         * false while its caller does work that leaves nothing to save (an evaluation), which a stop may simply end.
+         */
+        default void busy(boolean saving) {}
+
         Stop NEVER = new Stop() {
             @Override public boolean requested() { return false; }
 

@@ -15,6 +15,7 @@ import dev.tessitura.midi.PianoRoll;
 import dev.tessitura.model.Chunks;
 import dev.tessitura.model.DivergedException;
 import dev.tessitura.model.EpochResult;
+import dev.tessitura.model.ExpectedAccuracy;
 import dev.tessitura.model.FrameAccuracy;
 import dev.tessitura.model.Optimizer;
 import dev.tessitura.model.Position;
@@ -96,6 +97,52 @@ public class RnnRbmTrainerTest {
         return new double[] {expected.value(), acc.value()};
     }
 
+    /**
+     * The exact accuracy by the paper's rule (ExpectedAccuracy): per time step, sum_v P(v | v(<t)) acc(v, v(t)) over
+     * all 2^nv frames, each conditional's P(v) from its free energy; then the mean over time steps.
+     */
+    static double exactFrameAccuracy(Backend be, RnnRbmTrainer tr, List<PianoRoll> rolls) {
+        int nv = NOTES, nh = tr.model.nh;
+        double[] w = toDouble(be.toArray(tr.model.W));
+        ExpectedAccuracy acc = new ExpectedAccuracy();
+        float[] v = new float[nv];
+        double[] logP = new double[1 << nv];
+        for (PianoRoll r : rolls) {
+            int steps = r.frames();
+            float[] x = r.toFloats();
+            tr.model.forward(be.of(x, steps, NOTES), steps);
+            double[] bv = toDouble(be.toArray(tr.model.visibleBiases(steps))), bh = toDouble(be.toArray(tr.model.hiddenBiases(steps)));
+            for (int t = 0; t < steps; t++) {
+                double max = Double.NEGATIVE_INFINITY, total = 0, e = 0;
+                for (int m = 0; m < 1 << nv; m++) {
+                    double lp = 0;
+                    for (int i = 0; i < nv; i++) if ((m >> i & 1) == 1) lp += bv[t * nv + i];
+                    for (int j = 0; j < nh; j++) {
+                        double a = bh[t * nh + j];
+                        for (int i = 0; i < nv; i++) if ((m >> i & 1) == 1) a += w[i * nh + j];
+                        lp += Math.max(a, 0) + Math.log1p(Math.exp(-Math.abs(a)));
+                    }
+                    logP[m] = lp;
+                    max = Math.max(max, lp);
+                }
+                for (int m = 0; m < 1 << nv; m++) {
+                    double p = Math.exp(logP[m] - max);
+                    for (int i = 0; i < nv; i++) v[i] = m >> i & 1;
+                    total += p;
+                    e += p * ExpectedAccuracy.of(x, t * nv, v, 0, nv);
+                }
+                acc.addExpected(e / total);
+            }
+        }
+        return acc.value();
+    }
+
+    private static double[] toDouble(float[] a) {
+        double[] d = new double[a.length];
+        for (int i = 0; i < a.length; i++) d[i] = a[i];
+        return d;
+    }
+
     @Test
     void trainingRaisesTheExactLikelihoodAndAisAgreesWithIt() {
         try (Backend be = Backends.create("simd", new BackendOptions(1, 0))) {
@@ -118,11 +165,21 @@ public class RnnRbmTrainerTest {
             String acc = "AIS " + ev.accAisExpected() + " / " + ev.accAisThreshold() + " vs exact " + exact[0] + " / " + exact[1];
             assertEquals(exact[0], ev.accAisExpected(), 0.01, acc);
             assertEquals(exact[1], ev.accAisThreshold(), 0.05, acc);
-            assertTrue(Double.isNaN(new ConditionalRbmEvaluation(be, tr.model).evaluate(tunes(), ConditionalRbmEvaluation.Options.defaults().withAisRuns(0).withBurnIn(5).withSamples(5).withSeed(7), null).accAisExpected()));
+            // the paper's rule: the weighted end states' frames (100 per step) and the chains' 20 frames per step from
+            // v(t-1) against enumeration of every frame; this small model's chains mix, so both agree with it
+            double frames = exactFrameAccuracy(be, tr, tunes());
+            String rule = "per step: AIS " + ev.accAisFrames() + ", chains " + ev.accChainFrames() + " vs exact " + frames;
+            assertEquals(frames, ev.accAisFrames(), 0.01, rule);
+            assertEquals(frames, ev.accChainFrames(), 0.02, rule);
+            assertEquals(ev.accAisFrames(), ev.accuracy(), 0, "the headline, with AIS");
+            ConditionalRbmEvaluation.Evaluation noAis = new ConditionalRbmEvaluation(be, tr.model).evaluate(tunes(),
+                    ConditionalRbmEvaluation.Options.defaults().withAisRuns(0).withBurnIn(5).withSamples(5).withSeed(7), null);
+            assertTrue(Double.isNaN(noAis.accAisExpected()) && Double.isNaN(noAis.accAisFrames()));
+            assertEquals(noAis.accChainFrames(), noAis.accuracy(), 0, "the headline, without AIS");
             // above, one tune per batch (the default); the six tunes as one batch of 15,000 chains draw differently and
             // estimate the same
             ConditionalRbmEvaluation.Evaluation one = new ConditionalRbmEvaluation(be, tr.model).evaluate(tunes(),
-                    ConditionalRbmEvaluation.Options.defaults().withAisSteps(2000).withSamples(20).withBatchChains(1 << 20).withSeed(7), null);
+                    ConditionalRbmEvaluation.Options.defaults().withAisRuns(100).withAisSteps(2000).withSamples(20).withBatchChains(1 << 20).withSeed(7), null);
             assertEquals(after, one.logLikelihood(), 0.01, "AIS in one batch " + one.logLikelihood() + " vs exact " + after);
             assertNotEquals(ev.logLikelihood(), one.logLikelihood(), "other draws");
             assertEquals(exact[0], one.accAisExpected(), 0.01, "one batch: " + one.accAisExpected() + " vs exact " + exact[0]);
@@ -414,7 +471,7 @@ public class RnnRbmTrainerTest {
         assertThrows(IllegalArgumentException.class, () -> RnnRbmConfig.defaults().withNh(10).withNu(8).withK(5).withChunk(7).withLr(0.1f).withLearnU0(true).withSeed(2).withLstmLayers(new int[] {8}));
         // the record's own check: u(t)'s size nu must be the top layer's (withLstmLayers keeps them equal)
         assertThrows(IllegalArgumentException.class, () -> new RnnRbmConfig(10, 7, 5, 7, Optimizer.Kind.SGD, 0.1f, 0.1f, 0.9f, 0f, 1f,
-                false, 0, 2, new int[] {8}, 0, 0.001f, 1, 0));
+                false, 0, 2, new int[] {8}, 0, 0.001f, 1, 0, false));
     }
     @Test
     void rnnPretrainingLearnsTheCycleAsAPredictorAndTheRnnRbmStartsFromItsLikelihood() {

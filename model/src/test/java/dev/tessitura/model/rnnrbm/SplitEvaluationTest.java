@@ -32,14 +32,14 @@ class SplitEvaluationTest {
             Evaluation whole = eval.evaluate(tunes, OPTIONS, null);
             for (int[] cuts : new int[][] {{0, 7}, {0, 1, 7}, {0, 3, 4, 7}, {0, 1, 2, 3, 4, 5, 6, 7}}) {
                 List<Tally> parts = new ArrayList<>();
-                for (int i = 0; i + 1 < cuts.length; i++) parts.addAll(eval.tallies(tunes, cuts[i], cuts[i + 1], OPTIONS, null, () -> false));
+                for (int i = 0; i + 1 < cuts.length; i++) parts.addAll(eval.tallies(tunes, tunes, cuts[i], cuts[i + 1], OPTIONS, null, () -> false));
                 assertEquals(6, parts.size());
                 Evaluation split = Tally.merge(parts, true).evaluation();
                 assertEquals(whole, split, "cut at " + java.util.Arrays.toString(cuts));   // records of doubles: equal bits
             }
             // tune 3 alone, computed by itself, draws what it draws inside the whole: its draws are keyed by its index
-            Tally three = eval.tallies(tunes, 3, 4, OPTIONS, null, () -> false).get(0);
-            assertEquals(three.evaluation(), Tally.merge(eval.tallies(tunes, 0, 7, OPTIONS, null, () -> false).subList(2, 3), true).evaluation());
+            Tally three = eval.tallies(tunes, tunes, 3, 4, OPTIONS, null, () -> false).get(0);
+            assertEquals(three.evaluation(), Tally.merge(eval.tallies(tunes, tunes, 0, 7, OPTIONS, null, () -> false).subList(2, 3), true).evaluation());
             // another seed draws otherwise
             assertNotEquals(whole.logLikelihood(), eval.evaluate(tunes, OPTIONS.withSeed(12), null).logLikelihood());
         }
