@@ -154,7 +154,7 @@ public class RnnRbmTrainerTest {
             assertTrue(after > before + 3, "log-likelihood per frame " + before + " -> " + after);
             // the paper's protocol with AIS (100 runs per frame, 2000 intervals; 1000 gave a standard error of 0.0052)
             // lands within 0.01 nats of the exact value
-            ConditionalRbmEvaluation.Evaluation ev = new ConditionalRbmEvaluation(be, tr.model).evaluate(tunes(), ConditionalRbmEvaluation.Options.defaults().withAisRuns(100).withAisSteps(2000).withBurnIn(20).withSamples(20).withSeed(7), null);
+            ConditionalRbmEvaluation.Evaluation ev = new ConditionalRbmEvaluation(be, tr.model).evaluate(tunes(), ConditionalRbmEvaluation.Options.defaults().withAisRuns(100).withAisSteps(2000).withBurnIn(50).withSamples(50).withSeed(7), null);
             assertEquals(tunes().stream().mapToLong(PianoRoll::frames).sum(), ev.frames());
             assertEquals(after, ev.logLikelihood(), 0.01, "AIS " + ev.logLikelihood() + " vs exact " + after);
             assertTrue(ev.aisStdErr() < 0.005, "AIS standard error " + ev.aisStdErr());
@@ -165,7 +165,7 @@ public class RnnRbmTrainerTest {
             String acc = "AIS " + ev.accAisExpected() + " / " + ev.accAisThreshold() + " vs exact " + exact[0] + " / " + exact[1];
             assertEquals(exact[0], ev.accAisExpected(), 0.01, acc);
             assertEquals(exact[1], ev.accAisThreshold(), 0.05, acc);
-            // the paper's rule: the weighted end states' frames (100 per step) and the chains' 20 frames per step from
+            // the paper's rule: the weighted end states' frames (100 per step) and the chains' 50 frames per step (after 50 steps) from
             // v(t-1) against enumeration of every frame; this small model's chains mix, so both agree with it
             double frames = exactFrameAccuracy(be, tr, tunes());
             String rule = "per step: AIS " + ev.accAisFrames() + ", chains " + ev.accChainFrames() + " vs exact " + frames;
