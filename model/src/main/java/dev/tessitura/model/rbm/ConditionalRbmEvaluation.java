@@ -354,8 +354,4 @@ public final class ConditionalRbmEvaluation {
         }
     }
 
-    /** The expected frame-level accuracy alone (no AIS): a cheap validation monitor. */
-    public double accuracy(List<PianoRoll> rolls, int burnIn, int samples, long seed) {
-        return evaluate(rolls, Options.defaults().withAisRuns(0).withBurnIn(burnIn).withSamples(samples).withSeed(seed), null).accExpected();
-    }
 }
