@@ -34,7 +34,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
         footer = {"", "Global JVM settings (through JAVA_OPTS, or -D before the command on the java command line):",
                 "  -Dtessitura.backend=auto|scalar|simd|cuda   -Dtessitura.threads=N   -Dtessitura.vector=0|128|256|512|scalar",
                 "", "On Apache Spark (spark/README.md): sweep ('tessitura sweep --help'),",
-                "  and evaluate ... --master URL, the evaluation split by tunes."})
+                "  evaluate ... --master URL (the evaluation split by tunes), reproduce ... --master URL (its trials as tasks)."})
 public final class Main implements Callable<Integer> {
     /** Where a command writes: results to out, progress and messages to err. */
     public record Io(PrintStream out, PrintStream err) {}

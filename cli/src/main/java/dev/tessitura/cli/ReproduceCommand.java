@@ -6,7 +6,9 @@ import dev.tessitura.engine.BackendOptions;
 import dev.tessitura.engine.Backends;
 import dev.tessitura.model.reproduce.LocalTrialRunner;
 import dev.tessitura.model.reproduce.Recipes;
+import dev.tessitura.model.Report;
 import dev.tessitura.model.reproduce.Reproduction;
+import dev.tessitura.model.reproduce.TrialRunner;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,6 +17,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
@@ -28,9 +31,16 @@ import picocli.CommandLine.Spec;
                 + "directory per candidate under DIR/runs. Stopped anywhere (Ctrl-C, kill -9), the same command continues where it "
                 + "stopped and ends with the same figures.",
                 "Budgets: smoke (every row in minutes, tiny models), default (Nottingham in about two hours on two cores), "
-                + "paper (the paper's AIS protocol: a GPU's work)."})
-final class ReproduceCommand implements Callable<Integer> {
+                + "paper (the paper's AIS protocol: a GPU's or a cluster's work: ./tessitura reproduce ... --master URL runs the trials on Spark)."})
+public final class ReproduceCommand implements Callable<Integer> {
+    /** Opens a reproduction's trial runner: this JVM's here; a cluster's where the spark module adds its options. */
+    public interface Runners {
+        /** The runner for trials on backend {@code backend} (as given; {@code be} is this JVM's); pr: the parsed options. */
+        TrialRunner open(Backend be, String backend, Path data, ParseResult pr, Report report) throws IOException;
+    }
+
     private final Io io;
+    private final Runners runners;
     @Spec CommandSpec spec;
     @Option(names = "--data", required = true, paramLabel = "D", description = "a data set: .pickle/.pkl, .mat, or a folder of MIDI files") Path data;
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "the reproduction's directory (new, empty, or one to continue)") Path out;
@@ -40,7 +50,13 @@ final class ReproduceCommand implements Callable<Integer> {
     @Option(names = "--backend", paramLabel = "NAME", description = "auto, scalar, simd or cuda (default: auto)") String backend = "auto";
 
     ReproduceCommand(Io io) {
+        this(io, (be, backend, data, pr, report) -> new LocalTrialRunner(be));
+    }
+
+    /** The command with trials run by {@code runners} (the spark module's, with its options added to the spec). */
+    public ReproduceCommand(Io io, Runners runners) {
         this.io = io;
+        this.runners = runners;
     }
 
     /** The recipes' row ids, for the help and completion. */
@@ -64,9 +80,10 @@ final class ReproduceCommand implements Callable<Integer> {
         }
         Reproduction.Plan plan = Reproduction.plan(recipes, data, out, rows, budget);
         CliReport report = new CliReport(io.out(), io.err());
-        try (Backend be = Backends.create(backend, BackendOptions.fromSystemProperties()); StopSignal stop = new StopSignal(false)) {
+        try (Backend be = Backends.create(backend, BackendOptions.fromSystemProperties()); StopSignal stop = new StopSignal(false);
+             TrialRunner runner = runners.open(be, backend, data, spec.commandLine().getParseResult(), report)) {
             report.line("backend: " + be.description());
-            return Reproduction.run(plan, new LocalTrialRunner(be), report, stop) == Reproduction.Outcome.FINISHED ? 0 : 130;
+            return Reproduction.run(plan, runner, report, stop) == Reproduction.Outcome.FINISHED ? 0 : 130;
         }
     }
 }

@@ -17,7 +17,6 @@ import java.io.IOException;
 import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,9 +24,9 @@ import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.api.java.JavaFutureAction;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParseResult;
 
 /**
@@ -43,19 +42,9 @@ final class ClusterEvaluation implements ModelCommands.Measure {
         CommandSpec spec = cl.getCommandSpec();
         spec.usageMessage().footer("", "Split by tunes into Spark tasks; the figures are those of the evaluation in one JVM (--master local[*]: "
                 + "this JVM, every core).");
-        spec.addOption(option("--master", "URL", String.class, "local[*], local[N], spark://host:7077, yarn, k8s://... (default: "
-                + "spark-submit's --master, else local[*])").build());
-        spec.addOption(option("--tasks", "N", int.class, "Spark tasks, each a range of tunes of about equal frames (default: 0, four per core "
-                + "of the cluster, at most one per tune)").defaultValue("0").build());
-        spec.addOption(option("--task-cpus", "N", int.class, "cores (backend threads) per task (default: 1)").defaultValue("1").build());
-        spec.addOption(option("--executor-wait", "S", int.class, "seconds to wait for a first executor, or for one to come back after all "
-                + "are lost (default: 20)").defaultValue("20").build());
-        spec.addOption(option("--conf", "KEY=VALUE", String[].class, "a Spark setting (repeatable)").build());
+        SparkSetup.addOptions(spec, "Spark tasks, each a range of tunes of about equal frames (default: 0, four per core of the cluster, "
+                + "at most one per tune)");
         return cl;
-    }
-
-    private static OptionSpec.Builder option(String name, String label, Class<?> type, String help) {
-        return OptionSpec.builder(name).paramLabel(label).type(type).description(help);
     }
 
     @Override public <E> ModelKind.Scores measure(ModelKind.Evaluating<E> e, E settings, SafeTensors.Contents c, ModelKind.Selection s, ParseResult pr, Io io)
@@ -65,50 +54,55 @@ final class ClusterEvaluation implements ModelCommands.Measure {
         if (by == null) {
             throw new IllegalArgumentException(kind.name() + "'s evaluation is exact and does not split by tunes: leave --master out");
         }
-        int tasks = pr.matchedOptionValue("--tasks", 0), waitS = pr.matchedOptionValue("--executor-wait", 20);
-        if (tasks < 0 || waitS < 1) throw new CommandLine.ParameterException(pr.commandSpec().commandLine(), "--tasks must be >= 0, --executor-wait >= 1");
-        String[] conf = pr.matchedOptionValue("--conf", new String[0]);
-        SparkSetup.Options o;
-        try {
-            o = new SparkSetup.Options(SparkSetup.master(pr.matchedOptionValue("--master", null)), pr.matchedOptionValue("--task-cpus", 1),
-                    Duration.ofSeconds(waitS), SparkSetup.conf(List.of(conf)));
-        } catch (IllegalArgumentException ex) {
-            throw new CommandLine.ParameterException(pr.commandSpec().commandLine(), ex.getMessage());
-        }
+        SparkSetup.Options o = SparkSetup.options(pr);
         Path checkpoint = pr.matchedOptionValue("--checkpoint", null);
-        Job job = new Job(kind.name(), text(e.settings(), by.split(settings)), s.split(), s.every(), s.maxSequences(),
-                pr.matchedOptionValue("--backend", "auto"), BackendOptions.fromSystemProperties().vectorBits(), o.taskCpus());
-        return run(by, job, s, checkpoint, tasks, o, new CliReport(io.out(), io.err()));
+        Job job = job(kind, e, by.split(settings), s, pr.matchedOptionValue("--backend", "auto"), o.taskCpus());
+        Report report = new CliReport(io.out(), io.err());
+        JavaSparkContext jsc = SparkSetup.start("tessitura evaluate " + checkpoint.getFileName(), o, report);
+        try {
+            return evaluate(by, job, s, Files.readAllBytes(checkpoint), checkpoint.getFileName().toString(), SparkSetup.tasks(pr), o, jsc,
+                    SparkSetup.ship(jsc, s.data()), report);
+        } finally {
+            jsc.stop();
+        }
     }
 
     /** What every task needs: the model's name, its settings as text, the selection of tunes, the backend. */
-    record Job(String model, Map<String, String> settings, String split, int every, int maxSequences, String backend, int vectorBits, int threads)
-            implements Serializable {
+    record Job(String model, Map<String, String> settings, String split, int every, int maxSequences, int maxFrames, String backend, int vectorBits,
+               int threads) implements Serializable {
         ModelKind.Selection selection(Path data) {
-            return new ModelKind.Selection(data, split, every, maxSequences);
+            return new ModelKind.Selection(data, split, every, maxSequences, maxFrames);
         }
     }
 
-    private static <E, P extends Serializable> ModelKind.Scores run(ModelKind.ByTunes<E, P> by, Job job, ModelKind.Selection s, Path checkpoint, int tasks,
-                                                       SparkSetup.Options o, Report report) throws IOException {
+    /** The job of evaluating the selection with the (split) settings on the backend, threads per task. */
+    static <E> Job job(ModelKind<?> kind, ModelKind.Evaluating<E> e, E settings, ModelKind.Selection s, String backend, int threads) {
+        return new Job(kind.name(), text(e.settings(), settings), s.split(), s.every(), s.maxSequences(), s.maxFrames(), backend,
+                BackendOptions.fromSystemProperties().vectorBits(), threads);
+    }
+
+    /**
+     * Evaluates the checkpoint (its bytes, sent to the executors once) on the selection, split by tunes into tasks
+     * (0: four per core) of the running context, the data shipped to it under the name {@code data}.
+     */
+    static <E, P extends Serializable> ModelKind.Scores evaluate(ModelKind.ByTunes<E, P> by, Job job, ModelKind.Selection s, byte[] checkpoint,
+                                                                String label, int tasks, SparkSetup.Options o, JavaSparkContext jsc, String data,
+                                                                Report report) throws IOException {
         long t0 = System.nanoTime();
         List<PianoRoll> rolls = Rolls.selection(s);
-        JavaSparkContext jsc = SparkSetup.start("tessitura evaluate " + checkpoint.getFileName(), o, report);
         List<P> parts = new ArrayList<>();
-        List<int[]> ranges;
+        Broadcast<byte[]> ckpt = jsc.broadcast(checkpoint);
+        List<int[]> ranges = ranges(rolls, tasks > 0 ? tasks : 4 * jsc.defaultParallelism());
         try {
-            String data = SparkSetup.ship(jsc, s.data()), ckpt = SparkSetup.ship(jsc, checkpoint);
-            if (data.equals(ckpt)) throw new IllegalArgumentException("--data and --checkpoint have the same file name " + data + ": rename one");
-            ranges = ranges(rolls, tasks > 0 ? tasks : 4 * jsc.defaultParallelism());
-            jsc.setJobDescription("evaluate " + checkpoint.getFileName() + ": " + rolls.size() + " tunes in " + ranges.size() + " tasks");
+            jsc.setJobDescription("evaluate " + label + ": " + rolls.size() + " tunes in " + ranges.size() + " tasks");
             report.warning("evaluating " + rolls.size() + " tunes in " + ranges.size() + " Spark tasks on " + o.master());
             // the longest ranges first, so that the last task to start is a short one; merged in tune order all the same
             List<int[]> order = new ArrayList<>(ranges);
             order.sort(java.util.Comparator.comparingLong((int[] r) -> -frames(rolls, r)).thenComparingInt(r -> r[0]));
             JavaFutureAction<List<ArrayList<Serializable>>> f = jsc.parallelize(order, order.size())
-                    .map(r -> part(job, SparkSetup.local(data), SparkSetup.local(ckpt), r[0], r[1])).collectAsync();
+                    .map(r -> part(job, SparkSetup.local(data), ckpt.value(), r[0], r[1])).collectAsync();
             SparkSetup.await(jsc, o, List.of(f), (i, r) -> {
-                if (r.failure() != null) throw new IllegalStateException("the evaluation failed on Spark: " + TrialRunner.line(r.failure()));
+                if (r.failure() != null) throw new IllegalStateException("the evaluation failed on Spark: " + SweepTrialRunner.line(r.failure()));
                 List<ArrayList<Serializable>> byRange = new ArrayList<>(java.util.Collections.nCopies(ranges.size(), null));
                 for (int k = 0; k < order.size(); k++) byRange.set(ranges.indexOf(order.get(k)), r.value().get(k));
                 for (ArrayList<Serializable> p : byRange) {
@@ -117,7 +111,7 @@ final class ClusterEvaluation implements ModelCommands.Measure {
                 }
             });
         } finally {
-            jsc.stop();
+            ckpt.destroy();
         }
         E settings = Grid.apply(settingsOf(Models.byName(job.model())), job.settings());
         ModelKind.Scores scores = by.merge(parts, settings, s, rolls, t0, report);
@@ -131,11 +125,22 @@ final class ClusterEvaluation implements ModelCommands.Measure {
         return (Settings<E>) kind.evaluating().settings();
     }
 
-    /** One task: the parts of tunes [from, to) of the selection, read from this machine's copies of the data and checkpoint. */
-    static ArrayList<Serializable> part(Job job, Path data, Path checkpoint, int from, int to) throws IOException {
+    /** One task: the parts of tunes [from, to) of the selection, read from this machine's copy of the data. */
+    static ArrayList<Serializable> part(Job job, Path data, byte[] checkpoint, int from, int to) throws IOException {
         ModelKind<?> kind = Models.byName(job.model());
         try (Backend be = Backends.create(job.backend(), new BackendOptions(job.threads(), job.vectorBits()))) {
-            return new ArrayList<>(parts(kind.evaluating(), be, SafeTensors.read(checkpoint), job, selection(job, data), data, from, to));
+            return new ArrayList<>(parts(kind.evaluating(), be, read(checkpoint), job, selection(job, data), data, from, to));
+        }
+    }
+
+    /** A checkpoint from its bytes (through a temporary file: the reader validates files). */
+    static SafeTensors.Contents read(byte[] checkpoint) throws IOException {
+        Path tmp = Files.createTempFile("tessitura-", ".safetensors");
+        try {
+            Files.write(tmp, checkpoint);
+            return SafeTensors.read(tmp);
+        } finally {
+            Files.deleteIfExists(tmp);
         }
     }
 
@@ -144,7 +149,7 @@ final class ClusterEvaluation implements ModelCommands.Measure {
 
     private static synchronized List<PianoRoll> selection(Job job, Path data) throws IOException {
         String key = data.toAbsolutePath() + "\0" + Files.size(data) + "\0" + Files.getLastModifiedTime(data) + "\0" + job.split() + "\0"
-                + job.every() + "\0" + job.maxSequences();
+                + job.every() + "\0" + job.maxSequences() + "\0" + job.maxFrames();
         List<PianoRoll> rolls = LAST.get(key);
         if (rolls == null) {
             rolls = Rolls.selection(job.selection(data));

@@ -10,12 +10,13 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /**
- * Entry point of {@code ./tessitura sweep} and {@code ./tessitura evaluate ... --master URL}: the commands that run on
- * Apache Spark, in this module so that the engine, the models and the CLI jar never load Spark. Same conventions as
- * the CLI: exit 0 done, 1 a failure (one line), 2 a mistake in the command line (one line).
+ * Entry point of {@code ./tessitura sweep}, and of {@code evaluate} and {@code reproduce} with {@code --master URL}:
+ * the commands that run on Apache Spark, in this module so that the engine, the models and the CLI jar never load
+ * Spark. Same conventions as the CLI: exit 0 done, 1 a failure (one line), 2 a mistake in the command line (one line),
+ * 130 stopped by Ctrl-C (reproduce).
  */
 @Command(name = "tessitura", mixinStandardHelpOptions = true, versionProvider = SparkMain.Version.class,
-        description = "Tessitura on Apache Spark: hyper-parameter sweeps, and evaluation split by tunes over a cluster.")
+        description = "Tessitura on Apache Spark: hyper-parameter sweeps, evaluation split by tunes, and reproduce's trials over a cluster.")
 public final class SparkMain implements Callable<Integer> {
     @Spec CommandSpec spec;
 
@@ -38,6 +39,7 @@ public final class SparkMain implements Callable<Integer> {
         CommandLine cl = new CommandLine(new SparkMain());
         cl.addSubcommand("sweep", new CommandLine(new SweepCommand(io)));
         cl.addSubcommand(ClusterEvaluation.command(io, new ClusterEvaluation()));
+        cl.addSubcommand(ReproduceOnSpark.command(io));
         return Main.configure(cl, io).execute(args);
     }
 

@@ -16,10 +16,15 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.function.BiConsumer;
+import java.util.function.BooleanSupplier;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkFiles;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.launcher.JavaModuleOptions;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.ParseResult;
 
 /**
  * The Spark context of a sweep or a cluster evaluation, embedded ({@code local[*]}: inside this JVM, nothing to
@@ -51,6 +56,41 @@ final class SparkSetup {
     }
 
     private SparkSetup() {}
+
+    /**
+     * Adds the options of a command that runs on Spark to its spec (evaluate and reproduce with --master): --master,
+     * --tasks (tasksHelp says what one is), --task-cpus, --executor-wait, --conf.
+     */
+    static void addOptions(CommandSpec spec, String tasksHelp) {
+        spec.addOption(option("--master", "URL", String.class, "local[*], local[N], spark://host:7077, yarn, k8s://... (default: "
+                + "spark-submit's --master, else local[*])").build());
+        spec.addOption(option("--tasks", "N", int.class, tasksHelp).defaultValue("0").build());
+        spec.addOption(option("--task-cpus", "N", int.class, "cores (backend threads) per task (default: 1)").defaultValue("1").build());
+        spec.addOption(option("--executor-wait", "S", int.class, "seconds to wait for a first executor, or for one to come back after all "
+                + "are lost (default: 20)").defaultValue("20").build());
+        spec.addOption(option("--conf", "KEY=VALUE", String[].class, "a Spark setting (repeatable)").build());
+    }
+
+    private static OptionSpec.Builder option(String name, String label, Class<?> type, String help) {
+        return OptionSpec.builder(name).paramLabel(label).type(type).description(help);
+    }
+
+    /** The options {@link #addOptions} added, as given; a mistake is a ParameterException of one line. */
+    static Options options(ParseResult pr) {
+        int waitS = pr.matchedOptionValue("--executor-wait", 20);
+        try {
+            if (tasks(pr) < 0 || waitS < 1) throw new IllegalArgumentException("--tasks must be >= 0, --executor-wait >= 1");
+            return new Options(master(pr.matchedOptionValue("--master", null)), pr.matchedOptionValue("--task-cpus", 1), Duration.ofSeconds(waitS),
+                    conf(List.of(pr.matchedOptionValue("--conf", new String[0]))));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(pr.commandSpec().commandLine(), e.getMessage());
+        }
+    }
+
+    /** --tasks as given (0: the command's default). */
+    static int tasks(ParseResult pr) {
+        return pr.matchedOptionValue("--tasks", 0);
+    }
 
     /** --master as given; else spark-submit's (it sets spark.master); else local[*]. */
     static String master(String given) {
@@ -141,10 +181,20 @@ final class SparkSetup {
      * its value or its failure. Fails at once, cancelling the jobs, when no executor is left for longer than the wait.
      */
     static <T> void await(JavaSparkContext jsc, Options o, List<? extends Future<T>> futures, BiConsumer<Integer, Result<T>> done) {
+        await(jsc, o, futures, () -> false, done);
+    }
+
+    /** {@link #await(JavaSparkContext, Options, List, BiConsumer)}, returning early, the jobs cancelled, when {@code stop} says so. */
+    static <T> void await(JavaSparkContext jsc, Options o, List<? extends Future<T>> futures, BooleanSupplier stop,
+                          BiConsumer<Integer, Result<T>> done) {
         List<Integer> open = new ArrayList<>();
         for (int i = 0; i < futures.size(); i++) open.add(i);
         long noExecutorSince = -1;
         while (!open.isEmpty()) {
+            if (stop.getAsBoolean()) {
+                jsc.cancelAllJobs();
+                return;
+            }
             for (var it = open.iterator(); it.hasNext(); ) {
                 int i = it.next();
                 Future<T> f = futures.get(i);

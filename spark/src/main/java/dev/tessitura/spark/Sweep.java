@@ -22,7 +22,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 
 /**
  * A hyper-parameter sweep on Spark: every trial of the grid that has no result in the sweep's folder is one Spark
- * job of one task ({@link TrialRunner} on an executor); the driver writes each result as it arrives
+ * job of one task ({@link SweepTrialRunner} on an executor); the driver writes each result as it arrives
  * ({@link SweepStore}), then the summary. Each trial's seed is derived from the trial itself, so a trial gives the same
  * checkpoint and figures wherever and in whatever order it runs, and as {@code train} and {@code evaluate} give for
  * the same settings.
@@ -136,14 +136,14 @@ final class Sweep {
             List<JavaFutureAction<List<TrialResult>>> jobs = new ArrayList<>();
             for (Trial t : todo) {
                 jsc.setJobDescription("trial " + t.index() + ": " + t.label());
-                jobs.add(jsc.parallelize(List.of(t), 1).map(x -> TrialRunner.run(x, SparkSetup.local(data)).on(executor())).collectAsync());
+                jobs.add(jsc.parallelize(List.of(t), 1).map(x -> SweepTrialRunner.run(x, SparkSetup.local(data)).on(executor())).collectAsync());
             }
             int[] lost = {0}, done = {trials.size() - todo.size()};
             SparkSetup.await(jsc, o, jobs, (i, r) -> {
                 Trial t = todo.get(i);
                 if (r.failure() != null) {
                     lost[0]++;
-                    report.warning("trial " + t.index() + " (" + t.label() + ") did not finish on Spark: " + TrialRunner.line(r.failure()));
+                    report.warning("trial " + t.index() + " (" + t.label() + ") did not finish on Spark: " + SweepTrialRunner.line(r.failure()));
                     return;
                 }
                 TrialResult res = r.value().get(0);

@@ -26,9 +26,20 @@ public final class LocalTrialRunner implements TrialRunner {
     public static final String LOG = "trial.log";
 
     private final Backend be;
+    /** The data's path the checkpoints record; null: the trial's own. */
+    private final Path recordedData;
 
     public LocalTrialRunner(Backend be) {
+        this(be, null);
+    }
+
+    /**
+     * Trials on {@code be} whose checkpoints record {@code recordedData} as their data (a cluster's executor trains on
+     * its copy of the data, and records the driver's path, so that its checkpoints are those of a run here).
+     */
+    public LocalTrialRunner(Backend be, Path recordedData) {
         this.be = be;
+        this.recordedData = recordedData;
     }
 
     @Override
@@ -45,7 +56,7 @@ public final class LocalTrialRunner implements TrialRunner {
      * One trial; null when a stop interrupted its training. Its result lines (the training's epochs, the evaluation's
      * figures) go to DIR/trial.log, its progress bars and warnings to {@code outer}.
      */
-    Trial.Result run(Trial t, Report outer, TrainingRun.Stop stop) throws IOException {
+    public Trial.Result run(Trial t, Report outer, TrainingRun.Stop stop) throws IOException {
         ModelKind<?> kind = Models.byName(t.model());
         try (RunDirectory lock = RunDirectory.lock(t.dir());
              PrintStream log = new PrintStream(new FileOutputStream(t.dir().resolve(LOG).toFile(), true), true, StandardCharsets.UTF_8)) {
@@ -61,12 +72,22 @@ public final class LocalTrialRunner implements TrialRunner {
             long t0 = System.nanoTime();
             if (!train(kind, t, report, stop)) return null;
             long t1 = System.nanoTime();
-            Path file = t.dir().resolve(t.last() ? TrainingRun.CHECKPOINT : TrainingRun.BEST);
-            // without a validation split to improve on, the first epoch's checkpoint is also the best one
-            if (!Files.exists(file)) file = t.dir().resolve(TrainingRun.CHECKPOINT);
-            ModelKind.Scores s = evaluate(kind.evaluating(), SafeTensors.read(file), t, report);
+            ModelKind.Scores s = evaluate(kind.evaluating(), SafeTensors.read(measured(t)), t, report);
             return new Trial.Result(t.id(), s, (t1 - t0) / 1e9, (System.nanoTime() - t1) / 1e9);
         }
+    }
+
+    /** The checkpoint a trial measures: its run's last, or its best by the validation monitor. */
+    public static Path measured(Trial t) {
+        Path file = t.dir().resolve(t.last() ? TrainingRun.CHECKPOINT : TrainingRun.BEST);
+        // without a validation split to improve on, the first epoch's checkpoint is also the best one
+        return Files.exists(file) ? file : t.dir().resolve(TrainingRun.CHECKPOINT);
+    }
+
+    /** Whether the trial's run has its epochs already: the trial then only evaluates. */
+    public static boolean trained(Trial t) throws IOException {
+        Path ckpt = t.dir().resolve(TrainingRun.CHECKPOINT);
+        return Files.exists(ckpt) && Position.fromMetadata(SafeTensors.read(ckpt).metadata()).epoch() >= t.epochs();
     }
 
     /** Trains the trial's run to its epochs (resuming it; nothing when it has them); false when stopped. */
@@ -87,7 +108,7 @@ public final class LocalTrialRunner implements TrialRunner {
             at = Position.start(0);
         }
         Map<String, String> about = new LinkedHashMap<>();
-        about.put("data", data.toAbsolutePath().normalize().toString());
+        about.put("data", (recordedData != null ? recordedData : data).toAbsolutePath().normalize().toString());
         about.put(RunDirectory.DATA_SHA256, RunDirectory.sha256(data));
         about.put(RunDirectory.MAX_SEQUENCES, "0");
         about.put("backend", be.description());

@@ -13,10 +13,13 @@ import java.util.function.Consumer;
  * give the same scores wherever and however often it runs: its training resumes exactly from its run directory, and
  * every draw is seeded.
  */
-public interface TrialRunner {
+public interface TrialRunner extends AutoCloseable {
     /**
      * Runs the trials, handing each result to {@code done}; returns when all are done, or early when {@code stop}
      * asks (a trial in training then leaves a checkpoint that the next call resumes).
      */
     void run(List<Trial> trials, Report report, TrainingRun.Stop stop, Consumer<Trial.Result> done) throws IOException;
+
+    /** Releases what the runner holds (a cluster runner its Spark context); nothing here. */
+    @Override default void close() {}
 }

@@ -29,8 +29,8 @@ import java.util.stream.Stream;
  * trial that fails (a divergence, a setting the model refuses in combination, bad data) gives a result with its
  * error, not an exception: it is a row of the sweep's table.
  */
-final class TrialRunner {
-    private TrialRunner() {}
+final class SweepTrialRunner {
+    private SweepTrialRunner() {}
 
     /** The trial on the data at {@code data} (this machine's copy of the sweep's data). */
     static TrialResult run(Trial t, Path data) {
@@ -80,7 +80,7 @@ final class TrialRunner {
         return (System.nanoTime() - t0) / 1e9;
     }
 
-    private static void delete(Path dir) {
+    static void delete(Path dir) {
         if (dir == null) return;
         try (Stream<Path> s = Files.walk(dir)) {
             s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
