@@ -52,7 +52,8 @@ public class RnnNadeTrainBenchmark {
     @Param({"tanh", "lstm"})
     public String recurrence;
 
-    @Param({"1"})
+    /** Chunks per update: with one, a second thread has only the products over the chunk to split. */
+    @Param({"1", "4"})
     public int batch;
 
     private Backend backend;
