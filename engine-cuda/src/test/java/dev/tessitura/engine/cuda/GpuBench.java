@@ -10,6 +10,8 @@ import dev.tessitura.model.lstm.LstmConfig;
 import dev.tessitura.model.lstm.LstmTrainer;
 import dev.tessitura.model.lstm.Minibatches;
 import dev.tessitura.model.rbm.Ais;
+import dev.tessitura.model.nade.RnnNadeConfig;
+import dev.tessitura.model.nade.RnnNadeTrainer;
 import dev.tessitura.model.rnnrbm.RnnRbmConfig;
 import dev.tessitura.model.rnnrbm.RnnRbmTrainer;
 import java.io.IOException;
@@ -139,6 +141,8 @@ public final class GpuBench {
         gibbs();
         ais();
         rnnRbm();
+        nade();
+        rnnNade();
         lstm();
         return results;
     }
@@ -241,6 +245,45 @@ public final class GpuBench {
             double s = time(quick ? 0 : 1, quick ? 1 : 3, () -> tr.trainEpoch(corpus, epoch[0]++, null));
             record("RNN-RBM training epoch, " + b + " chunk" + (b > 1 ? "s" : "") + " of " + t + " per update, " + frames + " frames", s,
                     (double) frames, "frames/s", b == 1 ? "bar >= 600,000 (an epoch of Nottingham under 0.3 s)" : "bar >= 5,000,000");
+        }
+    }
+
+    /**
+     * The NADE's exact passes over 3,200 frames (32 chunks of 100) with per-frame biases, as the RNN-NADE runs them.
+     * Flops per frame: forward nv nh FMAs for the h_i . V[:, i] and nv nh for the a_i (4 nv nh); backward twice that.
+     */
+    void nade() {
+        int nv = quick ? 8 : 88, nh = quick ? 12 : 150, rows = quick ? 5 : 3200;
+        Tensor v = binary(rows, nv, 0.05, 18), w = random(nv, nh, 0.1, 19), vw = random(nh, nv, 0.1, 20), bv = random(rows, nv, 1, 21),
+                bh = random(rows, nh, 1, 22), logp = be.zeros(rows), p = be.zeros(rows, nv);
+        Tensor dW = be.zeros(nv, nh), dV = be.zeros(nh, nv), dBv = be.zeros(rows, nv), dBh = be.zeros(rows, nh);
+        double s = time(warm(), reps(), () -> be.nadeForward(logp, p, v, w, vw, bv, bh));
+        record("nadeForward " + rows + " rows " + nv + "x" + nh, s, rows, "frames/s", ofCeiling(4.0 * rows * nv * nh / s));
+        s = time(warm(), reps(), () -> be.nadeBackward(dW, dV, dBv, dBh, v, p, w, vw, bh, 1f));
+        record("nadeBackward " + rows + " rows " + nv + "x" + nh, s, rows, "frames/s", ofCeiling(8.0 * rows * nv * nh / s));
+    }
+
+    /** A whole RNN-NADE update at the tutorial's sizes (88 / 150 / 100), one chunk of 100 and 32 chunks, and whole epochs. */
+    void rnnNade() {
+        int t = quick ? 5 : 100, nv = quick ? 8 : 88;
+        RnnNadeConfig d = RnnNadeConfig.defaults().withChunk(t);
+        if (quick) d = d.withNh(12).withNu(9);
+        String cpu = "CPU, 2 Zen 4 cores: 90,000 (B = 1) to 132,000 (B = 8), bench/RESULTS.md";
+        for (int b : new int[] {1, 32}) {
+            RnnNadeTrainer tr = new RnnNadeTrainer(be, d.withBatch(b), nv);
+            Tensor v = binary(t * b, nv, 0.05, 23);
+            double s = time(warm(), reps(), () -> tr.step(v, t, b, 1f));
+            record("RNN-NADE training, " + b + " chunk" + (b > 1 ? "s" : "") + " of " + t + " per update", s, (double) t * b, "frames/s",
+                    cpu + "; one update, waiting for its cost");
+        }
+        List<PianoRoll> corpus = corpus(quick ? 4 : 694, quick ? 12 : 254, nv);
+        long frames = corpus.stream().mapToLong(PianoRoll::frames).sum();
+        for (int b : new int[] {1, 32}) {
+            RnnNadeTrainer tr = new RnnNadeTrainer(be, d.withBatch(b), nv);
+            int[] epoch = {0};
+            double s = time(quick ? 0 : 1, quick ? 1 : 3, () -> tr.trainEpoch(corpus, epoch[0]++, null));
+            record("RNN-NADE training epoch, " + b + " chunk" + (b > 1 ? "s" : "") + " of " + t + " per update, " + frames + " frames", s,
+                    (double) frames, "frames/s", cpu);
         }
     }
 

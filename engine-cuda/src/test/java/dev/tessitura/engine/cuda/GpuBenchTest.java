@@ -27,7 +27,8 @@ class GpuBenchTest {
             List<String> names = rs.stream().map(GpuBench.Result::name).toList();
             for (String want : new String[] {"ceiling: SGEMM", "ceiling: copy", "SGEMM 10x8x15", "tanhRecurrence ", "tanhRecurrenceBackward",
                     "gibbsChain CD-2", "AIS temperature", "RNN-RBM training, 1 chunk", "RNN-RBM training, 32 chunks", "RNN-RBM training epoch, 1 chunk",
-                    "RNN-RBM training epoch, 32 chunks", "LSTM [6, 6] training, batch", "LSTM [6, 6] training epoch, CHUNKS",
+                    "RNN-RBM training epoch, 32 chunks", "nadeForward 5 rows", "nadeBackward 5 rows",
+                    "RNN-NADE training, 1 chunk", "RNN-NADE training, 32 chunks", "RNN-NADE training epoch, 1 chunk", "RNN-NADE training epoch, 32 chunks", "LSTM [6, 6] training, batch", "LSTM [6, 6] training epoch, CHUNKS",
                     "LSTM [6, 6] training epoch, PACKED"}) {
                 assertTrue(names.stream().anyMatch(n -> n.startsWith(want)), want + " in " + names);
             }
