@@ -22,7 +22,8 @@ import dev.tessitura.model.Sizes;
  * <p>With {@code skip} (Graves 2013; Ip's RNN4Music option) the input also feeds every layer above the first, through
  * Wi[l] (nIn, 4H_l), and every layer below the top also feeds the read-out, through Wy{l} (H_l, nOut): each layer is
  * then one product away from both the data and the loss (see {@link LstmReference}). Layout per layer Wx, Wi, Wh,
- * b; then Wy0 .. Wy{top-1}, Wy, by.
+ * b; then Wy0 .. Wy{top-1}, Wy, by. Without a read-out (nOut = 0) the caller reads every layer's h itself
+ * ({@link #layerOutput}, {@link #backwardFromLayers}), as the LSTM-NADE's bias maps do.
  */
 public final class Lstm {
     public final int nIn, nOut;
@@ -72,7 +73,6 @@ public final class Lstm {
      */
     public Lstm(Backend backend, int nIn, int[] hidden, int nOut, boolean skip, Tensor params, Tensor grads) {
         if (hidden.length == 0) throw new IllegalArgumentException("lstm: at least one layer");
-        if (skip && nOut == 0) throw new IllegalArgumentException("lstm: skip connections need a read-out (nOut > 0)");
         for (int hn : hidden) if (hn < 1) throw new IllegalArgumentException("lstm: layer sizes must be >= 1, got " + java.util.Arrays.toString(hidden));
         this.be = backend;
         this.nIn = nIn;
@@ -101,7 +101,7 @@ public final class Lstm {
             b[l] = this.params.view(at, g4); gB[l] = this.grads.view(at, g4); at += g4;
             wxT[l] = l > 0 ? be.zeros(g4, in) : null;   // layer 0 passes no gradient to the data
         }
-        for (int l = 0; skip && l < layers - 1; l++) {
+        for (int l = 0; skip && nOut > 0 && l < layers - 1; l++) {
             wyl[l] = this.params.view(at, hidden[l], nOut); gWyl[l] = this.grads.view(at, hidden[l], nOut); at += (long) hidden[l] * nOut;
         }
         int top = hidden[layers - 1];
@@ -343,7 +343,7 @@ public final class Lstm {
         be.columnSums(gBy, dLogits, 1f, 1f);                           // dby += sum over rows
         Tensor dh = hiddenGradient();
         be.gemm(dh, dLogits, false, wy, true, 1f, 0f);                 // dh_top = dy^ Wy^T
-        backwardLayers(dh, skip ? dLogits : null);
+        backwardLayers(dh, skip ? dLogits : null, null);
     }
 
     /** The buffer (T B, H_top) that {@link #backwardFromHidden} reads d loss / d h_top from (a caller may fill it). */
@@ -356,12 +356,31 @@ public final class Lstm {
      * (it is overwritten on the way down); accumulates into the stack's gradients.
      */
     public void backwardFromHidden(Tensor dhTop) {
-        if (skip) throw new IllegalStateException("lstm: with skip connections the read-out feeds every layer; use backwardFromLogits");
-        backwardLayers(dhTop, null);
+        if (skip) throw new IllegalStateException("lstm: with skip connections every layer feeds the output; use backwardFromLogits or backwardFromLayers");
+        backwardLayers(dhTop, null, null);
     }
 
-    /** BPTT down the stack from dh_top; with skip, dLogits also reaches each lower layer through its Wy{l}. */
-    private void backwardLayers(Tensor dhTop, Tensor dLogits) {
+    /** Layer l's h (T B, H_l) of the last forward, valid until the next call. */
+    public Tensor layerOutput(int l) {
+        return h[l];
+    }
+
+    /**
+     * Backward pass of the last forward of a stack without read-out whose every layer's h feeds the caller: from
+     * d loss / d h_top in dhTop, which must be {@link #hiddenGradient}, and d loss / d h^l (T B, H_l) in below[l] for
+     * each layer l under the top (only read); accumulates into the stack's gradients.
+     */
+    public void backwardFromLayers(Tensor dhTop, Tensor[] below) {
+        if (nOut > 0 || below.length != layers() - 1) throw new IllegalArgumentException("lstm: backwardFromLayers wants no read-out and "
+                + (layers() - 1) + " lower layers' gradients, got " + below.length);
+        backwardLayers(dhTop, null, below);
+    }
+
+    /**
+     * BPTT down the stack from dh_top; with skip, dLogits also reaches each lower layer through its Wy{l}, and
+     * dhDirect[l] (or null) is what reaches layer l's h from outside the stack.
+     */
+    private void backwardLayers(Tensor dhTop, Tensor dLogits, Tensor[] dhDirect) {
         int t = steps, bs = batch, rows = t * bs;
         if (dhTop.storage() != dhA.storage() || dhTop.offset() != dhA.offset() || dhTop.size() != (long) rows * hidden[layers() - 1]) {
             throw new IllegalArgumentException("lstm: backwardFromHidden reads hiddenGradient(), got " + dhTop);
@@ -386,6 +405,7 @@ public final class Lstm {
                 be.transpose(wxT[l], wx[l]);
                 be.gemm(below, dzl, false, wxT[l], false, 1f, 0f);       // dh of the layer below = dz Wx^T
                 if (dLogits != null) be.gemm(below, dLogits, false, wyl[l - 1], true, 1f, 1f);   // + dy^ Wy{l-1}^T
+                if (dhDirect != null) be.add(below, below, dhDirect[l - 1]);   // + what h^{l-1} feeds directly
                 Tensor swap = dhBuf;
                 dhBuf = belowBuf;
                 belowBuf = swap;

@@ -277,6 +277,21 @@ public final class LstmReference {
         return gr;
     }
 
+    /** Every layer's h: [l] (B, T, H_l) for inputs x (B, T, nIn), both flattened row-major. */
+    public double[][] hiddenAll(double[] x, int batch, int steps) {
+        return forward(x, batch, steps).h.clone();
+    }
+
+    /** The gradients of the stack (not the read-out) given d loss / d h^l (B, T, H_l) of every layer, dh[l]. */
+    public Grads gradsFromLayers(double[] x, int batch, int steps, double[][] dh) {
+        Tape tape = forward(x, batch, steps);
+        Grads gr = new Grads(this);
+        double[][] lower = java.util.Arrays.copyOf(dh, hidden.length);
+        lower[hidden.length - 1] = null;                                    // the top's goes in as dh_top
+        backwardLayers(tape, dh[hidden.length - 1].clone(), lower, gr);
+        return gr;
+    }
+
     /**
      * BPTT through the layers, from d loss / d h_top (B T, H_top) and, with skip, the read-out's direct share of
      * each lower layer's dh (dhOut[l], or null); accumulates into gr.

@@ -15,11 +15,13 @@ import java.util.List;
  * The RNN-NADE (Boulanger-Lewandowski et al. 2012, sec. 5) on the engine; {@link RnnNadeReference} is its oracle. The
  * RNN-RBM's recurrence and time-dependent biases (its {@link TimeBiases}: bv(t) = bv + u(t-1) Wuv, bh(t) = bh +
  * u(t-1) Wuh, u(0) = 0) with a {@link Nade} as the distribution of each frame, so the cost -(1/T) sum_t log p(v(t) |
- * v(&lt;t)) and its gradient are exact. u(t) is the paper's tanh RNN (3), or an LSTM stack: the LSTM-NADE.
+ * v(&lt;t)) and its gradient are exact. u(t) is the paper's tanh RNN (3), or an LSTM stack: the LSTM-NADE (with skip
+ * connections u(t) is every layer's h, see {@link LstmRecurrence}). Training may drop out u(t-1) where it meets the
+ * bias maps ({@link #forward(Tensor, int, int, Tensor)}).
  *
  * <p>One parameter tensor: the NADE part W (nv, nh), V (nh, nv), bv (nv), bh (nh), then Wuh (nu, nh), Wuv (nu, nv),
- * then the recurrence's (Wvu, Wuu, bu and u0, kept at 0; or per LSTM layer Wx, Wh, b); the gradients in a second
- * tensor of the same layout.
+ * then the recurrence's (Wvu, Wuu, bu and u0, kept at 0; or per LSTM layer Wx, (Wi with skip,) Wh, b); the gradients
+ * in a second tensor of the same layout.
  */
 public final class RnnNade {
     public final int nv, nh, nu;
@@ -38,22 +40,27 @@ public final class RnnNade {
 
     /** The paper's RNN-NADE: nu recurrent tanh units. */
     public RnnNade(Backend backend, int nv, int nh, int nu) {
-        this(backend, nv, nh, nu, null);
+        this(backend, nv, nh, nu, null, false);
     }
 
     /** The LSTM-NADE: u(t) is the top h of an LSTM stack with these layer sizes over v(1..t). */
     public RnnNade(Backend backend, int nv, int nh, int[] lstmLayers) {
-        this(backend, nv, nh, lstmLayers[lstmLayers.length - 1], lstmLayers.clone());
+        this(backend, nv, nh, lstmLayers, false);
     }
 
-    private RnnNade(Backend backend, int nv, int nh, int nu, int[] lstmLayers) {
+    /** The LSTM-NADE, with skip connections where {@code skip}: v(t) feeds every layer, u(t) is every layer's h. */
+    public RnnNade(Backend backend, int nv, int nh, int[] lstmLayers, boolean skip) {
+        this(backend, nv, nh, skip ? java.util.Arrays.stream(lstmLayers).sum() : lstmLayers[lstmLayers.length - 1], lstmLayers.clone(), skip);
+    }
+
+    private RnnNade(Backend backend, int nv, int nh, int nu, int[] lstmLayers, boolean skip) {
         this.be = backend;
         this.nv = nv;
         this.nh = nh;
         this.nu = nu;
         String kind = lstmLayers == null ? "rnn-nade" : "lstm-nade";
         long frame = Nade.size(nv, nh), maps = (long) nu * nh + (long) nu * nv;
-        long rec = lstmLayers == null ? TanhRecurrence.size(nv, nu) : LstmRecurrence.size(nv, lstmLayers);
+        long rec = lstmLayers == null ? TanhRecurrence.size(nv, nu) : LstmRecurrence.size(nv, lstmLayers, skip);
         int size = Sizes.parameters(be, kind, frame + maps + rec);
         params = be.zeros(size);
         grads = be.zeros(size);
@@ -69,7 +76,7 @@ public final class RnnNade {
             tanh.learnU0(false);                                         // u(0) = 0, as in the paper
             recurrence = tanh;
         } else {
-            recurrence = new LstmRecurrence(be, nv, lstmLayers, recParams, recGrads);
+            recurrence = new LstmRecurrence(be, nv, lstmLayers, skip, recParams, recGrads);
         }
         biases = new TimeBiases(be, kind, recurrence, nade.bv, nade.bh, Wuh, Wuv, nade.gBv, nade.gBh, gWuh, gWuv);
         for (String n : Nade.NAMES) add(n, nade.param(n), nade.grad(n));
@@ -108,6 +115,11 @@ public final class RnnNade {
         return biases.recurrence instanceof LstmRecurrence l ? l.layers() : null;
     }
 
+    /** Whether the LSTM has skip connections. */
+    public boolean skip() {
+        return biases.recurrence instanceof LstmRecurrence l && l.skip();
+    }
+
     public Backend backend() {
         return be;
     }
@@ -142,7 +154,17 @@ public final class RnnNade {
      * chunk from u(0) = 0. Returns u ((T+1) B, nu).
      */
     public Tensor forward(Tensor v, int steps, int batch) {
-        Tensor u = biases.forward(v, steps, batch);
+        return forward(v, steps, batch, null);
+    }
+
+    /**
+     * As {@link #forward(Tensor, int, int)}, in training with dropout where {@code mask} is not null: the biases read
+     * m(t-1) * u(t-1), m (T B, nu) holding 0 for a dropped unit and 1 / (1 - P) for a kept one (inverted dropout: the
+     * expected input of the bias maps is unchanged, so evaluation uses u as it is); the backward pass uses the same m.
+     * With skip connections m is laid out as u is, layer by layer ({@link TimeBiases#forward(Tensor, int, int, Tensor)}).
+     */
+    public Tensor forward(Tensor v, int steps, int batch, Tensor mask) {
+        Tensor u = biases.forward(v, steps, batch, mask);
         int rows = steps * batch;
         if (rows > capacity) {
             capacity = rows;

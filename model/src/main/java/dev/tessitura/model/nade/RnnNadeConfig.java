@@ -15,12 +15,14 @@ import dev.tessitura.model.Settings;
  * @param pretrainEpochs    epochs of NADE pretraining first: W, V, bv, bh as a plain NADE on shuffled frames (Adam)
  * @param pretrainRnnEpochs epochs of RNN pretraining first: the RNN alone as a next-frame predictor (V = 0, Adam)
  * @param pretrainLr        Adam's learning rate in either pretraining
+ * @param dropout           in training, drop each unit of u(t-1) where it meets the bias maps with this probability
+ * @param skip              lstm-nade: v(t) feeds every LSTM layer and u(t) is every layer's h (Graves' skip connections)
  */
 public record RnnNadeConfig(int nh, int nu, int[] lstmLayers, int chunk, int batch, Optimizer.Kind optimizer, float lrNade,
                             float lrRnn, float momentum, float clipNorm, float lrDecay, boolean augment, int pretrainEpochs,
-                            int pretrainRnnEpochs, float pretrainLr, long seed) {
+                            int pretrainRnnEpochs, float pretrainLr, float dropout, boolean skip, long seed) {
     public static RnnNadeConfig defaults() {
-        return new RnnNadeConfig(150, 100, new int[0], 100, 1, Optimizer.Kind.SGD, 0.001f, 0.001f, 0.9f, 0f, 1f, false, 0, 0, 0.001f, 1);
+        return new RnnNadeConfig(150, 100, new int[0], 100, 1, Optimizer.Kind.SGD, 0.001f, 0.001f, 0.9f, 0f, 1f, false, 0, 0, 0.001f, 0f, false, 1);
     }
 
     /** The LSTM-NADE's defaults: one LSTM layer of 100 units. */
@@ -43,6 +45,10 @@ public record RnnNadeConfig(int nh, int nu, int[] lstmLayers, int chunk, int bat
             throw new IllegalArgumentException(kind + ": choose NADE pretraining (--pretrain) or RNN pretraining (--pretrain-rnn), not both");
         }
         if (!(pretrainLr > 0)) throw new IllegalArgumentException(kind + ": --pretrain-lr must be > 0");
+        if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException(kind + ": --dropout must be in [0, 1), got " + dropout);
+        if (skip && lstmLayers.length == 0) {
+            throw new IllegalArgumentException("rnn-nade: --skip is for lstm-nade (skip connections join the layers of an LSTM stack)");
+        }
     }
 
     @Override
@@ -53,23 +59,25 @@ public record RnnNadeConfig(int nh, int nu, int[] lstmLayers, int chunk, int bat
     /** The model kind: rnn-nade or lstm-nade. */
     public String kind() { return isLstm() ? "lstm-nade" : "rnn-nade"; }
 
-    public RnnNadeConfig withNh(int v) { return new RnnNadeConfig(v, nu, lstmLayers, chunk, batch, optimizer, lrNade, lrRnn, momentum, clipNorm, lrDecay, augment, pretrainEpochs, pretrainRnnEpochs, pretrainLr, seed); }
-    public RnnNadeConfig withNu(int v) { return new RnnNadeConfig(nh, v, lstmLayers, chunk, batch, optimizer, lrNade, lrRnn, momentum, clipNorm, lrDecay, augment, pretrainEpochs, pretrainRnnEpochs, pretrainLr, seed); }
-    public RnnNadeConfig withChunk(int v) { return new RnnNadeConfig(nh, nu, lstmLayers, v, batch, optimizer, lrNade, lrRnn, momentum, clipNorm, lrDecay, augment, pretrainEpochs, pretrainRnnEpochs, pretrainLr, seed); }
-    public RnnNadeConfig withBatch(int v) { return new RnnNadeConfig(nh, nu, lstmLayers, chunk, v, optimizer, lrNade, lrRnn, momentum, clipNorm, lrDecay, augment, pretrainEpochs, pretrainRnnEpochs, pretrainLr, seed); }
-    public RnnNadeConfig withOptimizer(Optimizer.Kind v) { return new RnnNadeConfig(nh, nu, lstmLayers, chunk, batch, v, lrNade, lrRnn, momentum, clipNorm, lrDecay, augment, pretrainEpochs, pretrainRnnEpochs, pretrainLr, seed); }
-    public RnnNadeConfig withLrNade(float v) { return new RnnNadeConfig(nh, nu, lstmLayers, chunk, batch, optimizer, v, lrRnn, momentum, clipNorm, lrDecay, augment, pretrainEpochs, pretrainRnnEpochs, pretrainLr, seed); }
-    public RnnNadeConfig withLrRnn(float v) { return new RnnNadeConfig(nh, nu, lstmLayers, chunk, batch, optimizer, lrNade, v, momentum, clipNorm, lrDecay, augment, pretrainEpochs, pretrainRnnEpochs, pretrainLr, seed); }
-    public RnnNadeConfig withMomentum(float v) { return new RnnNadeConfig(nh, nu, lstmLayers, chunk, batch, optimizer, lrNade, lrRnn, v, clipNorm, lrDecay, augment, pretrainEpochs, pretrainRnnEpochs, pretrainLr, seed); }
-    public RnnNadeConfig withClipNorm(float v) { return new RnnNadeConfig(nh, nu, lstmLayers, chunk, batch, optimizer, lrNade, lrRnn, momentum, v, lrDecay, augment, pretrainEpochs, pretrainRnnEpochs, pretrainLr, seed); }
-    public RnnNadeConfig withLrDecay(float v) { return new RnnNadeConfig(nh, nu, lstmLayers, chunk, batch, optimizer, lrNade, lrRnn, momentum, clipNorm, v, augment, pretrainEpochs, pretrainRnnEpochs, pretrainLr, seed); }
-    public RnnNadeConfig withAugment(boolean v) { return new RnnNadeConfig(nh, nu, lstmLayers, chunk, batch, optimizer, lrNade, lrRnn, momentum, clipNorm, lrDecay, v, pretrainEpochs, pretrainRnnEpochs, pretrainLr, seed); }
-    public RnnNadeConfig withPretrainEpochs(int v) { return new RnnNadeConfig(nh, nu, lstmLayers, chunk, batch, optimizer, lrNade, lrRnn, momentum, clipNorm, lrDecay, augment, v, pretrainRnnEpochs, pretrainLr, seed); }
-    public RnnNadeConfig withPretrainRnnEpochs(int v) { return new RnnNadeConfig(nh, nu, lstmLayers, chunk, batch, optimizer, lrNade, lrRnn, momentum, clipNorm, lrDecay, augment, pretrainEpochs, v, pretrainLr, seed); }
-    public RnnNadeConfig withPretrainLr(float v) { return new RnnNadeConfig(nh, nu, lstmLayers, chunk, batch, optimizer, lrNade, lrRnn, momentum, clipNorm, lrDecay, augment, pretrainEpochs, pretrainRnnEpochs, v, seed); }
-    public RnnNadeConfig withSeed(long v) { return new RnnNadeConfig(nh, nu, lstmLayers, chunk, batch, optimizer, lrNade, lrRnn, momentum, clipNorm, lrDecay, augment, pretrainEpochs, pretrainRnnEpochs, pretrainLr, v); }
+    public RnnNadeConfig withNh(int v) { return new RnnNadeConfig(v, nu, lstmLayers, chunk, batch, optimizer, lrNade, lrRnn, momentum, clipNorm, lrDecay, augment, pretrainEpochs, pretrainRnnEpochs, pretrainLr, dropout, skip, seed); }
+    public RnnNadeConfig withNu(int v) { return new RnnNadeConfig(nh, v, lstmLayers, chunk, batch, optimizer, lrNade, lrRnn, momentum, clipNorm, lrDecay, augment, pretrainEpochs, pretrainRnnEpochs, pretrainLr, dropout, skip, seed); }
+    public RnnNadeConfig withChunk(int v) { return new RnnNadeConfig(nh, nu, lstmLayers, v, batch, optimizer, lrNade, lrRnn, momentum, clipNorm, lrDecay, augment, pretrainEpochs, pretrainRnnEpochs, pretrainLr, dropout, skip, seed); }
+    public RnnNadeConfig withBatch(int v) { return new RnnNadeConfig(nh, nu, lstmLayers, chunk, v, optimizer, lrNade, lrRnn, momentum, clipNorm, lrDecay, augment, pretrainEpochs, pretrainRnnEpochs, pretrainLr, dropout, skip, seed); }
+    public RnnNadeConfig withOptimizer(Optimizer.Kind v) { return new RnnNadeConfig(nh, nu, lstmLayers, chunk, batch, v, lrNade, lrRnn, momentum, clipNorm, lrDecay, augment, pretrainEpochs, pretrainRnnEpochs, pretrainLr, dropout, skip, seed); }
+    public RnnNadeConfig withLrNade(float v) { return new RnnNadeConfig(nh, nu, lstmLayers, chunk, batch, optimizer, v, lrRnn, momentum, clipNorm, lrDecay, augment, pretrainEpochs, pretrainRnnEpochs, pretrainLr, dropout, skip, seed); }
+    public RnnNadeConfig withLrRnn(float v) { return new RnnNadeConfig(nh, nu, lstmLayers, chunk, batch, optimizer, lrNade, v, momentum, clipNorm, lrDecay, augment, pretrainEpochs, pretrainRnnEpochs, pretrainLr, dropout, skip, seed); }
+    public RnnNadeConfig withMomentum(float v) { return new RnnNadeConfig(nh, nu, lstmLayers, chunk, batch, optimizer, lrNade, lrRnn, v, clipNorm, lrDecay, augment, pretrainEpochs, pretrainRnnEpochs, pretrainLr, dropout, skip, seed); }
+    public RnnNadeConfig withClipNorm(float v) { return new RnnNadeConfig(nh, nu, lstmLayers, chunk, batch, optimizer, lrNade, lrRnn, momentum, v, lrDecay, augment, pretrainEpochs, pretrainRnnEpochs, pretrainLr, dropout, skip, seed); }
+    public RnnNadeConfig withLrDecay(float v) { return new RnnNadeConfig(nh, nu, lstmLayers, chunk, batch, optimizer, lrNade, lrRnn, momentum, clipNorm, v, augment, pretrainEpochs, pretrainRnnEpochs, pretrainLr, dropout, skip, seed); }
+    public RnnNadeConfig withAugment(boolean v) { return new RnnNadeConfig(nh, nu, lstmLayers, chunk, batch, optimizer, lrNade, lrRnn, momentum, clipNorm, lrDecay, v, pretrainEpochs, pretrainRnnEpochs, pretrainLr, dropout, skip, seed); }
+    public RnnNadeConfig withPretrainEpochs(int v) { return new RnnNadeConfig(nh, nu, lstmLayers, chunk, batch, optimizer, lrNade, lrRnn, momentum, clipNorm, lrDecay, augment, v, pretrainRnnEpochs, pretrainLr, dropout, skip, seed); }
+    public RnnNadeConfig withPretrainRnnEpochs(int v) { return new RnnNadeConfig(nh, nu, lstmLayers, chunk, batch, optimizer, lrNade, lrRnn, momentum, clipNorm, lrDecay, augment, pretrainEpochs, v, pretrainLr, dropout, skip, seed); }
+    public RnnNadeConfig withPretrainLr(float v) { return new RnnNadeConfig(nh, nu, lstmLayers, chunk, batch, optimizer, lrNade, lrRnn, momentum, clipNorm, lrDecay, augment, pretrainEpochs, pretrainRnnEpochs, v, dropout, skip, seed); }
+    public RnnNadeConfig withDropout(float v) { return new RnnNadeConfig(nh, nu, lstmLayers, chunk, batch, optimizer, lrNade, lrRnn, momentum, clipNorm, lrDecay, augment, pretrainEpochs, pretrainRnnEpochs, pretrainLr, v, skip, seed); }
+    public RnnNadeConfig withSkip(boolean v) { return new RnnNadeConfig(nh, nu, lstmLayers, chunk, batch, optimizer, lrNade, lrRnn, momentum, clipNorm, lrDecay, augment, pretrainEpochs, pretrainRnnEpochs, pretrainLr, dropout, v, seed); }
+    public RnnNadeConfig withSeed(long v) { return new RnnNadeConfig(nh, nu, lstmLayers, chunk, batch, optimizer, lrNade, lrRnn, momentum, clipNorm, lrDecay, augment, pretrainEpochs, pretrainRnnEpochs, pretrainLr, dropout, skip, v); }
     /** The LSTM-NADE's layers; nu becomes the last layer's size. */
-    public RnnNadeConfig withLstmLayers(int[] v) { return new RnnNadeConfig(nh, v.length > 0 ? v[v.length - 1] : nu, v, chunk, batch, optimizer, lrNade, lrRnn, momentum, clipNorm, lrDecay, augment, pretrainEpochs, pretrainRnnEpochs, pretrainLr, seed); }
+    public RnnNadeConfig withLstmLayers(int[] v) { return new RnnNadeConfig(nh, v.length > 0 ? v[v.length - 1] : nu, v, chunk, batch, optimizer, lrNade, lrRnn, momentum, clipNorm, lrDecay, augment, pretrainEpochs, pretrainRnnEpochs, pretrainLr, dropout, skip, seed); }
     /** Both learning rates. */
     public RnnNadeConfig withLr(float v) { return withLrNade(v).withLrRnn(v); }
 
@@ -80,7 +88,7 @@ public record RnnNadeConfig(int nh, int nu, int[] lstmLayers, int chunk, int bat
             b.integers("lstm_layers", "--layers", "H,H,...", "LSTM units per layer (the last is u(t)'s size)",
                     RnnNadeConfig::lstmLayers, RnnNadeConfig::withLstmLayers);
         }
-        return b.integer("nh", "--hidden", "N", "NADE hidden units", RnnNadeConfig::nh, RnnNadeConfig::withNh)
+        b.integer("nh", "--hidden", "N", "NADE hidden units", RnnNadeConfig::nh, RnnNadeConfig::withNh)
                 .integer("nu", lstm ? null : "--recurrent", "N", "recurrent units u(t)", RnnNadeConfig::nu, RnnNadeConfig::withNu)
                 .integer("chunk", "--steps|--chunk", "T", "frames per chunk (an update's time steps; each chunk starts from u(0) = 0)",
                         RnnNadeConfig::chunk, RnnNadeConfig::withChunk)
@@ -101,7 +109,14 @@ public record RnnNadeConfig(int nh, int nu, int[] lstmLayers, int chunk, int bat
                         + "predictor (V = 0, cross-entropy, Adam); the RNN-NADE then starts from that RNN", RnnNadeConfig::pretrainRnnEpochs,
                         RnnNadeConfig::withPretrainRnnEpochs)
                 .floating("pretrain_lr", "--pretrain-lr", "R", "Adam's learning rate in either pretraining", RnnNadeConfig::pretrainLr, RnnNadeConfig::withPretrainLr)
-                .longInt("seed", "--seed", "S", "initial weights, shuffling and sampling", RnnNadeConfig::seed, RnnNadeConfig::withSeed)
+                .floating("dropout", "--dropout", "P", "in training, drop each unit of u(t-1) where it sets the biases bv(t), bh(t) with "
+                        + "probability P (the kept ones times 1 / (1 - P)); not in pretraining", RnnNadeConfig::dropout, RnnNadeConfig::withDropout)
+                .optional();
+        if (lstm) {
+            b.flag("skip", "--skip", "skip connections (Graves 2013): v(t) feeds every LSTM layer and every layer's h sets the biases "
+                    + "(Wuv, Wuh get a block of rows per layer)", RnnNadeConfig::skip, RnnNadeConfig::withSkip).optional();
+        }
+        return b.longInt("seed", "--seed", "S", "initial weights, shuffling, sampling and dropout", RnnNadeConfig::seed, RnnNadeConfig::withSeed)
                 .build();
     }
 }

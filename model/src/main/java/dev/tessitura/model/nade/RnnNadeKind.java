@@ -123,10 +123,10 @@ public final class RnnNadeKind implements ModelKind<RnnNadeConfig> {
 
         @Override public String describe() {
             RnnNadeConfig c = t.config();
-            String u = c.isLstm() ? "LSTM " + Arrays.toString(c.lstmLayers()) : Integer.toString(c.nu());
+            String u = c.isLstm() ? "LSTM " + Arrays.toString(c.lstmLayers()) + (c.skip() ? " with skip connections" : "") : Integer.toString(c.nu());
             return c.kind() + " " + t.model.nv + "/" + c.nh() + "/" + u + ", " + t.model.params.size() + " parameters, chunks of "
                     + c.chunk() + (c.batch() > 1 ? ", " + c.batch() + " per update" : "") + ", " + c.optimizer().name().toLowerCase(Locale.ROOT)
-                    + (c.augment() ? ", transposition augmentation" : "");
+                    + (c.augment() ? ", transposition augmentation" : "") + (c.dropout() > 0 ? ", dropout " + c.dropout() + " on u(t)" : "");
         }
 
         @Override public long framesPerEpoch() { return t.framesPerEpoch(train); }

@@ -1,5 +1,6 @@
 package dev.tessitura.model.nade;
 
+import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
@@ -14,6 +15,7 @@ import java.util.SplittableRandom;
  *   log p(v(t) | v(&lt;t)) = the NADE's log p(v(t)) under the biases bv(t), bh(t)      (4)
  *   cost = -(1/T) sum_t log p(v(t) | v(&lt;t))                                          (5)
  * </pre>
+ * With dropout (training's --dropout) the biases (1), (2) read m(t-1) * u(t-1) for fixed multipliers m.
  * Matrices are row-major: W (nv, nh), V (nh, nv), Wuh (nu, nh), Wuv (nu, nv), Wvu (nv, nu), Wuu (nu, nu). In the
  * code frames count from 0: frame t is the paper's v(t+1), its biases come from row t of u (T+1, nu), and it makes
  * row t+1.
@@ -75,15 +77,21 @@ public final class RnnNadeReference {
 
     /** The forward pass over a sequence v (T, nv), row-major. */
     public Forward forward(double[] v, int T) {
+        return forward(v, T, null);
+    }
+
+    /** As above, with dropout where mask (T, nu) is not null: its row t multiplies u(t-1) where (1), (2) read it. */
+    public Forward forward(double[] v, int T, double[] mask) {
         double[] u = new double[(T + 1) * nu];  // (T+1, nu): row 0 is u(0) = 0
         double[] bvt = new double[T * nv];      // (T, nv)
         double[] bht = new double[T * nh];      // (T, nh)
         for (int t = 0; t < T; t++) {
             // (1), (2): bv(t) = bv + u(t-1) Wuv, bh(t) = bh + u(t-1) Wuh
+            double[] ut = dropped(u, mask, t);  // (nu): u(t-1), times m(t-1) with dropout
             System.arraycopy(bv, 0, bvt, t * nv, nv);
-            addTimes(u, t * nu, nu, Wuv, nv, bvt, t * nv);
+            addTimes(ut, 0, nu, Wuv, nv, bvt, t * nv);
             System.arraycopy(bh, 0, bht, t * nh, nh);
-            addTimes(u, t * nu, nu, Wuh, nh, bht, t * nh);
+            addTimes(ut, 0, nu, Wuh, nh, bht, t * nh);
             // (3): u(t) = tanh(bu + v(t) Wvu + u(t-1) Wuu)
             double[] z = bu.clone();            // (nu)
             addTimes(v, t * nv, nv, Wvu, nu, z, 0);
@@ -101,9 +109,26 @@ public final class RnnNadeReference {
         return forward(v, T).cost();
     }
 
+    /** The cost (5) with dropout multipliers mask (T, nu) (see {@link #forward(double[], int, double[])}). */
+    public double cost(double[] v, int T, double[] mask) {
+        return forward(v, T, mask).cost();
+    }
+
+    /** Row t of u (T+1, nu), u(t-1) of frame t, times row t of mask (T, nu) unless it is null. */
+    private double[] dropped(double[] u, double[] mask, int t) {
+        double[] out = Arrays.copyOfRange(u, t * nu, (t + 1) * nu);
+        if (mask != null) for (int k = 0; k < nu; k++) out[k] *= mask[t * nu + k];
+        return out;
+    }
+
     /** d cost / d every parameter, by hand: the NADE's backward per frame, then BPTT through (1), (2) and (3). */
     public Grads grads(double[] v, int T) {
-        Forward fw = forward(v, T);
+        return grads(v, T, null);
+    }
+
+    /** As above, with dropout multipliers mask (T, nu) or null. */
+    public Grads grads(double[] v, int T, double[] mask) {
+        Forward fw = forward(v, T, mask);
         // (4), (5): d cost / d W, V and the biases of every frame; bv and bh get the sums over frames of bv(t), bh(t)
         NadeReference.Grads frames = nade.backward(fw.frames(), v, 1.0 / T);
         Grads g = new Grads(frames.W(), frames.V(), frames.bv(), frames.bh(), new double[nu * nh],
@@ -121,9 +146,12 @@ public final class RnnNadeReference {
             }
             backTimes(v, t * nv, nv, Wvu, nu, dz, 0, g.Wvu(), null, 0);
             backTimes(u, t * nu, nu, Wuu, nu, dz, 0, g.Wuu(), du, t * nu);
-            // (1), (2): dWuv += u(t-1)^T dbv(t), dWuh += u(t-1)^T dbh(t), du(t-1) += dbv(t) Wuv^T + dbh(t) Wuh^T
-            backTimes(u, t * nu, nu, Wuv, nv, frames.bvt(), t * nv, g.Wuv(), du, t * nu);
-            backTimes(u, t * nu, nu, Wuh, nh, frames.bht(), t * nh, g.Wuh(), du, t * nu);
+            // (1), (2) on u~ = m(t-1) u(t-1): dWuv += u~^T dbv(t), dWuh += u~^T dbh(t), du~ = dbv(t) Wuv^T + dbh(t) Wuh^T,
+            // then du(t-1) += m(t-1) du~
+            double[] ut = dropped(u, mask, t), dut = new double[nu];
+            backTimes(ut, 0, nu, Wuv, nv, frames.bvt(), t * nv, g.Wuv(), dut, 0);
+            backTimes(ut, 0, nu, Wuh, nh, frames.bht(), t * nh, g.Wuh(), dut, 0);
+            for (int k = 0; k < nu; k++) du[t * nu + k] += (mask == null ? 1 : mask[t * nu + k]) * dut[k];
         }
         return g;
     }

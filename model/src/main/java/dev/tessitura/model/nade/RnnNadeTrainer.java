@@ -1,6 +1,7 @@
 package dev.tessitura.model.nade;
 
 import dev.tessitura.engine.Backend;
+import dev.tessitura.engine.Rng;
 import dev.tessitura.engine.Tensor;
 import dev.tessitura.midi.PianoRoll;
 import dev.tessitura.model.Chunks;
@@ -28,8 +29,9 @@ import java.util.function.IntConsumer;
  * next-frame predictor, {@link RnnNade#predictorCostAndGradients}), both with their own Adam.
  *
  * <p>Random numbers: initial weights from Philox stream (seed, 0), the epoch's order from stream (seed, 1), NADE
- * pretraining's frame order from (seed, 4), RNN pretraining's chunk order from (seed, 8). Training draws nothing else,
- * so a checkpoint's position is all a resumed run needs to go on exactly.
+ * pretraining's frame order from (seed, 4), RNN pretraining's chunk order from (seed, 8); with --dropout each update's
+ * masks from stream (seed, 3), as note-lstm's, one draw of T B nu after another, whose position the checkpoint keeps
+ * (rng_block). With these a checkpoint's position is all a resumed run needs to go on exactly.
  */
 public final class RnnNadeTrainer {
     private final Backend be;
@@ -41,12 +43,17 @@ public final class RnnNadeTrainer {
     private StackedFrames stacked;               // the training rolls' frames, once per run
     private Chunks.Gathers gathers;              // B > 1: each update's rows, kept across epochs
     private Tensor batchV, scalars;              // (T B, nv): a gathered update; PendingCosts' rows
+    /** Dropout's draws: Philox stream (seed, 3), its position saved in checkpoints. */
+    public final Rng rng;
+    private Tensor keep, mask;                   // (T B, nu): the keep probability 1 - P; an update's multipliers m(t)
 
     public RnnNadeTrainer(Backend backend, RnnNadeConfig config, int nv) {
         this.be = backend;
         this.config = config;
-        this.model = config.isLstm() ? new RnnNade(backend, nv, config.nh(), config.lstmLayers()) : new RnnNade(backend, nv, config.nh(), config.nu());
+        this.model = config.isLstm() ? new RnnNade(backend, nv, config.nh(), config.lstmLayers(), config.skip())
+                : new RnnNade(backend, nv, config.nh(), config.nu());
         model.init(config.seed());
+        this.rng = new Rng(config.seed(), 3);
         this.optimizer = new Optimizer(backend, config.optimizer(), model.params, config.momentum());
     }
 
@@ -111,7 +118,7 @@ public final class RnnNadeTrainer {
 
     /** One update; its cost and squared gradient norm go to {@code slot} (2). */
     private void update(Tensor v, int steps, int batch, float decay, Tensor slot) {
-        model.forward(v, steps, batch);
+        model.forward(v, steps, batch, dropoutMask(steps * batch));
         model.zeroGrads();
         model.costAndGradients(v, steps, slot.view(0, 1));
         NadeFrames.normAndClip(be, model.grads, slot, config.clipNorm(), config.kind());
@@ -119,6 +126,24 @@ public final class RnnNadeTrainer {
         long[] nade = model.nadeBlock(), rnn = model.rnnBlock();
         optimizer.apply(model.params, model.grads, nade[0], (int) nade[1], config.lrNade() * decay);
         optimizer.apply(model.params, model.grads, rnn[0], (int) rnn[1], config.lrRnn() * decay);
+    }
+
+    /**
+     * With --dropout P, the multipliers m (rows, nu) of an update: 1 / (1 - P) with probability 1 - P, else 0, one
+     * draw from {@link #rng}; null without dropout (nothing drawn).
+     */
+    Tensor dropoutMask(int rows) {
+        float p = config.dropout();
+        if (p == 0) return null;
+        if (mask == null || mask.dim(0) < rows) {
+            mask = be.zeros(rows, model.nu);
+            keep = be.zeros(rows, model.nu);
+            be.fill(keep, 1 - p);
+        }
+        Tensor m = mask.slice(0, rows);
+        be.bernoulli(m, keep.slice(0, rows), rng);
+        be.scale(m, 1f / (1 - p));
+        return m;
     }
 
     /** The exact negative log-likelihood per frame over whole sequences (each from u(0) = 0), one flat average. */
@@ -191,6 +216,7 @@ public final class RnnNadeTrainer {
     void save(Path file, Position at, Map<String, String> about, Map<String, String> moreMeta, Map<String, Tensor> more) throws IOException {
         Map<String, String> meta = Checkpoints.header(about, config.kind(), RnnNadeKind.of(config).settings(), config, at);
         meta.put("nv", Integer.toString(model.nv));
+        if (config.dropout() > 0) meta.put("rng_block", Long.toString(rng.position()));
         meta.putAll(moreMeta);
         Checkpoints.write(file, be, meta, model.names(), model::param, optimizer, more);
     }
@@ -208,6 +234,7 @@ public final class RnnNadeTrainer {
     public static RnnNadeTrainer load(Backend backend, SafeTensors.Contents c, RnnNadeConfig config) {
         RnnNadeTrainer t = new RnnNadeTrainer(backend, config, Checkpoints.integer(c, "nv"));
         Checkpoints.restore(backend, c, t.model.names(), t.model::param, t.optimizer);
+        if (c.metadata().containsKey("rng_block")) t.rng.seek(Checkpoints.longInt(c, "rng_block"));
         return t;
     }
 }

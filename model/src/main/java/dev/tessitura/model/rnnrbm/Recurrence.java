@@ -15,6 +15,15 @@ public interface Recurrence {
 
     Tensor grad(String name);
 
+    /**
+     * How u is laid out in {@link #forward} and {@link #backward}: null for one block ((T+1) B, nu); else the widths of
+     * its parts, stored one after another, each a whole ((T+1) B, width) block (the LSTM with skip connections: every
+     * layer's h). One row, as in generation, is the same either way: the parts side by side.
+     */
+    default int[] parts() {
+        return null;
+    }
+
     /** Sets the recurrence's parameters after the RBM part's tutorial initialisation drew N(0, 1) everywhere. */
     void initTutorial();
 

@@ -79,6 +79,28 @@ class RnnNadeReferenceTest {
         System.out.printf(Locale.ROOT, "rnn-nade: worst finite-difference relative error %.2g%n", err);
     }
 
+    /** Inverted-dropout multipliers: 0 with probability p, else 1 / (1 - p). */
+    static double[] dropoutMask(SplittableRandom r, int n, double p) {
+        double[] m = new double[n];
+        for (int i = 0; i < n; i++) m[i] = r.nextDouble() < p ? 0 : 1 / (1 - p);
+        return m;
+    }
+
+    @Test
+    void gradientsUnderAFixedDropoutMaskMatchFiniteDifferences() {
+        int nv = 5, nh = 4, nu = 3, T = 6;
+        SplittableRandom r = new SplittableRandom(23);
+        RnnNadeReference m = new RnnNadeReference(nv, nh, nu);
+        m.randomize(r, 1);
+        double[] v = NadeReferenceTest.randomBinary(r, T * nv), mask = dropoutMask(r, T * nu, 0.4);
+        double err = assertMatchesFiniteDifferences(m.params(), m.grads(v, T, mask).all(), () -> m.cost(v, T, mask));
+        System.out.printf(Locale.ROOT, "rnn-nade with dropout: worst finite-difference relative error %.2g%n", err);
+        assertTrue(Math.abs(m.cost(v, T, mask) - m.cost(v, T)) > 1e-3, "the mask changes the cost");
+        double[] ones = new double[T * nu];
+        Arrays.fill(ones, 1);
+        assertEquals(m.cost(v, T), m.cost(v, T, ones), 0.0, "a mask of ones is no dropout");
+    }
+
     @Test
     void withoutHistoryInTheBiasesEveryFrameIsThePlainNades() {
         // with Wuv = Wuh = 0 the biases are bv, bh at every step: the cost is the NADE's mean negative log-likelihood,

@@ -2,6 +2,7 @@ package dev.tessitura.model.nade;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tessitura.engine.Backend;
 import dev.tessitura.midi.Dataset;
@@ -51,15 +52,16 @@ class RnnNadeRunTest {
     private static SafeTensors.Contents run(Path data, Path dir, RnnNadeConfig c, int every) throws Exception {
         java.nio.file.Files.createDirectories(dir);
         Backend be = RnnRbmTest.create("scalar");
-        Trainer t = RnnNadeKind.RNN_NADE.trainer(be, c, data, 0, Report.QUIET);
+        RnnNadeKind kind = RnnNadeKind.of(c);
+        Trainer t = kind.trainer(be, c, data, 0, Report.QUIET);
         Position at = Position.start(0);
         int resumes = 0;
-        while (new TrainingRun(t, "rnn-nade", dir, Map.of(), Report.QUIET).run(at, 3, 0, every == 0 ? TrainingRun.Stop.NEVER : every(every))
+        while (new TrainingRun(t, kind.name(), dir, Map.of(), Report.QUIET).run(at, 3, 0, every == 0 ? TrainingRun.Stop.NEVER : every(every))
                 == TrainingRun.Outcome.INTERRUPTED) {
             be.close();
             be = RnnRbmTest.create("scalar");
             SafeTensors.Contents saved = SafeTensors.read(dir.resolve(TrainingRun.CHECKPOINT));
-            t = RnnNadeKind.RNN_NADE.resume(be, saved, RnnNadeKind.RNN_NADE.config(saved), data, 0, Report.QUIET);
+            t = kind.resume(be, saved, kind.config(saved), data, 0, Report.QUIET);
             at = Position.fromMetadata(saved.metadata());
             if (++resumes > 200) throw new AssertionError("the run makes no progress when stopped every " + every + " polls");
         }
@@ -78,6 +80,26 @@ class RnnNadeRunTest {
         for (int every : new int[] {3, 7}) {
             SafeTensors.Contents got = run(data, tmp.resolve(pretraining + "-every-" + every), c, every);
             assertEquals(want.metadata().get("epoch"), got.metadata().get("epoch"));
+            for (String name : want.tensors().keySet()) {
+                assertArrayEquals(want.tensors().get(name).data(), got.tensors().get(name).data(), name + ", stopped every " + every + " polls");
+            }
+        }
+    }
+
+    /** With --dropout the masks of a resumed run are the uninterrupted run's: the checkpoint keeps their Philox position. */
+    @ParameterizedTest
+    @ValueSource(strings = {"rnn-nade", "lstm-nade"})
+    void aRunWithDropoutStoppedAnywhereAndResumedEndsWithTheUninterruptedBits(String kind) throws Exception {
+        Path data = data();
+        RnnNadeConfig c = RnnNadeConfig.defaults().withNh(6).withNu(5).withChunk(9).withOptimizer(Optimizer.Kind.ADAM).withLr(0.01f)
+                .withPretrainLr(0.01f).withSeed(3).withDropout(0.3f);
+        c = kind.equals("rnn-nade") ? c.withPretrainRnnEpochs(1) : c.withLstmLayers(new int[] {5, 4}).withSkip(true);
+        SafeTensors.Contents want = run(data, tmp.resolve(kind + "-whole"), c, 0);
+        assertEquals("0.3", want.metadata().get("dropout"));
+        assertTrue(Long.parseLong(want.metadata().get("rng_block")) > 0, "masks were drawn");
+        for (int every : new int[] {3, 7}) {
+            SafeTensors.Contents got = run(data, tmp.resolve(kind + "-every-" + every), c, every);
+            assertEquals(want.metadata().get("rng_block"), got.metadata().get("rng_block"));
             for (String name : want.tensors().keySet()) {
                 assertArrayEquals(want.tensors().get(name).data(), got.tensors().get(name).data(), name + ", stopped every " + every + " polls");
             }

@@ -65,6 +65,84 @@ class RnnNadeTrainerTest {
         }
     }
 
+    /**
+     * The LSTM-NADE with skip connections and dropout on u learns the cycle; masks are drawn in training updates only
+     * (the NLL draws none and is the same every time), and without dropout nothing is drawn.
+     */
+    @Test
+    void theLstmNadeWithSkipAndDropoutLearnsAndDrawsOnlyInTraining() {
+        RnnNadeConfig c = config().withLstmLayers(new int[] {8, 8}).withSkip(true).withDropout(0.2f);
+        try (Backend be = scalar()) {
+            RnnNadeTrainer tr = new RnnNadeTrainer(be, c, NOTES);
+            assertEquals(16, tr.model.nu);
+            double before = tr.nll(tunes());
+            assertEquals(0, tr.rng.position(), "the NLL draws no mask");
+            for (int e = 0; e < 40; e++) tr.trainEpoch(tunes(), e, null);
+            long drawn = tr.rng.position();
+            double after = tr.nll(tunes());
+            assertTrue(drawn > 0, "training draws masks");
+            assertEquals(after, tr.nll(tunes()), 0.0, "no dropout outside training");
+            assertEquals(drawn, tr.rng.position());
+            assertTrue(before > 6 && after < 0.6, "NLL per frame " + before + " -> " + after);
+
+            RnnNadeTrainer plain = new RnnNadeTrainer(be, config().withLstmLayers(new int[] {8}), NOTES);
+            plain.trainEpoch(tunes(), 0, null);
+            assertEquals(0, plain.rng.position(), "no dropout, no draws");
+        }
+    }
+
+    /** Inverted dropout: each multiplier 0 with probability P, else 1 / (1 - P); the seed's stream, a new draw per update. */
+    @Test
+    void dropoutMasksAreInvertedAndComeFromTheSeed() {
+        try (Backend be = scalar()) {
+            RnnNadeConfig c = config().withDropout(0.25f);
+            RnnNadeTrainer a = new RnnNadeTrainer(be, c, NOTES), b = new RnnNadeTrainer(be, c, NOTES);
+            float[] m = be.toArray(a.dropoutMask(700));                        // 700 rows of nu = 8
+            assertArrayEquals(m, be.toArray(b.dropoutMask(700)), "the same seed draws the same masks");
+            int dropped = 0;
+            for (float x : m) {
+                assertTrue(x == 0 || x == 1f / 0.75f, "multiplier " + x);
+                if (x == 0) dropped++;
+            }
+            assertEquals(0.25, dropped / (double) m.length, 0.02, "the share dropped");
+            assertFalse(java.util.Arrays.equals(m, be.toArray(a.dropoutMask(700))), "the next update draws new masks");
+            assertEquals(2 * 700 * 8 / 4, a.rng.position(), "one Philox block per 4 multipliers");
+            assertEquals(null, new RnnNadeTrainer(be, config(), NOTES).dropoutMask(700), "no dropout, no mask");
+        }
+    }
+
+    @Test
+    void skipAndDropoutAreSettingsThatTheCheckpointKeeps() throws Exception {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> config().withSkip(true));
+        assertTrue(e.getMessage().contains("--skip is for lstm-nade"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> config().withDropout(1f));
+        assertTrue(RnnNadeKind.RNN_NADE.settings().option("--skip") == null, "rnn-nade has no --skip");
+        assertTrue(RnnNadeKind.RNN_NADE.settings().option("--dropout") != null);
+        RnnNadeConfig c = RnnNadeKind.LSTM_NADE.settings().parse(List.of("--layers", "6,5", "--skip", "--dropout", "0.25"));
+        assertTrue(c.skip() && c.dropout() == 0.25f, c.toString());
+        Path ckpt = tmp.resolve("skip.safetensors");
+        c = c.withNh(10).withChunk(7);
+        long at;
+        try (Backend be = scalar()) {
+            RnnNadeTrainer tr = new RnnNadeTrainer(be, c, NOTES);
+            tr.trainEpoch(tunes(), 0, null);
+            at = tr.rng.position();
+            tr.save(ckpt, Position.start(1), Map.of());
+        }
+        try (Backend be = scalar()) {
+            SafeTensors.Contents s = SafeTensors.read(ckpt);
+            assertEquals("true", s.metadata().get("skip"));
+            assertEquals("0.25", s.metadata().get("dropout"));
+            assertEquals(Long.toString(at), s.metadata().get("rng_block"));
+            assertTrue(s.tensors().containsKey("Wi1"));
+            RnnNadeTrainer tr = RnnNadeTrainer.load(be, s);
+            assertEquals(List.of(), RnnNadeKind.LSTM_NADE.settings().differences(c, tr.config()));
+            assertEquals(at, tr.rng.position(), "a loaded trainer goes on drawing where the saved one stopped");
+            assertEquals(List.of("--dropout 0.0 (the checkpoint has 0.25)"),
+                    RnnNadeKind.LSTM_NADE.settings().differences(c.withDropout(0f), tr.config()), "a resume compares them");
+        }
+    }
+
     @Test
     void stoppingSavingAndResumingGivesTheUninterruptedResultBitForBit() throws Exception {
         float[] want;
