@@ -9,6 +9,7 @@ import dev.tessitura.midi.PianoRoll;
 import dev.tessitura.midi.render.PianoRollImage;
 import dev.tessitura.midi.render.WavRenderer;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -37,8 +38,23 @@ public final class Rolls {
 
     /** The training split of a data set: what AIS's base-rate model is fit to. */
     public static List<PianoRoll> trainingSplit(Path data) throws IOException {
-        return DatasetLoader.load(data).train();
+        if (!Files.isRegularFile(data)) return DatasetLoader.load(data).train();    // a MIDI folder: no one stamp says it changed
+        String key = data.toAbsolutePath().normalize() + "\0" + Files.size(data) + "\0" + Files.getLastModifiedTime(data);
+        synchronized (Rolls.class) {
+            if (!key.equals(lastTrainingKey)) {
+                lastTraining = List.copyOf(DatasetLoader.load(data).train());
+                lastTrainingKey = key;
+            }
+            return lastTraining;
+        }
     }
+
+    /**
+     * The last training split read, by its file's path, size and time: a split evaluation asks for it in every task,
+     * and reading a data set costs more than a small task's work (bench/RESULTS.md).
+     */
+    private static String lastTrainingKey;
+    private static List<PianoRoll> lastTraining;
 
     /** The sequences an evaluation reads: a split, every N-th of it, the first max of those. */
     public static List<PianoRoll> selection(ModelKind.Selection s) throws IOException {
