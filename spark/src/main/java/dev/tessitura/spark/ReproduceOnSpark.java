@@ -15,9 +15,10 @@ import dev.tessitura.model.run.TrainingRun;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -120,8 +121,7 @@ final class ReproduceOnSpark implements TrialRunner {
         return new Report() {
             @Override public void line(String text) {
                 try {
-                    Files.writeString(log, text + "\n", java.nio.charset.StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE,
-                            java.nio.file.StandardOpenOption.APPEND);
+                    Files.writeString(log, text + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
@@ -172,16 +172,12 @@ final class ReproduceOnSpark implements TrialRunner {
         return out;
     }
 
-    /** Writes the files into dir, each by rename, the checkpoint (a run's commit point) last. */
+    /** Writes the files into dir, each synced and renamed, the checkpoint (a run's commit point) last. */
     static void write(Path dir, Map<String, byte[]> files) throws IOException {
         Files.createDirectories(dir);
         List<String> names = new ArrayList<>(files.keySet());
         names.sort(Comparator.comparing((String n) -> n.equals(TrainingRun.CHECKPOINT)).thenComparing(Comparator.naturalOrder()));
-        for (String n : names) {
-            Path tmp = dir.resolve("." + n + ".tmp");
-            Files.write(tmp, files.get(n));
-            Files.move(tmp, dir.resolve(n), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        }
+        for (String n : names) SweepStore.atomic(dir.resolve(n), files.get(n));
     }
 
     /** A trial as an executor gets it: its run directory's files with it, the data by the driver's path (for the headers). */
