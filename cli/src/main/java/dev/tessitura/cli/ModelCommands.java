@@ -52,8 +52,11 @@ public final class ModelCommands {
         return new CommandLine(spec);
     }
 
+    /** Evaluation in this JVM. */
+    private static final Measure LOCAL = ModelCommands::measure;
+
     static CommandLine evaluate(Io io) {
-        CommandLine cl = evaluate(io, ModelCommands::measure);
+        CommandLine cl = evaluate(io, LOCAL);
         cl.getCommandSpec().usageMessage().footer("", "With --master URL, ./tessitura runs this evaluation split by tunes on Apache Spark, "
                 + "with the same figures (spark/README.md).");
         return cl;
@@ -75,7 +78,8 @@ public final class ModelCommands {
         CommandSpec spec = spec("evaluate", "Log-likelihood per time step (averaged over all time steps of the split as one flat list, "
                 + "with its standard error) and frame-level accuracy ACC = sum TP / sum (TP + FP + FN) (Bay et al. 2009) of a "
                 + "trained model on a data set; melody-lstm: NLL per event and argmax accuracy.", pr -> evaluate(pr, io, m));
-        spec.addOption(TrainCommand.option("--checkpoint", "FILE", Path.class, "a checkpoint written by train").required(true).build());
+        spec.addOption(TrainCommand.option("--checkpoint", "FILE", List.class, "a checkpoint written by train; given more than once, "
+                + "the mixture of those models (exact ones only), mixed at every time step").auxiliaryTypes(Path.class).required(true).build());
         spec.addOption(TrainCommand.option("--data", "D", Path.class, "a data set: .pickle/.pkl, .mat, or a folder of MIDI files").required(true).build());
         spec.addOption(TrainCommand.option("--split", "SPLIT", String.class, "train, valid or test (default: test)").defaultValue("test").build());
         spec.addOption(TrainCommand.option("--max-sequences", "N", int.class, "the first N sequences of the split only (default: 0, all)")
@@ -83,6 +87,8 @@ public final class ModelCommands {
         spec.addOption(TrainCommand.option("--every", "N", int.class, "every N-th sequence of the split only (0, N, 2N, ...: a sample "
                 + "across the split; default: 1)").defaultValue("1").build());
         spec.addOption(TrainCommand.option("--backend", "NAME", String.class, "auto, scalar, simd or cuda (default: auto)").defaultValue("auto").build());
+        spec.addOption(TrainCommand.option("--weights", "W", String.class, "a mixture's weights: fit (the most likely on the data set's "
+                + "valid split, by EM), equal, or one number per checkpoint (scaled to sum 1) (default: fit)").defaultValue("fit").build());
         addModelOptions(spec, k -> k.evaluating().settings());
         return new CommandLine(spec);
     }
@@ -115,7 +121,11 @@ public final class ModelCommands {
 
     /** The checkpoint, and its model, which must not be given options of other models. */
     private static SafeTensors.Contents checkpoint(ParseResult pr) throws IOException {
-        Path file = pr.matchedOptionValue("--checkpoint", null);
+        Object given = pr.matchedOptionValue("--checkpoint", null);
+        return checkpoint(given instanceof List<?> l ? (Path) l.get(0) : (Path) given);
+    }
+
+    private static SafeTensors.Contents checkpoint(Path file) throws IOException {
         if (!Files.exists(file)) throw new NoSuchFileException(file.toString());
         SafeTensors.Contents c = SafeTensors.read(file);
         try {
@@ -173,9 +183,18 @@ public final class ModelCommands {
         int every = pr.matchedOptionValue("--every", 1), max = pr.matchedOptionValue("--max-sequences", 0);
         if (every < 1) throw new ParameterException(pr.commandSpec().commandLine(), "--every must be >= 1");
         if (max < 0) throw new ParameterException(pr.commandSpec().commandLine(), "--max-sequences must be >= 0");
+        Path data = pr.matchedOptionValue("--data", null);
+        List<Path> files = pr.matchedOptionValue("--checkpoint", List.of());
+        if (files.size() > 1) {
+            if (m != LOCAL) throw new ParameterException(pr.commandSpec().commandLine(), "a mixture of checkpoints is evaluated in one JVM: drop --master");
+            for (Path f : files) checkpoint(f);
+            if (!Files.exists(data)) throw new NoSuchFileException(data.toString());
+            MixtureCommand.evaluate(pr, io, files, new ModelKind.Selection(data, split, every, max));
+            return 0;
+        }
+        if (pr.hasMatchedOption("--weights")) throw new ParameterException(pr.commandSpec().commandLine(), "--weights goes with more than one --checkpoint");
         SafeTensors.Contents c = checkpoint(pr);
         ModelKind<?> kind = Models.of(c);
-        Path data = pr.matchedOptionValue("--data", null);
         if (!Files.exists(data)) throw new NoSuchFileException(data.toString());
         run(m, kind.evaluating(), pr, kind, c, new ModelKind.Selection(data, split, every, max), io);
         return 0;

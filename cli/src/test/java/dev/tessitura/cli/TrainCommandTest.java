@@ -144,6 +144,10 @@ class TrainCommandTest {
                 "--chain-start", "middle");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--chain-start wants one of previous, zeros, true-frame"), r.err());
+        r = main("evaluate", "--checkpoint", run.resolve("best.safetensors").toString(), "--checkpoint",
+                run.resolve("checkpoint.safetensors").toString(), "--data", data.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("holds a rnn-rbm model, whose likelihood is not exact"), r.err());
     }
 
     @Test
@@ -252,6 +256,30 @@ class TrainCommandTest {
                 "--samples", "5", "--backend", "scalar");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("(nade: exact)"), r.out());
+
+        // the two as one mixture: weights fitted on the valid split; by Jensen log sum w p >= sum w log p
+        String a = run.resolve("best.safetensors").toString(), b = frames.resolve("checkpoint.safetensors").toString();
+        r = main("evaluate", "--checkpoint", a, "--checkpoint", b, "--data", data.toString(), "--samples", "5", "--backend", "scalar");
+        assertEquals(0, r.code(), r.err());
+        java.util.regex.Matcher w = java.util.regex.Pattern.compile("weights fitted on the valid split \\(EM\\): ([0-9.]+), ([0-9.]+),").matcher(r.out());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("member \\d, weight [0-9.]+: .*?: (-[0-9.]+) per time step").matcher(r.out());
+        java.util.regex.Matcher mix = java.util.regex.Pattern.compile("log-likelihood per time step: (-[0-9.]+) \\+- [0-9.]+ \\(the mixture of 2: exact\\)")
+                .matcher(r.out());
+        assertTrue(w.find() && mix.find() && r.out().contains("drawn from the mixture"), r.out());
+        double bound = 0;
+        for (int k = 1; k <= 2; k++) {
+            assertTrue(m.find(), r.out());
+            bound += Double.parseDouble(w.group(k)) * Double.parseDouble(m.group(1));
+        }
+        assertTrue(Double.parseDouble(mix.group(1)) >= bound - 1e-4, r.out());
+        r = main("evaluate", "--checkpoint", a, "--checkpoint", b, "--data", data.toString(), "--samples", "0", "--weights", "1,3",
+                "--backend", "scalar");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("member 1, weight 0.2500") && r.out().contains("member 2, weight 0.7500"), r.out());
+        r = main("evaluate", "--checkpoint", a, "--checkpoint", b, "--data", data.toString(), "--weights", "1,2,3");
+        assertTrue(r.code() == 2 && r.err().contains("3 numbers for 2 checkpoints"), r.err());
+        r = main("evaluate", "--checkpoint", a, "--data", data.toString(), "--weights", "equal");
+        assertTrue(r.code() == 2 && r.err().contains("--weights goes with more than one --checkpoint"), r.err());
         r = main("train", "--model", "lstm-nade", "--data", data.toString(), "--out", dir.resolve("both").toString(),
                 "--pretrain", "1", "--pretrain-rnn", "1");
         assertEquals(2, r.code());

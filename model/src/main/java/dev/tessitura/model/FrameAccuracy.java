@@ -30,6 +30,20 @@ public final class FrameAccuracy implements java.io.Serializable {
         fn += o.fn;
     }
 
+    /**
+     * S frames drawn per time step (row t S + s of {@code drawn}, nv 0/1 values each) against the truth (T, nv): the
+     * first author's ACC into {@code acc} (per step the mean accuracy of its draws) and every note into {@code pooled}.
+     */
+    public static void countDraws(float[] truth, float[] drawn, int steps, int samples, int nv, ExpectedAccuracy acc, FrameAccuracy pooled) {
+        for (int t = 0; t < steps; t++) {
+            int off = t * nv;
+            acc.add(truth, off, drawn, t * samples * nv, samples, nv);
+            for (int s = 0; s < samples; s++) {
+                for (int j = 0; j < nv; j++) pooled.add(drawn[(t * samples + s) * nv + j] > 0.5f, truth[off + j]);
+            }
+        }
+    }
+
     /** TP / (TP + FP + FN); NaN when nothing was counted. */
     public double value() {
         return tp / (tp + fp + fn);

@@ -42,6 +42,14 @@ public interface ModelKind<C> {
     /** How a trained model is measured: its own settings (e.g. AIS runs) and the evaluation itself. */
     Evaluating<?> evaluating();
 
+    /**
+     * A trained model's exact frame probabilities, for a mixture of models ({@link Mixture}); null (the default) for
+     * a kind whose likelihood is not exact (the RBM-based ones: AIS estimates it).
+     */
+    default ExactFrames exactFrames(Backend be, SafeTensors.Contents c) throws IOException {
+        return null;
+    }
+
     /** The configuration a checkpoint of this kind was trained with. */
     default C config(SafeTensors.Contents c) {
         return settings().decode(c.metadata());

@@ -55,7 +55,7 @@ final class ClusterEvaluation implements ModelCommands.Measure {
             throw new IllegalArgumentException(kind.name() + "'s evaluation is exact and does not split by tunes: leave --master out");
         }
         SparkSetup.Options o = SparkSetup.options(pr);
-        Path checkpoint = pr.matchedOptionValue("--checkpoint", null);
+        Path checkpoint = pr.<List<Path>>matchedOptionValue("--checkpoint", List.of()).get(0);   // one: a mixture is refused before
         Job job = job(kind, e, by.split(settings), s, pr.matchedOptionValue("--backend", "auto"), o.taskCpus());
         Report report = new CliReport(io.out(), io.err());
         JavaSparkContext jsc = SparkSetup.start("tessitura evaluate " + checkpoint.getFileName(), o, report);

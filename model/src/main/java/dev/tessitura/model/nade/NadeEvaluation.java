@@ -4,6 +4,7 @@ import dev.tessitura.engine.Backend;
 import dev.tessitura.engine.Rng;
 import dev.tessitura.engine.Tensor;
 import dev.tessitura.midi.PianoRoll;
+import dev.tessitura.model.ExactFrames;
 import dev.tessitura.model.ExpectedAccuracy;
 import dev.tessitura.model.FrameAccuracy;
 import java.util.List;
@@ -66,22 +67,47 @@ public final class NadeEvaluation {
     /** S frames drawn for every time step of one sequence, given its true history (the biases b), counted into acc and pooled. */
     private static void sampledAccuracy(Backend be, Nade nade, Tensor[] b, float[] truth, int steps, int samples, Rng rng,
                                         ExpectedAccuracy acc, FrameAccuracy pooled) {
+        FrameAccuracy.countDraws(truth, draws(be, nade, b, steps, samples, rng), steps, samples, nade.nv, acc, pooled);
+    }
+
+    /** S exact draws per time step of one sequence given its true history (the biases b): (T S, nv), row t S + s. */
+    static float[] draws(Backend be, Nade nade, Tensor[] b, int steps, int samples, Rng rng) {
         int nv = nade.nv, per = Math.max(1, SAMPLE_ROWS / samples);
+        float[] out = new float[steps * samples * nv];
         for (int t0 = 0; t0 < steps; t0 += per) {
             int n = Math.min(per, steps - t0), rows = n * samples;
             Tensor[] rep = new Tensor[2];
             for (int k = 0; k < 2; k++) rep[k] = b[k].rank() == 1 ? b[k] : repeated(be, b[k], t0, n, samples);
             Tensor vs = be.zeros(rows, nv), ps = be.zeros(rows, nv);
             nade.sample(vs, ps, rep[0], rep[1], rng);
-            float[] drawn = be.toArray(vs);
-            for (int t = 0; t < n; t++) {
-                int off = (t0 + t) * nv;
-                acc.add(truth, off, drawn, t * samples * nv, samples, nv);
-                for (int s = 0; s < samples; s++) {
-                    for (int j = 0; j < nv; j++) pooled.add(drawn[(t * samples + s) * nv + j] > 0.5f, truth[off + j]);
-                }
-            }
+            System.arraycopy(be.toArray(vs), 0, out, t0 * samples * nv, rows * nv);
         }
+        return out;
+    }
+
+    /** The model's exact frames: every sequence's conditionals from {@code biases}, its frames' NADE. */
+    public static ExactFrames exact(Backend be, Nade nade, Biases biases) {
+        return new ExactFrames() {
+            @Override public int notes() { return nade.nv; }
+
+            @Override public double[] logProbs(PianoRoll r) {
+                int steps = r.frames();
+                if (steps == 0) return new double[0];
+                Tensor v = be.of(r.toFloats(), steps, nade.nv);
+                Tensor[] b = biases.of(v, steps);
+                float[] lp = be.toArray(nade.logLikelihoods(v, b[0], b[1]));
+                double[] out = new double[steps];
+                for (int t = 0; t < steps; t++) out[t] = lp[t];
+                return out;
+            }
+
+            @Override public float[] draws(PianoRoll r, int samples, Rng rng) {
+                int steps = r.frames();
+                if (steps == 0 || samples == 0) return new float[0];
+                Tensor[] b = biases.of(be.of(r.toFloats(), steps, nade.nv), steps);
+                return NadeEvaluation.draws(be, nade, b, steps, samples, rng);
+            }
+        };
     }
 
     /** Rows t0 .. t0 + n of x, each repeated S times: (n S, cols), gathered on the backend. */

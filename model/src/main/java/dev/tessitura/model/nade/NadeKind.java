@@ -5,6 +5,7 @@ import dev.tessitura.engine.Rng;
 import dev.tessitura.engine.Tensor;
 import dev.tessitura.midi.PianoRoll;
 import dev.tessitura.model.EpochResult;
+import dev.tessitura.model.ExactFrames;
 import dev.tessitura.model.ModelKind;
 import dev.tessitura.model.Position;
 import dev.tessitura.model.Report;
@@ -96,6 +97,11 @@ public final class NadeKind implements ModelKind<NadeConfig> {
                 return Rolls.writePiece(roll, pr, name() + ", " + p + " primer frame(s) + " + r.steps() + " independent frames", r.song());
             }
         };
+    }
+
+    @Override public ExactFrames exactFrames(Backend be, SafeTensors.Contents c) {
+        Nade nade = NadeTrainer.load(be, c, NADE.config(c)).nade;
+        return NadeEvaluation.exact(be, nade, shared(nade));
     }
 
     @Override public Evaluating<RnnNadeKind.EvalOptions> evaluating() {

@@ -5,6 +5,7 @@ import dev.tessitura.engine.Rng;
 import dev.tessitura.engine.Tensor;
 import dev.tessitura.midi.PianoRoll;
 import dev.tessitura.model.EpochResult;
+import dev.tessitura.model.ExactFrames;
 import dev.tessitura.model.ModelKind;
 import dev.tessitura.model.Position;
 import dev.tessitura.model.Report;
@@ -212,6 +213,11 @@ public final class RnnNadeKind implements ModelKind<RnnNadeConfig> {
     }
 
     // ---------------------------------------------------------------- evaluate
+
+    @Override public ExactFrames exactFrames(Backend be, SafeTensors.Contents c) {
+        RnnNade m = RnnNadeTrainer.load(be, c).model;
+        return NadeEvaluation.exact(be, m.nade, biases(m));
+    }
 
     /** Evaluation's settings: frames sampled per time step for ACC, and the seed of their draws. */
     public record EvalOptions(int samples, long seed) {

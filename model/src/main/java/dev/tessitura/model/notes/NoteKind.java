@@ -1,10 +1,12 @@
 package dev.tessitura.model.notes;
 
 import dev.tessitura.engine.Backend;
+import dev.tessitura.engine.Rng;
 import dev.tessitura.engine.Tensor;
 import dev.tessitura.midi.PianoRoll;
 import dev.tessitura.model.EpochResult;
 import dev.tessitura.model.ExpectedAccuracy;
+import dev.tessitura.model.ExactFrames;
 import dev.tessitura.model.ModelKind;
 import dev.tessitura.model.Position;
 import dev.tessitura.model.Report;
@@ -108,6 +110,22 @@ public final class NoteKind implements ModelKind<NoteConfig> {
                 PianoRoll.Builder b = PianoRoll.builder(frames.length, PianoRoll.DEFAULT_LOWEST, notes);
                 for (int f = 0; f < frames.length; f++) for (int j : frames[f]) b.set(f, PianoRoll.DEFAULT_LOWEST + j);
                 return Rolls.writePiece(b.build(), null, name() + ", " + start.length + " primer frame(s) + " + r.steps() + " generated", r.song());
+            }
+        };
+    }
+
+    @Override public ExactFrames exactFrames(Backend be, SafeTensors.Contents c) {
+        NoteTrainer t = NoteTrainer.load(be, c);
+        return new ExactFrames() {
+            @Override public int notes() { return t.model.n; }
+
+            @Override public double[] logProbs(PianoRoll r) {
+                return r.frames() == 0 ? new double[0] : t.logProbs(List.<int[][]>of(NoteBatches.tune(r)))[0];
+            }
+
+            @Override public float[] draws(PianoRoll r, int samples, Rng rng) {
+                if (r.frames() == 0 || samples == 0) return new float[0];
+                return t.draws(NoteBatches.tune(r), samples, rng);
             }
         };
     }

@@ -114,7 +114,7 @@ public final class NoteTrainer {
 
     /** What an evaluation does with each minibatch after its forward pass: the layout and each frame's log-probability. */
     interface Visit {
-        void accept(NoteLayout lay, double[] logP);
+        void accept(NoteBatches.Batch mb, NoteLayout lay, double[] logP);
     }
 
     /** As above, checking {@code stop} between minibatches (null when it asked to stop); {@code visit} sees each one. */
@@ -128,7 +128,7 @@ public final class NoteTrainer {
             pass.forward(lay, NoteLayout.inputs(tunes, mb, n), config.steps(), config.batch(), mb.carry(), mb.fresh(), 0f, null, false);
             double[] lp = pass.frameLogProbs();
             for (int i = 0; i < lay.frames; i++) out[mb.tune()[lay.slot[i]]][mb.frame()[lay.slot[i]]] = lp[i];
-            if (visit != null) visit.accept(lay, lp);
+            if (visit != null) visit.accept(mb, lay, lp);
         }
         return out;
     }
@@ -143,7 +143,7 @@ public final class NoteTrainer {
         FrameAccuracy pooled = new FrameAccuracy();
         Rng draws = new Rng(seed, 4);
         int n = model.n;
-        double[][] lp = logProbs(tunes, stop, (lay, logP) -> {
+        double[][] lp = logProbs(tunes, stop, (mb, lay, logP) -> {
             if (samples > 0 && lay.frames > 0) {
                 int[][] drawn = sampleLast(samples, draws);
                 float[] truth = new float[n], sampled = new float[samples * n];
@@ -178,6 +178,26 @@ public final class NoteTrainer {
         double mean = sum / frames, var = Math.max(sumSq / frames - mean * mean, 0);
         return new Evaluation(frames, mean, Math.sqrt(var / frames), samples > 0 ? expected.value() : Double.NaN,
                 samples > 0 ? pooled.value() : Double.NaN);
+    }
+
+    /**
+     * S frames drawn given the true past of every frame of one tune (uniforms from {@code draws}): (T S, n) of 0 and
+     * 1, frame t's at rows t S .. t S + S - 1.
+     */
+    float[] draws(int[][] tune, int samples, Rng draws) {
+        int n = model.n;
+        float[] out = new float[tune.length * samples * n];
+        logProbs(List.<int[][]>of(tune), () -> false, (mb, lay, unused) -> {
+            if (lay.frames == 0) return;
+            int[][] drawn = sampleLast(samples, draws);
+            for (int i = 0; i < lay.frames; i++) {
+                int row = mb.frame()[lay.slot[i]] * samples;
+                for (int q = 0; q < samples; q++) {
+                    for (int j : drawn[i * samples + q]) out[(row + q) * n + j] = 1f;
+                }
+            }
+        });
+        return out;
     }
 
     /** {@code samples} frames drawn given the true past of each frame of the last forward, in its layout's order. */
