@@ -68,6 +68,10 @@ final class TrainCommand implements Callable<Integer> {
                 .defaultValue("0").build());
         spec.addOption(OptionSpec.builder("--other-data").arity("0").type(boolean.class)
                 .description("with --resume: go on although --data (its content or --max-sequences) is not the run's").build());
+        if (kind.startsFromParameters()) {
+            spec.addOption(option("--init", "FILE", Path.class, "start from the parameters of this checkpoint (the same model and sizes; "
+                    + "a fresh optimizer): fine-tuning, e.g. on the untransposed tunes after --augment").build());
+        }
         SettingOptions.add(spec, kind.settings(), null);
         return spec;
     }
@@ -86,6 +90,8 @@ final class TrainCommand implements Callable<Integer> {
         if (patience < 0) throw new ParameterException(cl, "--patience must be >= 0, got " + patience);
         if (maxSequences < 0) throw new ParameterException(cl, "--max-sequences must be >= 0, got " + maxSequences);
         if (pr.hasMatchedOption("--other-data") && !resume) throw new ParameterException(cl, "--other-data goes with --resume");
+        Path init = pr.matchedOptionValue("--init", null);
+        if (init != null && resume) throw new ParameterException(cl, "--init starts a new run; --resume continues one: not both");
         C config = SettingOptions.apply(pr, kind.settings());    // checks the options before anything happens
         if (!Files.exists(data)) throw new NoSuchFileException(data.toString());
         Path ckpt = dir.resolve(TrainingRun.CHECKPOINT);
@@ -118,6 +124,18 @@ final class TrainCommand implements Callable<Integer> {
                 }
                 trainer = kind.resume(be, saved, resumed, data, maxSequences, report);
                 report.line(String.format("resuming %s at epoch %d, update %d", dir, at.epoch() + 1, at.index()));
+            } else if (init != null) {
+                SafeTensors.Contents from = SafeTensors.read(init);
+                if (!kind.name().equals(from.metadata().get("kind"))) {
+                    throw new IllegalArgumentException("--init " + init + " holds a " + from.metadata().get("kind") + " model, not " + kind.name());
+                }
+                try {
+                    trainer = kind.initialized(be, from, config, data, maxSequences, report);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("--init " + init + ": " + e.getMessage(), e);
+                }
+                report.line("starting from the parameters of " + init);
+                at = Position.start(0);
             } else {
                 trainer = kind.trainer(be, config, data, maxSequences, report);
                 at = Position.start(0);
@@ -128,6 +146,7 @@ final class TrainCommand implements Callable<Integer> {
             about.put(RunDirectory.DATA_SHA256, sha256);
             about.put(RunDirectory.MAX_SEQUENCES, Integer.toString(maxSequences));
             about.put("backend", be.description());
+            if (init != null) about.put("init", init.toAbsolutePath().normalize().toString());
             TrainingRun.Outcome outcome;
             try (StopSignal stop = new StopSignal()) {
                 outcome = new TrainingRun(trainer, kind.name(), dir, about, report).run(at, epochs, patience, stop);

@@ -237,6 +237,25 @@ class TrainCommandTest {
         assertEquals("rnn-nade", meta.get("kind"));
         assertEquals("true", meta.get("augment"));
 
+        // fine-tuning: a new run from the augmented run's parameters, on the untransposed tunes
+        Path tuned = dir.resolve("tuned");
+        String[] tune = {"train", "--model", "rnn-nade", "--data", data.toString(), "--out", tuned.toString(), "--hidden", "12",
+                "--recurrent", "9", "--steps", "9", "--optimizer", "adam", "--lr", "0.001", "--epochs", "1", "--backend", "scalar",
+                "--init", run.resolve("best.safetensors").toString()};
+        r = main(tune);
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("starting from the parameters of " + run.resolve("best.safetensors")) && !r.out().contains("augment:"), r.out());
+        meta = dev.tessitura.model.io.SafeTensors.read(tuned.resolve("checkpoint.safetensors")).metadata();
+        assertEquals(run.resolve("best.safetensors").toAbsolutePath().normalize().toString(), meta.get("init"));
+        assertEquals("false", meta.get("augment"));
+        r = main(concat(tune, new String[] {"--resume"}));
+        assertTrue(r.code() == 2 && r.err().contains("--init starts a new run; --resume continues one"), r.err());
+        String[] wider = tune.clone();
+        wider[6] = dir.resolve("wider").toString();
+        wider[8] = "13";                                              // --hidden
+        r = main(wider);
+        assertTrue(r.code() == 1 && r.err().contains("--init " + run.resolve("best.safetensors")) && r.err().contains("the model needs"), r.err());
+
         Path song = dir.resolve("nade-out/song.mid");
         r = main("generate", "--checkpoint", run.resolve("checkpoint.safetensors").toString(), "--out", song.toString(),
                 "--steps", "12", "--seed", "4", "--backend", "scalar");
@@ -256,6 +275,9 @@ class TrainCommandTest {
                 "--samples", "5", "--backend", "scalar");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("(nade: exact)"), r.out());
+        r = main("train", "--model", "rnn-nade", "--data", data.toString(), "--out", dir.resolve("from-nade").toString(),
+                "--init", frames.resolve("checkpoint.safetensors").toString());
+        assertTrue(r.code() == 1 && r.err().contains("holds a nade model, not rnn-nade"), r.err());
 
         // the two as one mixture: weights fitted on the valid split; by Jensen log sum w p >= sum w log p
         String a = run.resolve("best.safetensors").toString(), b = frames.resolve("checkpoint.safetensors").toString();

@@ -36,6 +36,19 @@ public interface ModelKind<C> {
      */
     Trainer resume(Backend be, SafeTensors.Contents saved, C config, Path data, int maxSequences, Report report) throws IOException;
 
+    /** Whether {@link #initialized} can start a run from another run's parameters (train's --init). */
+    default boolean startsFromParameters() {
+        return false;
+    }
+
+    /**
+     * A new run of this configuration whose model starts as the checkpoint {@code from} (of this kind and sizes) left
+     * it, with a fresh optimizer and no pretraining: fine-tuning, e.g. on the untransposed tunes after --augment.
+     */
+    default Trainer initialized(Backend be, SafeTensors.Contents from, C config, Path data, int maxSequences, Report report) throws IOException {
+        throw new UnsupportedOperationException(name() + " does not start from another run's parameters");
+    }
+
     /** How a trained model composes: its own settings (e.g. Gibbs steps) and the sampling itself. */
     Sampling<?> sampling();
 

@@ -81,6 +81,20 @@ public final class RnnNadeKind implements ModelKind<RnnNadeConfig> {
         return new Training(RnnNadeTrainer.load(be, saved, config), trainingRolls(d, config.augment(), report), d.valid(), saved);
     }
 
+    @Override public boolean startsFromParameters() { return true; }
+
+    @Override
+    public Trainer initialized(Backend be, SafeTensors.Contents from, RnnNadeConfig config, Path data, int maxSequences, Report report)
+            throws IOException {
+        if (config.pretrainEpochs() > 0 || config.pretrainRnnEpochs() > 0) {
+            throw new IllegalArgumentException("--init starts from trained parameters: leave --pretrain and --pretrain-rnn out");
+        }
+        Rolls.Training d = Rolls.training(data, maxSequences, report);
+        RnnNadeTrainer t = new RnnNadeTrainer(be, config, d.notes());
+        for (String name : t.model.names()) Checkpoints.restore(be, t.model.param(name), from, name);    // sizes checked there
+        return new Training(t, trainingRolls(d, config.augment(), report), d.valid(), null);
+    }
+
     /**
      * Header keys of a checkpoint written during pretraining: where it stands (epochs done, the next update, the
      * epoch's cost so far) and the pretraining Adam's step count and moments.

@@ -2,6 +2,8 @@ package dev.tessitura.model.nade;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tessitura.engine.Backend;
@@ -19,9 +21,10 @@ import dev.tessitura.model.run.TrainingRun;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Whole runs of the registry's rnn-nade as `train` drives them ({@link TrainingRun}): stopped anywhere (during RNN or
@@ -103,6 +106,33 @@ class RnnNadeRunTest {
             for (String name : want.tensors().keySet()) {
                 assertArrayEquals(want.tensors().get(name).data(), got.tensors().get(name).data(), name + ", stopped every " + every + " polls");
             }
+        }
+    }
+
+    /**
+     * --init: a new run that starts where another left its parameters, with a fresh optimizer: its model before any
+     * update is the source's, bit for bit; a different size or pretraining is refused.
+     */
+    @Test
+    void aRunInitialisedFromACheckpointStartsWithItsParameters() throws Exception {
+        Path data = data();
+        RnnNadeConfig c = RnnNadeConfig.defaults().withNh(6).withLstmLayers(new int[] {5, 4}).withSkip(true).withChunk(9)
+                .withOptimizer(Optimizer.Kind.ADAM).withLr(0.01f).withSeed(3).withAugment(true);
+        SafeTensors.Contents source = run(data, tmp.resolve("source"), c, 0);
+        RnnNadeConfig fineTune = c.withAugment(false).withLr(0.001f).withSeed(4);
+        try (Backend be = RnnRbmTest.create("scalar")) {
+            Trainer t = RnnNadeKind.LSTM_NADE.initialized(be, source, fineTune, data, 0, Report.QUIET);
+            float[] got = be.toArray(t.parameters());
+            RnnNade want = RnnNadeTrainer.load(be, source).model;
+            assertArrayEquals(be.toArray(want.params), got);
+            Trainer fresh = RnnNadeKind.LSTM_NADE.trainer(be, fineTune, data, 0, Report.QUIET);
+            assertFalse(java.util.Arrays.equals(be.toArray(fresh.parameters()), got), "a new run's own initialisation differs");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> RnnNadeKind.LSTM_NADE.initialized(be, source, fineTune.withNh(7), data, 0, Report.QUIET));
+            assertTrue(e.getMessage().contains("values, the model needs"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> RnnNadeKind.LSTM_NADE.initialized(be, source, fineTune.withPretrainRnnEpochs(1), data, 0, Report.QUIET));
+            assertTrue(e.getMessage().contains("leave --pretrain and --pretrain-rnn out"), e.getMessage());
         }
     }
 }
