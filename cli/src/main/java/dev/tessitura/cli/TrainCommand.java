@@ -94,6 +94,7 @@ final class TrainCommand implements Callable<Integer> {
         if (init != null && resume) throw new ParameterException(cl, "--init starts a new run; --resume continues one: not both");
         C config = SettingOptions.apply(pr, kind.settings());    // checks the options before anything happens
         if (!Files.exists(data)) throw new NoSuchFileException(data.toString());
+        if (init != null && !Files.exists(init)) throw new NoSuchFileException(init.toString());
         Path ckpt = dir.resolve(TrainingRun.CHECKPOINT);
         if (Files.exists(ckpt) && !resume) {
             throw new IllegalArgumentException(dir + " already holds a run: pass --resume to continue it, or choose another --out");
