@@ -58,7 +58,7 @@ class ClusterEvaluationTest {
     }
 
     @Test
-    void modelsThatDoNotSplitAndGpuBatchesAreRefused() {
+    void modelsThatDoNotSplitGpuBatchesAndMixturesAreRefused() {
         Path data = TestData.write(dir, 4, 3), run = dir.resolve("lstm");
         TestData.Result t = TestData.cli(1, "train", "lstm", "--data", data.toString(), "--out", run.toString(), "--epochs", "1", "--layers", "6");
         assertEquals(0, t.code(), t.err());
@@ -70,6 +70,10 @@ class ClusterEvaluationTest {
         r = TestData.spark("evaluate", "--checkpoint", ckpt.toString(), "--data", data.toString(), "--master", "local[1]", "--batch-chains", "5000");
         assertEquals(1, r.code());
         assertTrue(r.err().strip().startsWith("tessitura evaluate: --batch-chains 5000 batches tunes for one GPU"), r.err());
+        r = TestData.spark("evaluate", "--checkpoint", ckpt.toString(), "--checkpoint", ckpt.toString(), "--data", data.toString(),
+                "--master", "local[1]");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("a mixture of checkpoints is evaluated in one JVM: drop --master"), r.err());
     }
 
     @Test
