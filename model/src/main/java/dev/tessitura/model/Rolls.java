@@ -38,27 +38,33 @@ public final class Rolls {
 
     /** The training split of a data set: what AIS's base-rate model is fit to. */
     public static List<PianoRoll> trainingSplit(Path data) throws IOException {
-        if (!Files.isRegularFile(data)) return DatasetLoader.load(data).train();    // a MIDI folder: no one stamp says it changed
-        String key = data.toAbsolutePath().normalize() + "\0" + Files.size(data) + "\0" + Files.getLastModifiedTime(data);
-        synchronized (Rolls.class) {
-            if (!key.equals(lastTrainingKey)) {
-                lastTraining = List.copyOf(DatasetLoader.load(data).train());
-                lastTrainingKey = key;
-            }
-            return lastTraining;
-        }
+        return loaded(data).train();
     }
 
     /**
-     * The last training split read, by its file's path, size and time: a split evaluation asks for it in every task,
-     * and reading a data set costs more than a small task's work (bench/RESULTS.md).
+     * A data set as read (immutable); the last file read is kept by its path, size and time, since a split
+     * evaluation reads it in every task (the base rate's training split, the task's tunes), a mixture's evaluation
+     * twice, and reading a data set costs more than a small task's work (bench/RESULTS.md). A MIDI folder, which no
+     * one stamp says has changed, is read every time.
      */
-    private static String lastTrainingKey;
-    private static List<PianoRoll> lastTraining;
+    static Dataset loaded(Path data) throws IOException {
+        if (!Files.isRegularFile(data)) return DatasetLoader.load(data);
+        String key = data.toAbsolutePath().normalize() + "\0" + Files.size(data) + "\0" + Files.getLastModifiedTime(data);
+        synchronized (Rolls.class) {
+            if (!key.equals(lastKey)) {
+                last = DatasetLoader.load(data);
+                lastKey = key;
+            }
+            return last;
+        }
+    }
+
+    private static String lastKey;
+    private static Dataset last;
 
     /** The sequences an evaluation reads: a split, every N-th of it, the first max of those. */
     public static List<PianoRoll> selection(ModelKind.Selection s) throws IOException {
-        List<PianoRoll> rolls = DatasetLoader.load(s.data()).split(s.split());
+        List<PianoRoll> rolls = loaded(s.data()).split(s.split());
         if (s.every() > 1) rolls = IntStream.range(0, rolls.size()).filter(i -> i % s.every() == 0).mapToObj(rolls::get).toList();
         if (s.maxSequences() > 0) rolls = rolls.subList(0, Math.min(s.maxSequences(), rolls.size()));
         if (s.maxFrames() > 0) rolls = firstFrames(rolls, s.maxFrames());

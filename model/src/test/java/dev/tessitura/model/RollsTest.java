@@ -26,11 +26,14 @@ class RollsTest {
     }
 
     @Test
-    void theTrainingSplitIsReadOnceUntilItsFileChanges() throws Exception {
+    void aDataSetIsReadOnceUntilItsFileChanges() throws Exception {
         Path a = write(dir.resolve("a.pickle"), 3), b = write(dir.resolve("b.pickle"), 4);
         List<PianoRoll> first = Rolls.trainingSplit(a);
         assertEquals(3, first.size());
         assertSame(first, Rolls.trainingSplit(a), "the same file: not read again");
+        ModelKind.Selection valid = new ModelKind.Selection(a, "valid", 1, 0);
+        assertSame(Rolls.selection(valid), Rolls.selection(valid), "an evaluation's selection: not read again either");
+        assertSame(first, Rolls.trainingSplit(a), "one data set kept for both");
         assertEquals(4, Rolls.trainingSplit(b).size());
         assertEquals(3, Rolls.trainingSplit(a).size());
         FileTime was = Files.getLastModifiedTime(a);

@@ -144,19 +144,9 @@ final class ClusterEvaluation implements ModelCommands.Measure {
         }
     }
 
-    /** The last selection an executor read, kept: its next tasks are of the same job, and need not parse the data again. */
-    private static final Map<String, List<PianoRoll>> LAST = new java.util.HashMap<>();
-
-    private static synchronized List<PianoRoll> selection(Job job, Path data) throws IOException {
-        String key = data.toAbsolutePath() + "\0" + Files.size(data) + "\0" + Files.getLastModifiedTime(data) + "\0" + job.split() + "\0"
-                + job.every() + "\0" + job.maxSequences() + "\0" + job.maxFrames();
-        List<PianoRoll> rolls = LAST.get(key);
-        if (rolls == null) {
-            rolls = Rolls.selection(job.selection(data));
-            LAST.clear();
-            LAST.put(key, rolls);
-        }
-        return rolls;
+    /** The job's tunes as this executor reads them (Rolls keeps the last data set read: a task does not parse it again). */
+    private static List<PianoRoll> selection(Job job, Path data) throws IOException {
+        return Rolls.selection(job.selection(data));
     }
 
     private static <E> List<? extends Serializable> parts(ModelKind.Evaluating<E> e, Backend be, SafeTensors.Contents c, Job job,
