@@ -29,7 +29,8 @@ import picocli.CommandLine.ParseResult;
 final class MixtureCommand {
     private MixtureCommand() {}
 
-    static void evaluate(ParseResult pr, Io io, List<Path> files, ModelKind.Selection s) throws IOException {
+    /** The mixture of the checkpoints {@code read} from {@code files} (which name them in the report) on the selection. */
+    static void evaluate(ParseResult pr, Io io, List<Path> files, List<SafeTensors.Contents> read, ModelKind.Selection s) throws IOException {
         int samples;
         long seed;
         try {      // the NADE family's --samples and --seed (declared as text by the models' settings)
@@ -43,12 +44,11 @@ final class MixtureCommand {
         Report report = new CliReport(io.out(), io.err());
         try (Backend be = Backends.create(pr.matchedOptionValue("--backend", "auto"), BackendOptions.fromSystemProperties())) {
             List<ExactFrames> members = new ArrayList<>();
-            for (Path f : files) {
-                SafeTensors.Contents c = SafeTensors.read(f);
-                ModelKind<?> kind = Models.of(c);
-                ExactFrames e = kind.exactFrames(be, c);
+            for (int k = 0; k < files.size(); k++) {
+                ModelKind<?> kind = Models.of(read.get(k));
+                ExactFrames e = kind.exactFrames(be, read.get(k));
                 if (e == null) {
-                    throw new IllegalArgumentException(f + " holds a " + kind.name() + " model, whose likelihood is not exact: a mixture "
+                    throw new IllegalArgumentException(files.get(k) + " holds a " + kind.name() + " model, whose likelihood is not exact: a mixture "
                             + "takes models whose likelihood is exact only (the NADE family, note-lstm)");
                 }
                 members.add(e);

@@ -187,9 +187,10 @@ public final class ModelCommands {
         List<Path> files = pr.matchedOptionValue("--checkpoint", List.of());
         if (files.size() > 1) {
             if (m != LOCAL) throw new ParameterException(pr.commandSpec().commandLine(), "a mixture of checkpoints is evaluated in one JVM: drop --master");
-            for (Path f : files) checkpoint(f);
+            List<SafeTensors.Contents> read = new ArrayList<>();
+            for (Path f : files) read.add(checkpoint(f));
             if (!Files.exists(data)) throw new NoSuchFileException(data.toString());
-            MixtureCommand.evaluate(pr, io, files, new ModelKind.Selection(data, split, every, max));
+            MixtureCommand.evaluate(pr, io, files, read, new ModelKind.Selection(data, split, every, max));
             return 0;
         }
         if (pr.hasMatchedOption("--weights")) throw new ParameterException(pr.commandSpec().commandLine(), "--weights goes with more than one --checkpoint");

@@ -76,6 +76,15 @@ final class TrainCommand implements Callable<Integer> {
         return spec;
     }
 
+    /** A checkpoint that must hold a model of this kind; {@code named}: how the error names it. */
+    private static SafeTensors.Contents readOfKind(ModelKind<?> kind, Path file, String named) throws IOException {
+        SafeTensors.Contents c = SafeTensors.read(file);
+        if (!kind.name().equals(c.metadata().get("kind"))) {
+            throw new IllegalArgumentException(named + " holds a " + c.metadata().get("kind") + " model, not " + kind.name());
+        }
+        return c;
+    }
+
     static OptionSpec.Builder option(String name, String label, Class<?> type, String help) {
         return OptionSpec.builder(name).paramLabel(label).type(type).description(help);
     }
@@ -107,10 +116,7 @@ final class TrainCommand implements Callable<Integer> {
             Trainer trainer;
             Position at;
             if (resume) {
-                SafeTensors.Contents saved = SafeTensors.read(ckpt);
-                if (!kind.name().equals(saved.metadata().get("kind"))) {
-                    throw new IllegalArgumentException(ckpt + " holds a " + saved.metadata().get("kind") + " model, not " + kind.name());
-                }
+                SafeTensors.Contents saved = readOfKind(kind, ckpt, ckpt.toString());
                 // the checkpoint's configuration, with the given options that are settings of the run, not of the model
                 C resumed = SettingOptions.apply(pr, kind.settings(), kind.config(saved));
                 List<String> changed = kind.settings().differences(resumed, kind.config(saved));
@@ -126,10 +132,7 @@ final class TrainCommand implements Callable<Integer> {
                 trainer = kind.resume(be, saved, resumed, data, maxSequences, report);
                 report.line(String.format("resuming %s at epoch %d, update %d", dir, at.epoch() + 1, at.index()));
             } else if (init != null) {
-                SafeTensors.Contents from = SafeTensors.read(init);
-                if (!kind.name().equals(from.metadata().get("kind"))) {
-                    throw new IllegalArgumentException("--init " + init + " holds a " + from.metadata().get("kind") + " model, not " + kind.name());
-                }
+                SafeTensors.Contents from = readOfKind(kind, init, "--init " + init);
                 try {
                     trainer = kind.initialized(be, from, config, data, maxSequences, report);
                 } catch (IllegalArgumentException e) {

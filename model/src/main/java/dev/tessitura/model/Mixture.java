@@ -101,7 +101,11 @@ public final class Mixture {
             if (e.notes() != nv) throw new IllegalArgumentException("the members' frames differ: " + e.notes() + " and " + nv + " notes");
         }
         double[] cumulative = new double[m];
-        for (int k = 0; k < m; k++) cumulative[k] = (k == 0 ? 0 : cumulative[k - 1]) + weights[k];
+        int lastDrawn = 0;                      // the last member with a weight: it takes what rounding leaves above the sum
+        for (int k = 0; k < m; k++) {
+            cumulative[k] = (k == 0 ? 0 : cumulative[k - 1]) + weights[k];
+            if (weights[k] > 0) lastDrawn = k;
+        }
         Rng choose = new Rng(seed, 7);
         Rng[] own = new Rng[m];
         for (int k = 0; k < m; k++) own[k] = new Rng(seed, 8 + k);
@@ -130,7 +134,7 @@ public final class Mixture {
                 Philox.uniforms(choose.seed(), choose.stream(), choose.take(u.length), u, 0, u.length);
                 for (int row = 0; row < u.length; row++) {
                     int k = 0;
-                    while (k < m - 1 && (weights[k] == 0 || u[row] >= cumulative[k])) k++;
+                    while (k < lastDrawn && (weights[k] == 0 || u[row] >= cumulative[k])) k++;
                     System.arraycopy(drawn[k], row * nv, mixed, row * nv, nv);
                 }
                 FrameAccuracy.countDraws(r.toFloats(), mixed, steps, samples, nv, acc, pooled);

@@ -129,7 +129,7 @@ final class ClusterEvaluation implements ModelCommands.Measure {
     static ArrayList<Serializable> part(Job job, Path data, byte[] checkpoint, int from, int to) throws IOException {
         ModelKind<?> kind = Models.byName(job.model());
         try (Backend be = Backends.create(job.backend(), new BackendOptions(job.threads(), job.vectorBits()))) {
-            return new ArrayList<>(parts(kind.evaluating(), be, read(checkpoint), job, selection(job, data), data, from, to));
+            return new ArrayList<>(parts(kind.evaluating(), be, read(checkpoint), job, Rolls.selection(job.selection(data)), data, from, to));
         }
     }
 
@@ -142,11 +142,6 @@ final class ClusterEvaluation implements ModelCommands.Measure {
         } finally {
             Files.deleteIfExists(tmp);
         }
-    }
-
-    /** The job's tunes as this executor reads them (Rolls keeps the last data set read: a task does not parse it again). */
-    private static List<PianoRoll> selection(Job job, Path data) throws IOException {
-        return Rolls.selection(job.selection(data));
     }
 
     private static <E> List<? extends Serializable> parts(ModelKind.Evaluating<E> e, Backend be, SafeTensors.Contents c, Job job,
